@@ -1,0 +1,27 @@
+# Finds the nv-codec-headers (ffnvcodec): the NVDEC/CUDA driver API declarations and the run-time
+# loader (dynlink_loader.h). Header-only: nothing is linked. Defines the INTERFACE target odvd_ffnvcodec
+# and ODVD_FFNVCODEC_VERSION.
+set(_odvd_nv_hint "Install nv-codec-headers (Debian/Ubuntu: apt-get install libffmpeg-nvenc-dev), or point FFNVCODEC_ROOT at a prefix with include/ffnvcodec.")
+if(NOT FFNVCODEC_ROOT AND DEFINED ENV{FFNVCODEC_ROOT})
+  set(FFNVCODEC_ROOT "$ENV{FFNVCODEC_ROOT}")
+endif()
+add_library(odvd_ffnvcodec INTERFACE)
+set(ODVD_FFNVCODEC_VERSION "unknown")
+if(PKG_CONFIG_FOUND)
+  if(FFNVCODEC_ROOT)
+    set(ENV{PKG_CONFIG_PATH} "${FFNVCODEC_ROOT}:${FFNVCODEC_ROOT}/lib/pkgconfig:${FFNVCODEC_ROOT}/share/pkgconfig:$ENV{PKG_CONFIG_PATH}")
+  endif()
+  pkg_check_modules(ODVD_FFNV QUIET IMPORTED_TARGET ffnvcodec)
+endif()
+if(ODVD_FFNV_FOUND)
+  target_link_libraries(odvd_ffnvcodec INTERFACE PkgConfig::ODVD_FFNV)
+  set(ODVD_FFNVCODEC_VERSION "${ODVD_FFNV_VERSION}")
+else()
+  find_path(_odvd_nv_inc ffnvcodec/dynlink_loader.h
+            PATHS "${FFNVCODEC_ROOT}/include" "${FFMPEG_ROOT}/include" /usr/local/include /usr/include)
+  if(NOT _odvd_nv_inc)
+    message(FATAL_ERROR "ffnvcodec headers not found. ${_odvd_nv_hint}")
+  endif()
+  target_include_directories(odvd_ffnvcodec INTERFACE "${_odvd_nv_inc}")
+endif()
+message(STATUS "ffnvcodec: ${ODVD_FFNVCODEC_VERSION}")

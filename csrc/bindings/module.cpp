@@ -1,0 +1,9 @@
+// on_demand_video_decoder._engine: the compiled core. The public API is the Python package, which
+// re-exports and documents what is registered here.
+#include "bindings/register.h"
+
+PYBIND11_MODULE(_engine, m) {
+  m.doc() = "on_demand_video_decoder compiled engine (see the on_demand_video_decoder package)";
+  odvd::bindings::register_errors(m);
+  odvd::bindings::register_build_info(m);
+}

@@ -1,0 +1,9 @@
+// One register_xxx(m) per binding file; module.cpp calls them all.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace odvd::bindings {
+void register_errors(pybind11::module_& m);
+void register_build_info(pybind11::module_& m);
+}  // namespace odvd::bindings

@@ -1,0 +1,21 @@
+// C++ exception types -> Python exception types, as DESIGN.md "Errors" says. pybind11 itself maps
+// std::invalid_argument to ValueError, std::out_of_range to IndexError and std::runtime_error to
+// RuntimeError; only the types it does not know are translated here.
+#include <Python.h>
+
+#include "bindings/register.h"
+#include "common/error.h"
+
+namespace odvd::bindings {
+
+void register_errors(pybind11::module_& /*m*/) {
+  pybind11::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const odvd::FileNotFound& e) {
+      PyErr_SetString(PyExc_FileNotFoundError, e.what());
+    }
+  });
+}
+
+}  // namespace odvd::bindings
