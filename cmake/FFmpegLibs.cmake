@@ -81,7 +81,9 @@ elseif(FFMPEG_ROOT)
   # Link order matters for archives: users before what they use.
   foreach(m libavformat libavcodec libswscale libavutil)
     string(REPLACE "lib" "" _n "${m}")
-    find_library(_odvd_lib_${_n} NAMES ${_n} PATHS "${FFMPEG_ROOT}/lib" "${FFMPEG_ROOT}/lib64" NO_DEFAULT_PATH)
+    find_library(_odvd_lib_${_n} NAMES ${_n}
+                 PATHS "${FFMPEG_ROOT}/lib/${CMAKE_LIBRARY_ARCHITECTURE}" "${FFMPEG_ROOT}/lib" "${FFMPEG_ROOT}/lib64"
+                 NO_DEFAULT_PATH)
     if(NOT _odvd_lib_${_n})
       message(FATAL_ERROR "FFMPEG_ROOT=${FFMPEG_ROOT} has no ${m}. ${_odvd_ff_hint}")
     endif()

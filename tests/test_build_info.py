@@ -152,3 +152,10 @@ def test_require_cuda_turns_skip_into_failure():
 def test_python_dash_m_prints_build_info():
     out = subprocess.run([sys.executable, "-m", "on_demand_video_decoder"], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout)["version"] == odvd.__version__
+
+
+def test_sample_check_installation_runs():
+    sample = os.path.join(os.path.dirname(__file__), "..", "samples", "check_installation.py")
+    out = subprocess.run([sys.executable, sample], capture_output=True, text=True, check=True).stdout
+    assert out.startswith(f"on_demand_video_decoder {odvd.__version__}")
+    assert ("GPU decoding usable" in out) == odvd.build_info()["runtime"]["gpu_decode_usable"]
