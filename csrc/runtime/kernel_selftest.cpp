@@ -10,15 +10,19 @@ namespace odvd::cuda {
 
 namespace {
 
+void require_embedded_kernels() {
+  if (kernels::kFatbinSize == 0) {
+    throw std::runtime_error(
+        "this build of on_demand_video_decoder has no CUDA kernels (nvcc was not found when it was "
+        "built); rebuild with nvcc on PATH for GPU decoding");
+  }
+}
+
 // Owns a loaded module in the current context.
 class LoadedModule {
  public:
   LoadedModule() {
-    if (kernels::kFatbinSize == 0) {
-      throw std::runtime_error(
-          "this build of on_demand_video_decoder has no CUDA kernels (nvcc was not found when it was "
-          "built); rebuild with nvcc on PATH for GPU decoding");
-    }
+    require_embedded_kernels();
     ODVD_CHECK_CU(Driver::get().cuda().cuModuleLoadData(&mod_, kernels::kFatbin),
                   "loading the embedded kernels (does the fatbin cover this GPU's architecture?)");
   }
@@ -53,6 +57,7 @@ class DeviceBuffer {
 }  // namespace
 
 SelftestResult run_kernel_selftest(int device) {
+  require_embedded_kernels();  // a build without kernels is the more basic problem: say that first
   const CudaFunctions& cu = Driver::get().cuda();
   PrimaryContext ctx(device);
   ScopedContext current(ctx.get());
