@@ -25,5 +25,4 @@ def build_info() -> Dict[str, Any]:
         >>> odvd.build_info()["compiled"]["ffmpeg"]["libavcodec"]  # doctest: +SKIP
         '59.37.100'
     """
-    info = _engine.build_info()
-    return info
+    return _engine.build_info()
