@@ -19,9 +19,10 @@ odvd_as_root() {
 # the NVDEC headers, pkg-config and a C++ compiler. Installed only when missing.
 ODVD_APT_PACKAGES="ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libffmpeg-nvenc-dev pkg-config g++"
 
+# Installs the named packages that are missing (default: ODVD_APT_PACKAGES).
 odvd_install_system_packages() {
-  local missing="" extra="$*" p
-  for p in $ODVD_APT_PACKAGES $extra; do
+  local missing="" p
+  for p in ${*:-$ODVD_APT_PACKAGES}; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
   done
   if [ -z "$missing" ]; then
