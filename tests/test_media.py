@@ -73,11 +73,12 @@ def test_b_pyramid_has_referenced_b_frames(media, name):
     for f in inspect.frames(m.path):
         if f["pict_type"] != "B":
             continue
-        vcl = [n for n in inspect.length_prefixed_nals(by_pos[f["pkt_pos"]]["data"])]
+        nals = inspect.length_prefixed_nals(by_pos[f["pkt_pos"]]["data"])
         if m.expect["codec"] == "h264":
-            ref = any(inspect.h264_nal_header(n)[0] > 0 for n in vcl if inspect.h264_nal_header(n)[1] in (1, 5))
+            headers = [inspect.h264_nal_header(n) for n in nals]
+            ref = any(ref_idc > 0 for ref_idc, nal_type in headers if nal_type in (1, 5))  # slices
         else:
-            ref = any(inspect.hevc_nal_type(n) == inspect.HEVC_TRAIL_R for n in vcl)
+            ref = any(inspect.hevc_nal_type(n) == inspect.HEVC_TRAIL_R for n in nals)
         referenced_b += ref
         unreferenced_b += not ref
     assert referenced_b > 0 and unreferenced_b > 0, (referenced_b, unreferenced_b)

@@ -63,7 +63,7 @@ class Reference:
             uv = uv[:, : self.width]
         out = np.concatenate([y, uv], axis=0)
         if self.bit_depth > 8:
-            out = (out.astype(np.uint16) << (16 - self.bit_depth)).astype(np.uint16)
+            out = out << np.uint16(16 - self.bit_depth)  # already uint16: planes are 16-bit words
         return out
 
 
