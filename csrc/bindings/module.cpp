@@ -6,4 +6,7 @@ PYBIND11_MODULE(_engine, m) {
   m.doc() = "on_demand_video_decoder compiled engine (see the on_demand_video_decoder package)";
   odvd::bindings::register_errors(m);
   odvd::bindings::register_build_info(m);
+  odvd::bindings::register_convert(m);
+  odvd::bindings::register_frames(m);
+  odvd::bindings::register_gop_decoder(m);
 }

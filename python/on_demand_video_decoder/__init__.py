@@ -7,7 +7,15 @@ True
 """
 
 from ._build_info import build_info
+from ._gop_decoder import DecodedFrameExt, PyNvGopDecoder, RGBFrame, SavePacketsToFile
 
 __version__ = "0.1.0"
 
-__all__ = ["build_info", "__version__"]
+__all__ = [
+    "build_info",
+    "DecodedFrameExt",
+    "PyNvGopDecoder",
+    "RGBFrame",
+    "SavePacketsToFile",
+    "__version__",
+]

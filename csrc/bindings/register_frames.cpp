@@ -1,0 +1,153 @@
+// DecodedFrameExt (native NV12/P016) and RGBFrame: Python views of a Frame that own a reference to
+// its pixels. They hand the memory to NumPy (__array_interface__, no copy) and to PyTorch and others
+// (__dlpack__ / __dlpack_device__); either keeps the pixels alive for as long as it needs them.
+#include "bindings/frame_objects.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include "bindings/register.h"
+#include "frames/dlpack.h"
+
+namespace py = pybind11;
+
+namespace odvd::bindings {
+namespace {
+
+const char* kHostOnly =
+    "this frame is in host memory (decoded with iGpu=-1, the CPU backend): use numpy.asarray(frame) or "
+    "torch.from_dlpack(frame); CUDA views exist for frames decoded on a GPU";
+
+py::tuple as_tuple(const std::vector<int64_t>& v) {
+  py::tuple t(v.size());
+  for (size_t i = 0; i < v.size(); ++i) t[i] = v[i];
+  return t;
+}
+
+py::dict array_interface(const Frame& f) {
+  py::dict d;
+  d["shape"] = as_tuple(f.shape);
+  d["typestr"] = f.itemsize == 1 ? "|u1" : "<u2";
+  d["data"] = py::make_tuple(reinterpret_cast<uintptr_t>(f.data.get()), false);
+  d["strides"] = as_tuple(f.strides);
+  d["version"] = 3;
+  return d;
+}
+
+struct DlpackContext {
+  FramePtr frame;
+  std::vector<int64_t> shape;
+  std::vector<int64_t> strides;
+  DLManagedTensor tensor;
+};
+
+void dl_delete(DLManagedTensor* t) { delete static_cast<DlpackContext*>(t->manager_ctx); }
+
+void capsule_destructor(PyObject* capsule) {
+  // A capsule never consumed (still named "dltensor") owns its tensor.
+  if (PyCapsule_IsValid(capsule, "dltensor")) {
+    auto* t = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule, "dltensor"));
+    if (t && t->deleter) t->deleter(t);
+  }
+}
+
+py::capsule dlpack(const FramePtr& f, const py::object& stream) {
+  if (!stream.is_none()) {
+    // DLPack: for CPU tensors the consumer passes no stream; -1 or None mean "no synchronisation".
+    const bool minus_one = py::isinstance<py::int_>(stream) && stream.cast<long long>() == -1;
+    if (!minus_one) throw py::value_error("stream must be None for a host frame");
+  }
+  auto* ctx = new DlpackContext{f, f->shape, {}, {}};
+  for (int64_t s : f->strides) ctx->strides.push_back(s / f->itemsize);
+  DLTensor& t = ctx->tensor.dl_tensor;
+  t.data = f->data.get();
+  t.device = {kDLCPU, 0};
+  t.ndim = static_cast<int32_t>(ctx->shape.size());
+  t.dtype = {static_cast<uint8_t>(kDLUInt), static_cast<uint8_t>(8 * f->itemsize), 1};
+  t.shape = ctx->shape.data();
+  t.strides = ctx->strides.data();
+  t.byte_offset = 0;
+  ctx->tensor.manager_ctx = ctx;
+  ctx->tensor.deleter = &dl_delete;
+  PyObject* cap = PyCapsule_New(&ctx->tensor, "dltensor", &capsule_destructor);
+  if (!cap) {
+    delete ctx;
+    throw py::error_already_set();
+  }
+  return py::reinterpret_steal<py::capsule>(cap);
+}
+
+template <typename T>
+void add_common(py::class_<T, std::shared_ptr<T>>& c) {
+  c.def_property_readonly("__array_interface__", [](const T& s) { return array_interface(*s.frame); })
+      .def(
+          "__dlpack__",
+          [](const T& s, py::object stream, py::object /*max_version*/, py::object /*dl_device*/,
+             py::object /*copy*/) { return dlpack(s.frame, stream); },
+          py::kw_only(), py::arg("stream") = py::none(), py::arg("max_version") = py::none(),
+          py::arg("dl_device") = py::none(), py::arg("copy") = py::none())
+      .def("__dlpack_device__", [](const T&) { return py::make_tuple(static_cast<int>(kDLCPU), 0); })
+      .def_property_readonly("shape", [](const T& s) { return as_tuple(s.frame->shape); })
+      .def_property_readonly("frame_id", [](const T& s) { return s.frame->frame_id; })
+      .def_property_readonly("pts", [](const T& s) { return s.frame->pts; })
+      .def_property_readonly("timestamp", [](const T& s) { return s.frame->pts; })
+      .def_property_readonly("time_base", [](const T& s) {
+        return py::make_tuple(s.frame->time_base_num, s.frame->time_base_den);
+      })
+      .def_property_readonly("width", [](const T& s) { return s.frame->width; })
+      .def_property_readonly("height", [](const T& s) { return s.frame->height; })
+      .def_property_readonly("device", [](const T&) { return "cpu"; })
+      .def("cuda", [](const T&) -> py::object { throw std::runtime_error(kHostOnly); })
+      .def("__repr__", [](const T& s) {
+        const Frame& f = *s.frame;
+        static const char* names[] = {"NV12", "P016", "RGB", "BGR"};
+        return std::string(T::kName) + "(frame_id=" + std::to_string(f.frame_id) + ", " +
+               names[static_cast<int>(f.layout)] + ", " + std::to_string(f.width) + "x" + std::to_string(f.height) +
+               ", cpu)";
+      });
+}
+
+}  // namespace
+
+void register_frames(py::module_& m) {
+  py::class_<DecodedFrameExt, std::shared_ptr<DecodedFrameExt>> native(
+      m, "DecodedFrameExt", "A decoded frame in its native layout: NV12 (uint8) or P016 (uint16).");
+  add_common(native);
+  native
+      .def_property_readonly("format", [](const DecodedFrameExt& s) {
+        return s.frame->layout == FrameLayout::kP016 ? "P016" : "NV12";
+      })
+      .def_property_readonly("dtype", [](const DecodedFrameExt& s) {
+        return py::dtype(s.frame->itemsize == 1 ? "uint8" : "uint16");
+      })
+      .def_property_readonly("strides", [](const DecodedFrameExt& s) { return as_tuple(s.frame->strides); })
+      .def_property_readonly("bit_depth", [](const DecodedFrameExt& s) { return s.frame->bit_depth; })
+      .def_property_readonly("color_range", [](const DecodedFrameExt& s) {
+        return s.frame->color_range == 2 ? "full" : "limited";
+      })
+      .def_property_readonly("color_matrix", [](const DecodedFrameExt& s) {
+        static const char* names[] = {"", "bt601", "bt709", "bt2020"};
+        return names[s.frame->color_matrix & 3];
+      })
+      .def("GetPtrToPlane", [](const DecodedFrameExt& s, int plane) {
+        const Frame& f = *s.frame;
+        if (plane < 0 || plane > 1) throw std::out_of_range("plane index " + std::to_string(plane) + " (valid: 0, 1)");
+        return reinterpret_cast<uintptr_t>(f.data.get()) + (plane ? uintptr_t(f.height) * uintptr_t(f.strides[0]) : 0);
+      }, py::arg("planeIdx"))
+      .def("framesize", [](const DecodedFrameExt& s) { return s.frame->bytes(); })
+      .def("nvcv_image", [](const DecodedFrameExt&) -> py::object { throw std::runtime_error(kHostOnly); });
+
+  py::class_<RGBFrame, std::shared_ptr<RGBFrame>> rgb(m, "RGBFrame", "A decoded frame as HWC uint8 RGB or BGR.");
+  add_common(rgb);
+  rgb.def_property_readonly("isBGR", [](const RGBFrame& s) { return s.frame->layout == FrameLayout::kBGR; })
+      .def_property_readonly("stride", [](const RGBFrame& s) { return as_tuple(s.frame->strides); })
+      .def_property_readonly("strides", [](const RGBFrame& s) { return as_tuple(s.frame->strides); })
+      .def_property_readonly("dataptr", [](const RGBFrame& s) { return reinterpret_cast<uintptr_t>(s.frame->data.get()); })
+      .def_property_readonly("dtype", [](const RGBFrame&) { return py::dtype("uint8"); })
+      .def_property_readonly("data", [](py::object self) {
+        // A NumPy view that keeps this frame (and so its pixels) alive.
+        return py::module_::import("numpy").attr("asarray")(self);
+      });
+}
+
+}  // namespace odvd::bindings

@@ -1,0 +1,272 @@
+// The GOP engine for Python: `_GopEngine` (wrapped by on_demand_video_decoder.PyNvGopDecoder) and
+// the bundle functions. Every call that reads, decodes, parses or writes releases the GIL; Python
+// objects are only touched before and after.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "bindings/frame_objects.h"
+#include "bindings/register.h"
+#include "bundle/bundle.h"
+#include "bundle/bundle_file.h"
+#include "engine/gop_engine.h"
+#include "gop/gop_plan.h"
+
+namespace py = pybind11;
+
+namespace odvd::bindings {
+namespace {
+
+using ByteArray = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>;
+
+OutputFormat output_of(const std::string& s) {
+  if (s == "native") return OutputFormat::kNative;
+  if (s == "rgb") return OutputFormat::kRGB;
+  if (s == "bgr") return OutputFormat::kBGR;
+  throw std::invalid_argument("output must be 'native', 'rgb' or 'bgr', not '" + s + "'");
+}
+
+py::list to_python(std::vector<FramePtr> frames) {
+  py::list out;
+  for (auto& f : frames) {
+    if (f->layout == FrameLayout::kRGB || f->layout == FrameLayout::kBGR) {
+      out.append(py::cast(std::make_shared<RGBFrame>(RGBFrame{std::move(f)})));
+    } else {
+      out.append(py::cast(std::make_shared<DecodedFrameExt>(DecodedFrameExt{std::move(f)})));
+    }
+  }
+  return out;
+}
+
+void check_lengths(size_t paths, size_t ids) {
+  if (paths != ids) {
+    throw std::invalid_argument("filepaths and frame_ids differ in length (" + std::to_string(paths) + " vs " +
+                                std::to_string(ids) + ")");
+  }
+}
+
+// Serializes `entries` into a new NumPy array (allocated with the GIL, filled without it).
+ByteArray to_array(const std::vector<bundle::EntryView>& entries) {
+  const size_t size = bundle::serialized_size(entries);
+  ByteArray arr(static_cast<py::ssize_t>(size));
+  uint8_t* dst = arr.mutable_data();
+  {
+    py::gil_scoped_release release;
+    bundle::serialize(entries, dst, size);
+  }
+  return arr;
+}
+
+py::tuple gop_tuple(const std::vector<bundle::EntryView>& entries) {
+  std::vector<int64_t> first, lens;
+  for (const auto& e : entries) {
+    first.push_back(e.first_frame_id);
+    lens.push_back(e.gop_len);
+  }
+  return py::make_tuple(to_array(entries), first, lens);
+}
+
+std::vector<bundle::EntryView> parse_all(const std::vector<ByteArray>& arrays) {
+  std::vector<std::pair<const uint8_t*, size_t>> spans;
+  for (const auto& a : arrays) spans.emplace_back(a.data(), static_cast<size_t>(a.size()));
+  py::gil_scoped_release release;
+  std::vector<bundle::EntryView> entries;
+  for (const auto& s : spans) {
+    auto e = bundle::parse(s.first, s.second);
+    for (auto& x : e) entries.push_back(std::move(x));
+  }
+  return entries;
+}
+
+}  // namespace
+
+void register_gop_decoder(py::module_& m) {
+  py::class_<GopEngine, std::shared_ptr<GopEngine>>(m, "_GopEngine")
+      .def(py::init<size_t, int>(), py::arg("maxfiles"), py::arg("threads") = 0)
+      .def("decode",
+           [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
+              const std::string& output) {
+             check_lengths(paths.size(), ids.size());
+             const OutputFormat out = output_of(output);
+             std::vector<FramePtr> frames;
+             {
+               py::gil_scoped_release release;
+               frames = e.decode_files(paths, ids, out);
+             }
+             return to_python(std::move(frames));
+           },
+           py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"))
+      .def("get_gop",
+           [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids) {
+             check_lengths(paths.size(), ids.size());
+             std::vector<std::shared_ptr<ExtractedGop>> gops;
+             {
+               py::gil_scoped_release release;
+               gops = e.extract(paths, ids);
+             }
+             std::vector<bundle::EntryView> entries;
+             for (const auto& g : gops) entries.push_back(g->view);
+             return gop_tuple(entries);
+           },
+           py::arg("filepaths"), py::arg("frame_ids"))
+      .def("get_gop_list",
+           [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids) {
+             check_lengths(paths.size(), ids.size());
+             std::vector<std::shared_ptr<ExtractedGop>> gops;
+             {
+               py::gil_scoped_release release;
+               gops = e.extract(paths, ids);
+             }
+             py::list out;
+             for (const auto& g : gops) out.append(gop_tuple({g->view}));
+             return out;
+           },
+           py::arg("filepaths"), py::arg("frame_ids"))
+      .def("decode_bundles",
+           [](GopEngine& e, const std::vector<ByteArray>& arrays, const std::vector<std::string>& paths,
+              const std::vector<int64_t>& ids, const std::string& output) {
+             check_lengths(paths.size(), ids.size());
+             const OutputFormat out = output_of(output);
+             std::vector<bundle::EntryView> entries = parse_all(arrays);
+             std::vector<FramePtr> frames;
+             {
+               py::gil_scoped_release release;
+               frames = e.decode_entries(entries, paths, ids, out);
+             }
+             return to_python(std::move(frames));
+           },
+           py::arg("bundles"), py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"))
+      .def("decode_packet_lists",
+           [](GopEngine& e, const std::vector<std::vector<ByteArray>>& datas,
+              const std::vector<std::vector<int64_t>>& packet_idxs, const std::vector<int>& widths,
+              const std::vector<int>& heights, const std::vector<int64_t>& frame_ids, const std::vector<int>& codecs,
+              const std::string& output) {
+             const size_t n = datas.size();
+             if (packet_idxs.size() != n || widths.size() != n || heights.size() != n || frame_ids.size() != n ||
+                 codecs.size() != n) {
+               throw std::invalid_argument(
+                   "numpy_datas, packet_idxs, widths, heights, frame_ids and the initialized codec_ids differ in length (" +
+                   std::to_string(n) + ", " + std::to_string(packet_idxs.size()) + ", " + std::to_string(widths.size()) +
+                   ", " + std::to_string(heights.size()) + ", " + std::to_string(frame_ids.size()) + ", " +
+                   std::to_string(codecs.size()) + ")");
+             }
+             std::vector<PacketList> lists(n);
+             for (size_t i = 0; i < n; ++i) {
+               if (datas[i].empty()) throw std::invalid_argument("numpy_datas[" + std::to_string(i) + "] has no packets");
+               if (packet_idxs[i].size() != datas[i].size()) {
+                 throw std::invalid_argument("packet_idxs[" + std::to_string(i) + "] has " +
+                                             std::to_string(packet_idxs[i].size()) + " entries for " +
+                                             std::to_string(datas[i].size()) + " packets");
+               }
+               if (!codec_known(codecs[i])) throw std::invalid_argument("codec_id " + std::to_string(codecs[i]) + " unknown");
+               PacketList& l = lists[i];
+               for (const auto& a : datas[i]) {
+                 if (a.size() == 0) throw std::invalid_argument("numpy_datas[" + std::to_string(i) + "] holds an empty packet");
+                 l.packets.emplace_back(a.data(), static_cast<size_t>(a.size()));
+               }
+               l.frame_ids = packet_idxs[i];
+               l.codec = static_cast<Codec>(codecs[i]);
+               l.width = widths[i];
+               l.height = heights[i];
+               l.target = frame_ids[i];
+               if (std::find(l.frame_ids.begin(), l.frame_ids.end(), l.target) == l.frame_ids.end()) {
+                 throw std::invalid_argument("frame_ids[" + std::to_string(i) + "]=" + std::to_string(l.target) +
+                                             " is not among packet_idxs[" + std::to_string(i) + "]");
+               }
+             }
+             const OutputFormat out = output_of(output);
+             std::vector<FramePtr> frames;
+             {
+               py::gil_scoped_release release;
+               frames = e.decode_packet_lists(lists, out);
+             }
+             return to_python(std::move(frames));
+           })
+      .def("release_decoders", &GopEngine::release_decoders, py::call_guard<py::gil_scoped_release>())
+      .def("release_memory", &GopEngine::release_memory, py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("open_files", &GopEngine::open_files);
+
+  m.def("_parse_bundle", [](const ByteArray& arr) {
+    std::vector<bundle::EntryView> entries = parse_all({arr});
+    py::list ranges, codecs, widths, heights, sizes, gop_lens, firsts, datas, data_sizes, packet_bytes, decode_idxs;
+    for (const auto& e : entries) {
+      ranges.append(e.params.color_range);
+      codecs.append(static_cast<int>(e.params.codec));
+      widths.append(e.params.width);
+      heights.append(e.params.height);
+      sizes.append(e.payload_size);
+      gop_lens.append(e.gop_len);
+      firsts.append(e.first_frame_id);
+      // A read-only view into the caller's array (which it keeps alive).
+      py::array view(py::dtype("uint8"), {static_cast<py::ssize_t>(e.payload_size)}, {1}, e.payload, arr);
+      py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+      datas.append(view);
+      data_sizes.append(e.payload_size);
+      py::list pb, di;
+      for (const auto& p : e.packets) {
+        pb.append(p.size);
+        di.append(p.frame_id);
+      }
+      packet_bytes.append(pb);
+      decode_idxs.append(di);
+    }
+    return py::make_tuple(ranges, codecs, widths, heights, sizes, gop_lens, firsts, datas, data_sizes, packet_bytes,
+                          decode_idxs);
+  });
+  m.def("_merge_bundles", [](const std::vector<ByteArray>& arrays) {
+    if (arrays.empty()) throw std::invalid_argument("packet_data_arrays is empty");
+    return to_array(parse_all(arrays));
+  });
+  m.def("_load_bundle_files", [](const std::vector<std::string>& paths) {
+    if (paths.empty()) throw std::invalid_argument("file_paths is empty");
+    std::vector<std::vector<uint8_t>> files;
+    {
+      py::gil_scoped_release release;
+      for (const auto& p : paths) {
+        files.push_back(bundle::read_file(p));
+        try {
+          bundle::parse(files.back().data(), files.back().size());
+        } catch (const std::invalid_argument& e) {
+          throw std::invalid_argument("'" + p + "': " + e.what());
+        }
+      }
+    }
+    py::list out;
+    for (auto& f : files) {
+      ByteArray a(static_cast<py::ssize_t>(f.size()));
+      std::memcpy(a.mutable_data(), f.data(), f.size());
+      out.append(a);
+    }
+    return out;
+  });
+  m.def("_save_bundle", [](const ByteArray& arr, const std::string& path) {
+    const uint8_t* data = arr.data();
+    const size_t size = static_cast<size_t>(arr.size());
+    py::gil_scoped_release release;
+    bundle::parse(data, size);  // only a valid bundle is written
+    bundle::write_file_atomic(path, data, size);
+  });
+  m.def("_bundle_checksum", [](const ByteArray& arr) { return bundle::checksum(arr.data(), arr.size()); });
+  m.def("_plan_runs",
+        [](const std::vector<int64_t>& frame_ids, const std::vector<uint32_t>& flags, const std::vector<int64_t>& targets) {
+          if (frame_ids.size() != flags.size()) throw std::invalid_argument("frame_ids and flags differ in length");
+          std::vector<PlanItem> seq;
+          for (size_t i = 0; i < frame_ids.size(); ++i) seq.push_back({frame_ids[i], flags[i]});
+          py::list out;
+          for (const DecodeRun& r : plan_runs(seq, targets)) {
+            py::dict d;
+            d["start"] = r.start;
+            d["last"] = r.last;
+            d["feed"] = r.feed;
+            d["targets"] = r.targets;
+            out.append(d);
+          }
+          return out;
+        },
+        py::arg("frame_ids"), py::arg("flags"), py::arg("targets"));
+}
+
+}  // namespace odvd::bindings

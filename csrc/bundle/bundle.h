@@ -1,0 +1,53 @@
+// GOP bundles: self-contained, versioned bytes holding the packets of one or more GOPs and what a
+// decoder needs to decode them without the source file. The layout is docs/bundle-format.md; the
+// parser treats the bytes as untrusted: every count, offset and size is checked before use and a
+// bad one raises std::invalid_argument (ValueError) naming the field.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/stream_params.h"
+
+namespace odvd::bundle {
+
+constexpr char kMagic[8] = {'O', 'D', 'V', 'D', 'G', 'O', 'P', 'B'};
+constexpr uint16_t kVersion = 1;
+constexpr uint32_t kHeaderSize = 32;
+constexpr uint32_t kEntryTableItemSize = 16;
+constexpr uint32_t kEntryHeaderSize = 128;
+constexpr uint32_t kPacketRecordSize = 40;
+
+struct PacketRecord {
+  uint64_t offset = 0;  // in the entry's payload
+  uint32_t size = 0;
+  uint32_t flags = 0;   // SampleFlag bits (index/stream_index.h): key, non-ref, discard, prefix
+  int64_t pts = 0;
+  int64_t dts = 0;
+  int64_t frame_id = -1;
+};
+
+// One GOP of one file. `payload` points at the packets' bytes (owned elsewhere).
+struct EntryView {
+  StreamParams params;
+  std::string source_path;
+  int64_t first_frame_id = 0;
+  uint32_t gop_len = 0;
+  std::vector<PacketRecord> packets;  // decode order
+  const uint8_t* payload = nullptr;
+  uint64_t payload_size = 0;
+};
+
+// Bytes needed for `entries`, and writing them into `dst` (exactly that many bytes).
+size_t serialized_size(const std::vector<EntryView>& entries);
+void serialize(const std::vector<EntryView>& entries, uint8_t* dst, size_t size);
+
+// Validates `data` completely (header, checksum, every entry) and returns views into it.
+std::vector<EntryView> parse(const uint8_t* data, size_t size);
+
+// CRC-32 (ISO-HDLC, as zlib.crc32) of the bytes after the header.
+uint32_t checksum(const uint8_t* data, size_t size);
+
+}  // namespace odvd::bundle

@@ -1,0 +1,72 @@
+#include "bundle/bundle_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+
+#include "common/error.h"
+
+namespace odvd::bundle {
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT || err == ENOTDIR) throw FileNotFound("No such GOP file: '" + path + "'");
+    throw std::invalid_argument("cannot open '" + path + "': " + std::strerror(err));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw std::invalid_argument("'" + path + "' is not a regular file");
+  }
+  std::vector<uint8_t> data(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t r = ::pread(fd, data.data() + done, data.size() - done, static_cast<off_t>(done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      ::close(fd);
+      throw std::invalid_argument("cannot read '" + path + "': " + (r < 0 ? std::strerror(errno) : "unexpected end"));
+    }
+    done += static_cast<size_t>(r);
+  }
+  ::close(fd);
+  return data;
+}
+
+void write_file_atomic(const std::string& path, const uint8_t* data, size_t size) {
+  std::random_device rd;
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) throw FileNotFound("cannot write '" + path + "': its folder does not exist");
+    throw std::invalid_argument("cannot write '" + path + "': " + std::strerror(err));
+  }
+  size_t done = 0;
+  int err = 0;
+  while (done < size) {
+    const ssize_t r = ::write(fd, data + done, size - done);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      err = errno;
+      break;
+    }
+    done += static_cast<size_t>(r);
+  }
+  if (!err && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && !err) err = errno;
+  if (!err && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+  if (err) {
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot write '" + path + "': " + std::strerror(err));
+  }
+}
+
+}  // namespace odvd::bundle

@@ -1,0 +1,34 @@
+// Host conversion of a native frame (NV12 / P016, DESIGN.md "Native output") to packed 8-bit RGB
+// or BGR with the formulas of convert/color.h (docs/color.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "convert/color_resolve.h"
+
+namespace odvd::color {
+
+// A native 4:2:0 frame in host memory. Pitches are in bytes.
+// bit_depth 8: NV12: a uint8 Y plane, then one plane of interleaved U, V: (height + 1) / 2 rows of
+//   (width + 1) / 2 U, V pairs (so a chroma row holds 2 * ((width + 1) / 2) samples, one more than
+//   width when width is odd).
+// bit_depth 10 / 12: P016: the same layout with little-endian uint16 samples whose value sits in the
+//   high bits (word = sample << (16 - bit_depth)); the low bits are ignored.
+struct NativeView {
+  const uint8_t* luma;
+  size_t luma_pitch;
+  const uint8_t* chroma;
+  size_t chroma_pitch;
+  int width;
+  int height;
+  int bit_depth;
+};
+
+// Writes height rows of width * 3 bytes (R, G, B, or B, G, R when bgr) at out, rows out_pitch bytes
+// apart. Chroma is upsampled by nearest neighbour: pixel (x, y) uses chroma pair (x / 2, y / 2).
+// Throws std::invalid_argument for a bit depth other than 8, 10, 12, a non-positive size, null
+// planes or pitches too small for the width.
+void native_to_rgb(const NativeView& in, ColorSpec spec, bool bgr, uint8_t* out, size_t out_pitch);
+
+}  // namespace odvd::color

@@ -1,0 +1,85 @@
+#include "decode/cpu/cpu_decoder.h"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace odvd {
+namespace {
+
+AVCodecID ff_codec(Codec c) {
+  switch (c) {
+    case Codec::kH264: return AV_CODEC_ID_H264;
+    case Codec::kHEVC: return AV_CODEC_ID_HEVC;
+    case Codec::kVP9: return AV_CODEC_ID_VP9;
+    case Codec::kAV1: return AV_CODEC_ID_AV1;
+  }
+  return AV_CODEC_ID_NONE;
+}
+
+}  // namespace
+
+CpuDecoder::CpuDecoder(Codec codec, int threads)
+    : codec_(codec), threads_(threads), pkt_(ff::make_packet()), frame_(ff::make_frame()) {
+  // The same decoder the ffmpeg CLI picks for the codec (first registered: libdav1d for AV1), so
+  // frames match the CLI's reference bit for bit.
+  const AVCodec* dec = avcodec_find_decoder(ff_codec(codec));
+  if (!dec) throw std::runtime_error(std::string("this FFmpeg has no decoder for ") + codec_name(codec));
+  ctx_.reset(avcodec_alloc_context3(dec));
+  if (!ctx_) throw std::bad_alloc();
+  ctx_->thread_count = threads;
+  ctx_->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+  ODVD_CHECK_AV(avcodec_open2(ctx_.get(), dec, nullptr), std::string("opening the ") + codec_name(codec) + " decoder");
+}
+
+void CpuDecoder::receive_all(const std::function<void(int64_t, const AVFrame*)>& on_frame,
+                             const std::string& context) {
+  for (;;) {
+    const int r = avcodec_receive_frame(ctx_.get(), frame_.get());
+    if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
+    if (r < 0) ff::throw_averror(r, "avcodec_receive_frame", context);
+    const int64_t id = frame_->pts;
+    if (id != AV_NOPTS_VALUE && id >= 0) on_frame(id, frame_.get());
+    av_frame_unref(frame_.get());
+  }
+}
+
+void CpuDecoder::run(const std::vector<FeedPacket>& feed,
+                     const std::function<void(int64_t, const AVFrame*)>& on_frame, const std::string& context) {
+  struct Reset {  // leave the decoder ready for the next run, also when this one throws
+    AVCodecContext* c;
+    ~Reset() { avcodec_flush_buffers(c); }
+  } reset{ctx_.get()};
+
+  int64_t seq = 0;
+  for (const FeedPacket& f : feed) {
+    av_packet_unref(pkt_.get());
+    if (f.packet) {
+      ODVD_CHECK_AV(av_packet_ref(pkt_.get(), f.packet), context);
+    } else {
+      if (av_new_packet(pkt_.get(), static_cast<int>(f.size)) < 0) throw std::bad_alloc();
+      std::memcpy(pkt_->data, f.data, f.size);
+    }
+    pkt_->pts = f.frame_id >= 0 ? f.frame_id : AV_NOPTS_VALUE;
+    pkt_->dts = seq++;
+    pkt_->duration = 0;
+    if (f.key) pkt_->flags |= AV_PKT_FLAG_KEY;
+    for (;;) {
+      const int r = avcodec_send_packet(ctx_.get(), pkt_.get());
+      if (r == AVERROR(EAGAIN)) {
+        receive_all(on_frame, context);
+        continue;
+      }
+      if (r < 0) {
+        ff::throw_averror(r, "avcodec_send_packet", context + " (corrupt data at decode position " +
+                                                        std::to_string(seq - 1) + ")");
+      }
+      break;
+    }
+    receive_all(on_frame, context);
+  }
+  av_packet_unref(pkt_.get());
+  ODVD_CHECK_AV(avcodec_send_packet(ctx_.get(), nullptr), context);
+  receive_all(on_frame, context);
+}
+
+}  // namespace odvd

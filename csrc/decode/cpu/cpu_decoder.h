@@ -1,0 +1,45 @@
+// The CPU backend: one libavcodec decoder (frame threads), fed a run of Annex-B packets in decode
+// order and drained. Each packet's pts is set to the frame_id it produces, so every output frame
+// says which frame it is, whatever the reordering (B-frames, open GOP).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/ffmpeg.h"
+#include "common/stream_params.h"
+
+namespace odvd {
+
+struct FeedPacket {
+  const uint8_t* data = nullptr;  // used when `packet` is null; copied into a padded buffer
+  size_t size = 0;
+  const AVPacket* packet = nullptr;  // referenced (no copy) when given
+  int64_t frame_id = -1;             // < 0: the packet's picture is not shown (or not wanted)
+  bool key = false;
+};
+
+class CpuDecoder {
+ public:
+  CpuDecoder(Codec codec, int threads);
+  Codec codec() const { return codec_; }
+  int threads() const { return threads_; }
+
+  // Feeds `feed`, drains, calls on_frame(frame_id, frame) for each output with a frame_id >= 0, then
+  // resets for the next run. `context` names the source in error messages (ValueError on bad data).
+  void run(const std::vector<FeedPacket>& feed, const std::function<void(int64_t, const AVFrame*)>& on_frame,
+           const std::string& context);
+
+ private:
+  void receive_all(const std::function<void(int64_t, const AVFrame*)>& on_frame, const std::string& context);
+
+  Codec codec_;
+  int threads_;
+  ff::CodecContextPtr ctx_;
+  ff::PacketPtr pkt_;
+  ff::FramePtr frame_;
+};
+
+}  // namespace odvd

@@ -1,0 +1,45 @@
+#include "engine/file_cache.h"
+
+namespace odvd {
+
+std::shared_ptr<VideoFile> FileCache::get(const std::string& path) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = map_.find(path);
+    if (it != map_.end()) {
+      if (it->second.first->unchanged_on_disk()) {
+        lru_.splice(lru_.begin(), lru_, it->second.second);
+        return it->second.first;
+      }
+      lru_.erase(it->second.second);
+      map_.erase(it);
+    }
+  }
+  auto file = std::make_shared<VideoFile>(path);  // slow part, outside the lock
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = map_.find(path);
+  if (it != map_.end()) {  // another thread opened it meanwhile: keep one
+    lru_.splice(lru_.begin(), lru_, it->second.second);
+    return it->second.first;
+  }
+  lru_.push_front(path);
+  map_.emplace(path, std::make_pair(file, lru_.begin()));
+  while (map_.size() > capacity_) {
+    map_.erase(lru_.back());
+    lru_.pop_back();
+  }
+  return file;
+}
+
+void FileCache::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  map_.clear();
+  lru_.clear();
+}
+
+size_t FileCache::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return map_.size();
+}
+
+}  // namespace odvd

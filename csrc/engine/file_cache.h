@@ -1,0 +1,31 @@
+// The files a decoder has opened and indexed, bounded by `maxfiles` with least-recently-used
+// eviction. A file in use by a job is held by a shared_ptr, so eviction never pulls it away.
+#pragma once
+
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "demux/video_file.h"
+
+namespace odvd {
+
+class FileCache {
+ public:
+  explicit FileCache(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+  // The indexed file for `path`, opened (outside the lock) when absent or changed on disk.
+  std::shared_ptr<VideoFile> get(const std::string& path);
+  void clear();
+  size_t size() const;
+
+ private:
+  size_t capacity_;
+  mutable std::mutex mutex_;
+  std::list<std::string> lru_;  // front = most recent
+  std::unordered_map<std::string, std::pair<std::shared_ptr<VideoFile>, std::list<std::string>::iterator>> map_;
+};
+
+}  // namespace odvd

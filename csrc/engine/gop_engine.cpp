@@ -1,0 +1,282 @@
+#include "engine/gop_engine.h"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+
+#include "engine/parallel.h"
+#include "gop/gop_plan.h"
+
+namespace odvd {
+namespace {
+
+using FrameMap = std::unordered_map<int64_t, FramePtr>;
+
+// Indices of the requests grouped by key, groups in order of first appearance.
+template <typename Key>
+std::vector<std::vector<size_t>> group_by(const std::vector<Key>& keys) {
+  std::map<Key, size_t> slot;
+  std::vector<std::vector<size_t>> groups;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto it = slot.emplace(keys[i], groups.size()).first;
+    if (it->second == groups.size()) groups.emplace_back();
+    groups[it->second].push_back(i);
+  }
+  return groups;
+}
+
+FramePtr clone(const Frame& f, HostPool& pool) {
+  auto c = std::make_shared<Frame>(f);
+  c->data = pool.acquire(f.bytes());
+  std::memcpy(c->data.get(), f.data.get(), f.bytes());
+  return c;
+}
+
+// Decodes one run and keeps its targets; a target the decoder never produced is an error, never a
+// silently missing frame.
+void decode_run(CpuDecoder& dec, const std::vector<FeedPacket>& feed, const DecodeRun& run,
+                const StreamParams& params, OutputFormat out, HostPool& pool, const std::string& context,
+                const std::function<int64_t(int64_t)>& pts_of, FrameMap& got) {
+  dec.run(
+      feed,
+      [&](int64_t id, const AVFrame* f) {
+        if (!std::binary_search(run.targets.begin(), run.targets.end(), id) || got.count(id)) return;
+        FramePtr frame = build_frame(f, params, out, pool, context);
+        frame->frame_id = id;
+        frame->pts = pts_of(id);
+        got.emplace(id, std::move(frame));
+      },
+      context);
+  for (int64_t id : run.targets) {
+    if (!got.count(id)) {
+      throw std::invalid_argument(context + ": frame_id=" + std::to_string(id) +
+                                  " was not produced by the decoder (corrupt or undecodable data)");
+    }
+  }
+}
+
+}  // namespace
+
+GopEngine::GopEngine(size_t maxfiles, int threads)
+    : threads_(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())),
+      files_(maxfiles),
+      pool_(HostPool::create()) {}
+
+std::vector<FramePtr> GopEngine::decode_files(const std::vector<std::string>& paths,
+                                              const std::vector<int64_t>& ids, OutputFormat out) {
+  const auto groups = group_by(paths);
+  const int workers = std::min<int>(threads_, static_cast<int>(groups.size()));
+  const int dec_threads = std::max(1, threads_ / std::max(1, workers));
+  std::vector<FramePtr> results(paths.size());
+  parallel_for(groups.size(), workers, [&](size_t g) {
+    const std::vector<size_t>& reqs = groups[g];
+    std::shared_ptr<VideoFile> file = files_.get(paths[reqs.front()]);
+    auto lock = file->lock();
+    const StreamIndex& index = file->index();
+    std::vector<int64_t> targets;
+    for (size_t r : reqs) {
+      index.sample_of_frame(ids[r]);  // IndexError naming the file and the valid range
+      targets.push_back(ids[r]);
+    }
+    auto seq_of = [&] {
+      std::vector<PlanItem> seq;
+      seq.reserve(index.samples().size());
+      for (const Sample& s : index.samples()) seq.push_back({s.frame_id, s.flags});
+      return seq;
+    };
+    std::vector<PlanItem> seq = seq_of();
+    std::vector<DecodeRun> runs = plan_runs(seq, targets);
+    const std::string context = "'" + file->path() + "'";
+    auto pts_of = [&](int64_t id) { return index.samples()[index.sample_of_frame(id)].pts; };
+    std::unique_ptr<CpuDecoder> dec = decoders_.take(file->params().codec, dec_threads);
+    FrameMap got;
+    for (DecodeRun& run : runs) {
+      std::vector<ff::PacketPtr> packets = file->read_samples(run.start, run.last);
+      for (int32_t i = run.start; i <= run.last; ++i) seq[i].flags = index.samples()[i].flags;  // learned non-ref
+      select_feed(seq, run);
+      std::vector<FeedPacket> feed;
+      feed.reserve(run.feed.size());
+      for (int32_t i : run.feed) {
+        FeedPacket f;
+        f.packet = packets[i - run.start].get();
+        f.frame_id = seq[i].frame_id;
+        f.key = seq[i].flags & kSampleKey;
+        feed.push_back(f);
+      }
+      decode_run(*dec, feed, run, file->params(), out, *pool_, context, pts_of, got);
+    }
+    decoders_.give_back(std::move(dec));
+    for (size_t r : reqs) {
+      FramePtr& f = got.at(ids[r]);
+      results[r] = f.use_count() > 1 ? clone(*f, *pool_) : f;  // duplicates get their own pixels
+    }
+  });
+  return results;
+}
+
+std::vector<std::shared_ptr<ExtractedGop>> GopEngine::extract(const std::vector<std::string>& paths,
+                                                              const std::vector<int64_t>& ids) {
+  const auto groups = group_by(paths);
+  std::vector<std::shared_ptr<ExtractedGop>> results(paths.size());
+  parallel_for(groups.size(), std::min<int>(threads_, static_cast<int>(groups.size())), [&](size_t g) {
+    const std::vector<size_t>& reqs = groups[g];
+    std::shared_ptr<VideoFile> file = files_.get(paths[reqs.front()]);
+    auto lock = file->lock();
+    const StreamIndex& index = file->index();
+    std::map<int32_t, std::shared_ptr<ExtractedGop>> by_key;
+    for (size_t r : reqs) {
+      const GopInfo gop = index.gop_of_sample(index.sample_of_frame(ids[r]));
+      auto& slot = by_key[gop.key_sample];
+      if (!slot) {
+        // Open GOP: the leading pictures need the GOP before, which travels along as a prefix.
+        const int32_t start = gop.has_leading ? index.previous_key(gop.key_sample) : gop.key_sample;
+        std::vector<ff::PacketPtr> packets = file->read_samples(start, gop.end_sample - 1);
+        auto x = std::make_shared<ExtractedGop>();
+        size_t total = 0;
+        for (auto& p : packets) total += static_cast<size_t>(p->size);
+        x->bytes.resize(total);
+        bundle::EntryView& v = x->view;
+        v.params = file->params();
+        v.source_path = file->path();
+        v.first_frame_id = gop.first_frame_id;
+        v.gop_len = static_cast<uint32_t>(gop.gop_len);
+        size_t off = 0;
+        for (int32_t i = start; i < gop.end_sample; ++i) {
+          const Sample& s = index.samples()[i];
+          const AVPacket* p = packets[i - start].get();
+          std::memcpy(x->bytes.data() + off, p->data, static_cast<size_t>(p->size));
+          bundle::PacketRecord rec;
+          rec.offset = off;
+          rec.size = static_cast<uint32_t>(p->size);
+          rec.flags = s.flags | (i < gop.key_sample ? kSamplePrefix : 0u);
+          rec.pts = s.pts;
+          rec.dts = s.dts;
+          rec.frame_id = s.frame_id;
+          v.packets.push_back(rec);
+          off += static_cast<size_t>(p->size);
+        }
+        v.payload = x->bytes.data();
+        v.payload_size = x->bytes.size();
+        slot = std::move(x);
+      }
+      results[r] = slot;
+    }
+  });
+  return results;
+}
+
+std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryView>& entries,
+                                                const std::vector<std::string>& paths,
+                                                const std::vector<int64_t>& ids, OutputFormat out) {
+  auto holds = [&](const bundle::EntryView& e, int64_t id) {
+    return id >= e.first_frame_id && id < e.first_frame_id + static_cast<int64_t>(e.gop_len);
+  };
+  // Each request goes to the entry of its own file holding its frame; the entry at the same position
+  // is preferred (GetGOP writes one entry per request), a file renamed since keeps working by position.
+  std::vector<size_t> entry_of(paths.size());
+  for (size_t r = 0; r < paths.size(); ++r) {
+    size_t found = entries.size();
+    if (r < entries.size() && entries[r].source_path == paths[r] && holds(entries[r], ids[r])) found = r;
+    for (size_t k = 0; found == entries.size() && k < entries.size(); ++k) {
+      if (entries[k].source_path == paths[r] && holds(entries[k], ids[r])) found = k;
+    }
+    if (found == entries.size() && entries.size() == paths.size() && holds(entries[r], ids[r])) found = r;
+    if (found == entries.size()) {
+      std::string have;
+      for (size_t k = 0; k < entries.size() && k < 8; ++k) {
+        have += (k ? ", " : "") + std::string("'") + entries[k].source_path + "' [" +
+                std::to_string(entries[k].first_frame_id) + ", " +
+                std::to_string(entries[k].first_frame_id + entries[k].gop_len) + ")";
+      }
+      throw std::invalid_argument("frame_id=" + std::to_string(ids[r]) + " of '" + paths[r] + "' is in none of the " +
+                                  std::to_string(entries.size()) + " GOPs of the bundle (" + have + ")");
+    }
+    entry_of[r] = found;
+  }
+  const auto groups = group_by(entry_of);
+  const int workers = std::min<int>(threads_, static_cast<int>(groups.size()));
+  const int dec_threads = std::max(1, threads_ / std::max(1, workers));
+  std::vector<FramePtr> results(paths.size());
+  parallel_for(groups.size(), workers, [&](size_t g) {
+    const std::vector<size_t>& reqs = groups[g];
+    const bundle::EntryView& e = entries[entry_of[reqs.front()]];
+    std::vector<PlanItem> seq;
+    for (const auto& p : e.packets) seq.push_back({p.frame_id, p.flags});
+    std::vector<int64_t> targets;
+    for (size_t r : reqs) targets.push_back(ids[r]);
+    const std::string context = "bundle entry " + std::to_string(entry_of[reqs.front()]) + " ('" + e.source_path + "')";
+    std::unordered_map<int64_t, int64_t> pts;
+    for (const auto& p : e.packets) pts[p.frame_id] = p.pts;
+    auto pts_of = [&](int64_t id) { return pts[id]; };
+    std::unique_ptr<CpuDecoder> dec = decoders_.take(e.params.codec, dec_threads);
+    FrameMap got;
+    for (const DecodeRun& run : plan_runs(seq, targets)) {
+      std::vector<FeedPacket> feed;
+      for (int32_t i : run.feed) {
+        FeedPacket f;
+        f.data = e.payload + e.packets[i].offset;
+        f.size = e.packets[i].size;
+        f.frame_id = e.packets[i].frame_id;
+        f.key = e.packets[i].flags & kSampleKey;
+        feed.push_back(f);
+      }
+      decode_run(*dec, feed, run, e.params, out, *pool_, context, pts_of, got);
+    }
+    decoders_.give_back(std::move(dec));
+    for (size_t r : reqs) {
+      FramePtr& f = got.at(ids[r]);
+      results[r] = f.use_count() > 1 ? clone(*f, *pool_) : f;
+    }
+  });
+  return results;
+}
+
+std::vector<FramePtr> GopEngine::decode_packet_lists(const std::vector<PacketList>& lists, OutputFormat out) {
+  const int workers = std::min<int>(threads_, static_cast<int>(lists.size()));
+  const int dec_threads = std::max(1, threads_ / std::max(1, workers));
+  std::vector<FramePtr> results(lists.size());
+  parallel_for(lists.size(), workers, [&](size_t i) {
+    const PacketList& l = lists[i];
+    const std::string context = "packet list " + std::to_string(i);
+    std::vector<PlanItem> seq;
+    for (size_t k = 0; k < l.packets.size(); ++k) seq.push_back({l.frame_ids[k], k == 0 ? kSampleKey : 0u});
+    StreamParams params;
+    params.codec = l.codec;
+    params.width = l.width;
+    params.height = l.height;
+    auto pts_of = [](int64_t id) { return id; };
+    std::unique_ptr<CpuDecoder> dec = decoders_.take(l.codec, dec_threads);
+    FrameMap got;
+    for (const DecodeRun& run : plan_runs(seq, {l.target})) {
+      std::vector<FeedPacket> feed;
+      for (int32_t k : run.feed) {
+        FeedPacket f;
+        f.data = l.packets[k].first;
+        f.size = l.packets[k].second;
+        f.frame_id = l.frame_ids[k];
+        f.key = k == 0;
+        feed.push_back(f);
+      }
+      decode_run(*dec, feed, run, params, out, *pool_, context, pts_of, got);
+    }
+    decoders_.give_back(std::move(dec));
+    FramePtr f = got.at(l.target);
+    if (f->width != l.width || f->height != l.height) {
+      throw std::invalid_argument(context + ": decoded frame is " + std::to_string(f->width) + "x" +
+                                  std::to_string(f->height) + " but widths/heights say " + std::to_string(l.width) +
+                                  "x" + std::to_string(l.height));
+    }
+    results[i] = f;
+  });
+  return results;
+}
+
+void GopEngine::release_decoders() { decoders_.clear(); }
+
+void GopEngine::release_memory() { pool_->trim(); }
+
+}  // namespace odvd

@@ -1,0 +1,60 @@
+// The GOP engine: requests (file, frame_id) in, frames or bundles out. It ties the stages together:
+// FileCache (demux + StreamIndex) -> GopPlan -> packets -> decoder -> frame builder, and runs the
+// files of a batch concurrently. All of it runs without a GPU (the CPU backend).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bundle/bundle.h"
+#include "decode/cpu/decoder_pool.h"
+#include "engine/file_cache.h"
+#include "frames/frame_builder.h"
+#include "frames/host_pool.h"
+
+namespace odvd {
+
+// One GOP of one file, ready to serialize: `view.payload` points into `bytes`.
+struct ExtractedGop {
+  bundle::EntryView view;
+  std::vector<uint8_t> bytes;
+};
+
+// DecodeFromPacketListRGB's input for one requested frame.
+struct PacketList {
+  std::vector<std::pair<const uint8_t*, size_t>> packets;  // decode order
+  std::vector<int64_t> frame_ids;                          // frame each packet produces (-1: none)
+  Codec codec = Codec::kH264;
+  int32_t width = 0;
+  int32_t height = 0;
+  int64_t target = 0;
+};
+
+class GopEngine {
+ public:
+  // maxfiles: files kept open and indexed; threads: CPU threads for a call (0: all cores).
+  GopEngine(size_t maxfiles, int threads);
+
+  std::vector<FramePtr> decode_files(const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
+                                     OutputFormat out);
+  std::vector<std::shared_ptr<ExtractedGop>> extract(const std::vector<std::string>& paths,
+                                                     const std::vector<int64_t>& ids);
+  std::vector<FramePtr> decode_entries(const std::vector<bundle::EntryView>& entries,
+                                       const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
+                                       OutputFormat out);
+  std::vector<FramePtr> decode_packet_lists(const std::vector<PacketList>& lists, OutputFormat out);
+
+  void release_decoders();
+  void release_memory();
+  size_t open_files() const { return files_.size(); }
+
+ private:
+  int threads_;
+  FileCache files_;
+  CpuDecoderPool decoders_;
+  std::shared_ptr<HostPool> pool_;
+};
+
+}  // namespace odvd

@@ -1,0 +1,40 @@
+// A returned frame: pixels in a reference-counted host block plus what describes them. Native frames
+// are NV12 / P016 (DESIGN.md "Native output"): shape (height + (height+1)/2, width) with the luma
+// rows, then rows of interleaved U,V; P016 samples are little-endian uint16 with the value in the
+// high bits. RGB frames are HWC uint8.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace odvd {
+
+enum class FrameLayout : int32_t { kNV12 = 0, kP016 = 1, kRGB = 2, kBGR = 3 };
+
+struct Frame {
+  std::shared_ptr<uint8_t> data;  // owns the pixels (HostPool block)
+  FrameLayout layout = FrameLayout::kNV12;
+  int32_t width = 0;               // picture size
+  int32_t height = 0;
+  int32_t bit_depth = 8;           // of the decoded samples (native frames)
+  std::vector<int64_t> shape;      // array shape
+  std::vector<int64_t> strides;    // in bytes
+  int32_t itemsize = 1;            // 1 (uint8) or 2 (uint16)
+  int64_t frame_id = -1;
+  int64_t pts = 0;                 // in the stream's time base
+  int32_t time_base_num = 1;
+  int32_t time_base_den = 1;
+  int32_t color_matrix = 0;        // odvd::color::Matrix used / to use for RGB
+  int32_t color_range = 0;         // odvd::color::Range
+
+  size_t bytes() const {
+    size_t n = static_cast<size_t>(itemsize);
+    for (int64_t d : shape) n *= static_cast<size_t>(d);
+    return n;
+  }
+};
+
+using FramePtr = std::shared_ptr<Frame>;
+
+}  // namespace odvd

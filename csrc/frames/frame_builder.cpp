@@ -1,0 +1,138 @@
+#include "frames/frame_builder.h"
+
+#include <cstring>
+#include <stdexcept>
+
+extern "C" {
+#include <libavutil/pixdesc.h>
+}
+
+#include "convert/color_resolve.h"
+#include "convert/yuv_to_rgb.h"
+
+namespace odvd {
+namespace {
+
+struct SourceLayout {
+  int bit_depth;
+  bool semi_planar;  // NV12 / P010 / P016 already interleaved
+};
+
+bool source_layout(AVPixelFormat f, SourceLayout* out) {
+  switch (f) {
+    case AV_PIX_FMT_YUV420P:
+    case AV_PIX_FMT_YUVJ420P: *out = {8, false}; return true;
+    case AV_PIX_FMT_YUV420P10LE: *out = {10, false}; return true;
+    case AV_PIX_FMT_YUV420P12LE: *out = {12, false}; return true;
+    case AV_PIX_FMT_NV12: *out = {8, true}; return true;
+    case AV_PIX_FMT_P010LE: *out = {10, true}; return true;
+    case AV_PIX_FMT_P016LE: *out = {16, true}; return true;
+    default: return false;
+  }
+}
+
+// Writes `src` as NV12 / P016 rows of `cols` samples into dst (itemsize 1 or 2).
+void write_native(const AVFrame* src, const SourceLayout& l, int depth, int cols, uint8_t* dst) {
+  const int w = src->width, h = src->height, ch = (h + 1) / 2, cw = (w + 1) / 2;
+  if (depth == 8) {
+    for (int y = 0; y < h; ++y) {
+      uint8_t* d = dst + size_t(y) * cols;
+      std::memcpy(d, src->data[0] + size_t(y) * src->linesize[0], w);
+      if (cols > w) d[w] = d[w - 1];
+    }
+    uint8_t* uv = dst + size_t(h) * cols;
+    for (int y = 0; y < ch; ++y) {
+      uint8_t* d = uv + size_t(y) * cols;
+      if (l.semi_planar) {
+        std::memcpy(d, src->data[1] + size_t(y) * src->linesize[1], size_t(cw) * 2);
+      } else {
+        const uint8_t* u = src->data[1] + size_t(y) * src->linesize[1];
+        const uint8_t* v = src->data[2] + size_t(y) * src->linesize[2];
+        for (int x = 0; x < cw; ++x) {
+          d[2 * x] = u[x];
+          d[2 * x + 1] = v[x];
+        }
+      }
+    }
+    return;
+  }
+  // P016: value in the high bits of a little-endian word (semi-planar sources already are).
+  const int shift = l.semi_planar ? 0 : 16 - depth;
+  auto* out = reinterpret_cast<uint16_t*>(dst);
+  for (int y = 0; y < h; ++y) {
+    const auto* s = reinterpret_cast<const uint16_t*>(src->data[0] + size_t(y) * src->linesize[0]);
+    uint16_t* d = out + size_t(y) * cols;
+    for (int x = 0; x < w; ++x) d[x] = static_cast<uint16_t>(s[x] << shift);
+    if (cols > w) d[w] = d[w - 1];
+  }
+  uint16_t* uv = out + size_t(h) * cols;
+  for (int y = 0; y < ch; ++y) {
+    uint16_t* d = uv + size_t(y) * cols;
+    if (l.semi_planar) {
+      std::memcpy(d, src->data[1] + size_t(y) * src->linesize[1], size_t(cw) * 4);
+    } else {
+      const auto* u = reinterpret_cast<const uint16_t*>(src->data[1] + size_t(y) * src->linesize[1]);
+      const auto* v = reinterpret_cast<const uint16_t*>(src->data[2] + size_t(y) * src->linesize[2]);
+      for (int x = 0; x < cw; ++x) {
+        d[2 * x] = static_cast<uint16_t>(u[x] << shift);
+        d[2 * x + 1] = static_cast<uint16_t>(v[x] << shift);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputFormat out, HostPool& pool,
+                     const std::string& context) {
+  SourceLayout l{};
+  const auto fmt = static_cast<AVPixelFormat>(src->format);
+  if (!source_layout(fmt, &l)) {
+    const char* name = av_get_pix_fmt_name(fmt);
+    throw std::invalid_argument(context + ": decoded pixel format '" + std::string(name ? name : "?") +
+                                "' is not supported (4:2:0 at 8, 10 or 12 bits)");
+  }
+  // P010/P016 sources do not say their depth; the stream does.
+  const int depth = l.bit_depth == 16 ? (params.bit_depth > 8 ? params.bit_depth : 16) : l.bit_depth;
+  const int w = src->width, h = src->height;
+  const int cols = w + (w & 1);
+  const int rows = h + (h + 1) / 2;
+  const int itemsize = depth > 8 ? 2 : 1;
+
+  int cs = src->colorspace != AVCOL_SPC_UNSPECIFIED ? src->colorspace : params.color_space;
+  int cr = src->color_range != AVCOL_RANGE_UNSPECIFIED ? src->color_range : params.color_range;
+  if (fmt == AV_PIX_FMT_YUVJ420P) cr = AVCOL_RANGE_JPEG;
+  const color::ColorSpec spec = color::resolve_color(cs, cr, h);
+
+  auto frame = std::make_shared<Frame>();
+  frame->width = w;
+  frame->height = h;
+  frame->bit_depth = depth;
+  frame->time_base_num = params.time_base_num;
+  frame->time_base_den = params.time_base_den;
+  frame->color_matrix = static_cast<int32_t>(spec.matrix);
+  frame->color_range = static_cast<int32_t>(spec.range);
+
+  const size_t native_bytes = size_t(rows) * cols * itemsize;
+  std::shared_ptr<uint8_t> native = pool.acquire(native_bytes);
+  write_native(src, l, depth, cols, native.get());
+  if (out == OutputFormat::kNative) {
+    frame->data = std::move(native);
+    frame->layout = depth > 8 ? FrameLayout::kP016 : FrameLayout::kNV12;
+    frame->itemsize = itemsize;
+    frame->shape = {rows, cols};
+    frame->strides = {int64_t(cols) * itemsize, itemsize};
+    return frame;
+  }
+  const size_t pitch = size_t(cols) * itemsize;
+  color::NativeView view{native.get(), pitch, native.get() + size_t(h) * pitch, pitch, w, h, depth};
+  frame->data = pool.acquire(size_t(w) * h * 3);
+  color::native_to_rgb(view, spec, out == OutputFormat::kBGR, frame->data.get(), size_t(w) * 3);
+  frame->layout = out == OutputFormat::kBGR ? FrameLayout::kBGR : FrameLayout::kRGB;
+  frame->itemsize = 1;
+  frame->shape = {h, w, 3};
+  frame->strides = {int64_t(w) * 3, 3, 1};
+  return frame;
+}
+
+}  // namespace odvd

@@ -1,0 +1,22 @@
+// Decoded AVFrame -> returned Frame: native NV12 / P016 (DESIGN.md), and native -> RGB/BGR with the
+// stream's own matrix and range (convert/, docs/color.md).
+#pragma once
+
+#include <cstdint>
+
+#include "common/ffmpeg.h"
+#include "common/stream_params.h"
+#include "frames/frame.h"
+#include "frames/host_pool.h"
+
+namespace odvd {
+
+enum class OutputFormat { kNative, kRGB, kBGR };
+
+// Builds the requested output of `src` (a decoded picture); `params` supplies the colour description
+// where the bitstream leaves it unspecified, and the time base. Throws invalid_argument for pixel
+// formats other than 4:2:0 at 8/10/12 bits.
+FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputFormat out, HostPool& pool,
+                     const std::string& context);
+
+}  // namespace odvd

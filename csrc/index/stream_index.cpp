@@ -1,0 +1,70 @@
+#include "index/stream_index.h"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+namespace odvd {
+
+StreamIndex::StreamIndex(std::vector<Sample> samples, std::string name)
+    : name_(std::move(name)), samples_(std::move(samples)) {
+  std::vector<int32_t> shown;
+  shown.reserve(samples_.size());
+  for (int32_t i = 0; i < static_cast<int32_t>(samples_.size()); ++i) {
+    Sample& s = samples_[i];
+    s.frame_id = -1;
+    if (s.flags & kSampleKey || i == 0) keys_.push_back(i);
+    if (!(s.flags & kSampleDiscard)) shown.push_back(i);
+  }
+  if (shown.empty()) throw std::invalid_argument(name_ + ": the video stream has no frames");
+  // Presentation order = pts order, which is the order `ffmpeg -fps_mode passthrough` writes frames
+  // in; ties (never in valid files) keep decode order so the result is deterministic.
+  std::stable_sort(shown.begin(), shown.end(),
+                   [&](int32_t a, int32_t b) { return samples_[a].pts < samples_[b].pts; });
+  frame_to_sample_ = std::move(shown);
+  for (size_t f = 0; f < frame_to_sample_.size(); ++f) samples_[frame_to_sample_[f]].frame_id = static_cast<int64_t>(f);
+}
+
+int32_t StreamIndex::sample_of_frame(int64_t frame_id) const {
+  if (frame_id < 0 || frame_id >= frame_count()) {
+    throw std::out_of_range("frame_id=" + std::to_string(frame_id) + " out of range for " + name_ + " (" +
+                            std::to_string(frame_count()) + " frames, valid ids 0.." +
+                            std::to_string(frame_count() - 1) + ")");
+  }
+  return frame_to_sample_[static_cast<size_t>(frame_id)];
+}
+
+GopInfo StreamIndex::gop_of_sample(int32_t sample) const {
+  auto it = std::upper_bound(keys_.begin(), keys_.end(), sample);
+  GopInfo g{};
+  g.key_sample = *(it - 1);
+  g.end_sample = it == keys_.end() ? static_cast<int32_t>(samples_.size()) : *it;
+  g.first_frame_id = std::numeric_limits<int64_t>::max();
+  g.gop_len = 0;
+  const int64_t key_frame = samples_[g.key_sample].frame_id;
+  g.has_leading = false;
+  for (int32_t i = g.key_sample; i < g.end_sample; ++i) {
+    const int64_t f = samples_[i].frame_id;
+    if (f < 0) continue;
+    g.first_frame_id = std::min(g.first_frame_id, f);
+    ++g.gop_len;
+    if (key_frame >= 0 && f < key_frame) g.has_leading = true;
+  }
+  if (g.gop_len == 0) g.first_frame_id = -1;
+  return g;
+}
+
+int32_t StreamIndex::previous_key(int32_t key_sample) const {
+  auto it = std::lower_bound(keys_.begin(), keys_.end(), key_sample);
+  return it == keys_.begin() ? key_sample : *(it - 1);
+}
+
+void StreamIndex::set_nonref(int32_t sample, bool nonref) {
+  if (nonref)
+    samples_[sample].flags |= kSampleNonRef;
+  else
+    samples_[sample].flags &= ~static_cast<uint32_t>(kSampleNonRef);
+}
+
+}  // namespace odvd

@@ -1,0 +1,60 @@
+"""Backend selection for ``iGpu`` (DESIGN.md "Devices"): None = auto, -1 = CPU, >= 0 = that GPU."""
+
+import operator
+import warnings
+from typing import Optional
+
+from . import _engine
+
+CPU = -1
+_warned_auto_cpu = False
+
+
+def select_backend(iGpu: Optional[int]) -> int:
+    """Return the device index to decode on (-1 for the CPU backend) or raise.
+
+    ``iGpu=None`` picks GPU 0 when NVDEC is usable, else the CPU with one warning per process;
+    ``iGpu>=0`` demands that GPU and raises RuntimeError when it cannot be used; ``iGpu=-1`` is
+    the CPU backend (libavcodec).
+    """
+    global _warned_auto_cpu
+    if iGpu is not None:
+        if isinstance(iGpu, bool):
+            raise TypeError("iGpu must be an int or None, not bool")
+        try:
+            iGpu = operator.index(iGpu)
+        except TypeError:
+            raise TypeError(f"iGpu must be an int or None, not {type(iGpu).__name__}") from None
+        if iGpu < -1:
+            raise ValueError(f"iGpu={iGpu}: use None (auto), -1 (CPU) or a GPU index >= 0")
+        if iGpu == CPU:
+            return CPU
+    runtime = _engine.build_info()["runtime"]
+    if iGpu is None:
+        if not _warned_auto_cpu:
+            _warned_auto_cpu = True
+            reason = (
+                "this version has no NVDEC backend yet"
+                if runtime.get("gpu_decode_usable")
+                else _why_no_gpu(runtime)
+            )
+            warnings.warn(f"on_demand_video_decoder: decoding on the CPU ({reason}); pass iGpu=-1 to "
+                          "choose the CPU explicitly", RuntimeWarning, stacklevel=3)
+        return CPU
+    if not runtime.get("gpu_decode_usable"):
+        raise RuntimeError(f"iGpu={iGpu}: GPU decoding is not possible here: {_why_no_gpu(runtime)}. "
+                           "Use iGpu=-1 for the CPU backend or iGpu=None to pick automatically.")
+    raise RuntimeError(f"iGpu={iGpu}: this version of on_demand_video_decoder has no NVDEC backend yet; "
+                       "use iGpu=-1 (CPU) or iGpu=None.")
+
+
+def _why_no_gpu(runtime: dict) -> str:
+    if not runtime.get("driver_found"):
+        return f"libcuda.so.1 not found ({runtime.get('driver_error') or 'no NVIDIA driver'})"
+    if runtime.get("cuda_init_error"):
+        return f"cuInit failed: {runtime['cuda_init_error']}"
+    if not runtime.get("nvdec_found"):
+        return f"libnvcuvid.so.1 not found ({runtime.get('nvdec_error') or 'no NVIDIA video decode library'})"
+    if not runtime.get("device_count"):
+        return "no CUDA device"
+    return "NVDEC is not usable"

@@ -1,0 +1,205 @@
+"""PyNvGopDecoder: random access at GOP level, with the names and arguments of the seed API
+(accvlab.on_demand_video_decoder), plus the bundle functions. Arguments are checked here for clear
+messages; the engine (C++, GIL released) does the work."""
+
+import operator
+import os
+from typing import Any, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from . import _engine
+from ._devices import CPU, select_backend
+
+DecodedFrameExt = _engine.DecodedFrameExt
+RGBFrame = _engine.RGBFrame
+
+
+def _paths(filepaths: Sequence[Any], name: str = "filepaths") -> List[str]:
+    if isinstance(filepaths, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} must be a list of paths, not a single path")
+    out = [os.fspath(p) for p in filepaths]
+    if not out:
+        raise ValueError(f"{name} is empty")
+    return out
+
+
+def _ids(frame_ids: Sequence[Any], n: int) -> List[int]:
+    try:
+        ids = [operator.index(i) for i in frame_ids]
+    except TypeError:
+        raise TypeError("frame_ids must be integers") from None
+    if len(ids) != n:
+        raise ValueError(f"filepaths and frame_ids differ in length ({n} vs {len(ids)})")
+    return ids
+
+
+def _fast_infos(fastStreamInfos: Sequence[Any], n: int) -> None:
+    if fastStreamInfos and len(fastStreamInfos) != n:
+        raise ValueError(f"fastStreamInfos has {len(fastStreamInfos)} entries for {n} files")
+
+
+def _bundle(numpy_data: Any, name: str = "numpy_data") -> np.ndarray:
+    arr = np.asarray(numpy_data)
+    if arr.dtype != np.uint8 or arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D uint8 array (a GOP bundle), got {arr.dtype} {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+class PyNvGopDecoder:
+    """Decode frames by (file, frame_id), decoding only the GOP each frame needs.
+
+    ``frame_id`` is the 0-based index of a frame in presentation order. ``iGpu=None`` picks the GPU
+    when NVDEC is usable and the CPU otherwise; ``iGpu=-1`` is the CPU backend (libavcodec).
+
+    Example:
+        >>> dec = PyNvGopDecoder(maxfiles=6, iGpu=-1)
+        >>> frames = dec.DecodeN12ToRGB(["cam0.mp4", "cam1.mp4"], [0, 10])  # doctest: +SKIP
+        >>> np.asarray(frames[0]).shape  # doctest: +SKIP
+        (900, 1600, 3)
+    """
+
+    def __init__(self, maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False):
+        maxfiles = operator.index(maxfiles)
+        if maxfiles < 1:
+            raise ValueError(f"maxfiles={maxfiles}: must be at least 1")
+        self._device = select_backend(iGpu)
+        assert self._device == CPU  # the NVDEC backend arrives with its own issue
+        self._maxfiles = maxfiles
+        self._suppress_color_range_warning = bool(suppressNoColorRangeWarning)
+        self._engine = _engine._GopEngine(maxfiles)
+        self._packet_list_codecs: List[int] = []
+
+    @property
+    def device(self) -> str:
+        """``"cpu"`` or ``"cuda:N"``."""
+        return "cpu" if self._device == CPU else f"cuda:{self._device}"
+
+    # -- decoding from files -------------------------------------------------------------------
+    def Decode(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = []) -> List[DecodedFrameExt]:
+        """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order."""
+        paths = _paths(filepaths)
+        ids = _ids(frame_ids, len(paths))
+        _fast_infos(fastStreamInfos, len(paths))
+        return self._engine.decode(paths, ids, "native")
+
+    def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
+                       fastStreamInfos: List[Any] = []) -> List[RGBFrame]:
+        """Frames as HWC uint8 RGB (or BGR), converted with each stream's own matrix and range."""
+        paths = _paths(filepaths)
+        ids = _ids(frame_ids, len(paths))
+        _fast_infos(fastStreamInfos, len(paths))
+        return self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb")
+
+    # -- GOP bundles -------------------------------------------------------------------------------
+    def GetGOP(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = []) -> Tuple[np.ndarray, List[int], List[int]]:
+        """One bundle holding the GOP of each requested frame: (bytes, first_frame_ids, gop_lens).
+
+        The bundle (docs/bundle-format.md) decodes without the source file (DecodeFromGOP*).
+        """
+        paths = _paths(filepaths)
+        ids = _ids(frame_ids, len(paths))
+        _fast_infos(fastStreamInfos, len(paths))
+        return self._engine.get_gop(paths, ids)
+
+    def GetGOPList(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = []) -> List[Tuple[np.ndarray, List[int], List[int]]]:
+        """Like GetGOP, but one bundle per request: [(bytes, [first_frame_id], [gop_len]), ...]."""
+        paths = _paths(filepaths)
+        ids = _ids(frame_ids, len(paths))
+        _fast_infos(fastStreamInfos, len(paths))
+        return self._engine.get_gop_list(paths, ids)
+
+    def DecodeFromGOP(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int]) -> List[DecodedFrameExt]:
+        """Native frames from a bundle; ``filepaths`` say which file's GOP each frame is in."""
+        paths = _paths(filepaths)
+        return self._engine.decode_bundles([_bundle(numpy_data)], paths, _ids(frame_ids, len(paths)), "native")
+
+    def DecodeFromGOPRGB(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int],
+                         as_bgr: bool = False) -> List[RGBFrame]:
+        """RGB (or BGR) frames from a bundle."""
+        paths = _paths(filepaths)
+        ids = _ids(frame_ids, len(paths))
+        return self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "bgr" if as_bgr else "rgb")
+
+    def DecodeFromGOPListRGB(self, numpy_datas: List[np.ndarray], filepaths: List[str], frame_ids: List[int],
+                             as_bgr: bool = False) -> List[RGBFrame]:
+        """RGB (or BGR) frames from several bundles (e.g. GetGOPList's, or LoadGopsToList's)."""
+        paths = _paths(filepaths)
+        ids = _ids(frame_ids, len(paths))
+        if isinstance(numpy_datas, np.ndarray):
+            raise TypeError("numpy_datas must be a list of bundles; use DecodeFromGOPRGB for one bundle")
+        bundles = [_bundle(a, f"numpy_datas[{i}]") for i, a in enumerate(numpy_datas)]
+        if not bundles:
+            raise ValueError("numpy_datas is empty")
+        return self._engine.decode_bundles(bundles, paths, ids, "bgr" if as_bgr else "rgb")
+
+    def ParseSerializedPacketBundle(self, numpy_data: np.ndarray) -> tuple:
+        """The bundle's entries as the 11 lists of the seed, one item per entry (requested frame):
+
+        color_ranges (AVColorRange), codec_ids (Codec values), widths, heights, frame_sizes (payload
+        bytes), gop_lens, first_frame_ids, packet_binary_data_arrays (read-only views of each entry's
+        packets, back to back), packet_binary_data_sizes, packets_bytes (each packet's size), and
+        decode_idxs (for each packet, in decode order, the frame_id it produces; -1 for none).
+        """
+        return _engine._parse_bundle(_bundle(numpy_data))
+
+    def DecodeFromPacketListInitialize(self, codec_ids: List[int]) -> int:
+        """Sets the codec of each frame of the next DecodeFromPacketListRGB calls; returns 0."""
+        codecs = [operator.index(c) for c in codec_ids]
+        if not codecs:
+            raise ValueError("codec_ids is empty")
+        known = {4, 8, 10, 11}
+        bad = [c for c in codecs if c not in known]
+        if bad:
+            raise ValueError(f"codec_ids {bad} unknown (h264=4, hevc=8, vp9=10, av1=11)")
+        self._packet_list_codecs = codecs
+        return 0
+
+    def DecodeFromPacketListRGB(self, numpy_datas: List[List[np.ndarray]], packet_idxs: List[List[int]],
+                                widths: List[int], heights: List[int], frame_ids: List[int],
+                                as_bgr: bool = False) -> List[RGBFrame]:
+        """Decodes packets given as arrays (one list per frame, decode order, starting at a key frame).
+
+        ``packet_idxs[i][k]`` is the frame_id packet k of frame i produces (ParseSerializedPacketBundle's
+        decode_idxs); frame i is the one whose id is ``frame_ids[i]``. Call
+        DecodeFromPacketListInitialize with one codec id per frame first.
+        """
+        if not self._packet_list_codecs:
+            raise RuntimeError("call DecodeFromPacketListInitialize(codec_ids) before DecodeFromPacketListRGB")
+        datas = [[np.ascontiguousarray(np.asarray(p, dtype=np.uint8).reshape(-1)) for p in frame] for frame in numpy_datas]
+        idxs = [[operator.index(k) for k in frame] for frame in packet_idxs]
+        return self._engine.decode_packet_lists(datas, idxs, [operator.index(w) for w in widths],
+                                                [operator.index(h) for h in heights],
+                                                [operator.index(f) for f in frame_ids], self._packet_list_codecs,
+                                                "bgr" if as_bgr else "rgb")
+
+    def MergePacketDataToOne(self, packet_data_arrays: List[np.ndarray]) -> np.ndarray:
+        """One bundle holding every entry of the given bundles, in order."""
+        return _engine._merge_bundles([_bundle(a, f"packet_data_arrays[{i}]") for i, a in enumerate(packet_data_arrays)])
+
+    def LoadGops(self, file_paths: List[str]) -> np.ndarray:
+        """Reads bundle files (SavePacketsToFile) and merges them into one bundle."""
+        return _engine._merge_bundles(_engine._load_bundle_files(_paths(file_paths, "file_paths")))
+
+    def LoadGopsToList(self, file_paths: List[str]) -> List[np.ndarray]:
+        """Reads bundle files, one array per file (each checked completely)."""
+        return _engine._load_bundle_files(_paths(file_paths, "file_paths"))
+
+    LoadGopList = LoadGopsToList
+
+    # -- resources ------------------------------------------------------------------------------------
+    def release_decoder(self) -> None:
+        """Frees the idle decoder instances (they are re-created on the next call)."""
+        self._engine.release_decoders()
+
+    def release_device_memory(self) -> None:
+        """Frees the idle blocks of the frame memory pool (returned frames stay valid)."""
+        self._engine.release_memory()
+
+
+def SavePacketsToFile(numpy_data: np.ndarray, dst_filepath: str) -> None:
+    """Writes a bundle to ``dst_filepath`` atomically (temporary file, then rename).
+
+    The bundle is checked first: ValueError for bytes that are not a valid bundle.
+    """
+    _engine._save_bundle(_bundle(numpy_data), os.fspath(dst_filepath))
