@@ -134,3 +134,40 @@ def test_mixed_batch_keeps_request_order(decoder, media, reference):
         assert_frames_equal(np.asarray(f), ref.native(i), f"{p} frame {i}")
     # Duplicates are distinct objects with their own pixels.
     assert np.asarray(frames[0]).ctypes.data != np.asarray(frames[-3]).ctypes.data
+
+
+@pytest.mark.parametrize("name", ["h264_gop30_bf3", "hevc_gop30_bf3"])
+def test_non_reference_frames_no_target_needs_are_not_decoded(media, reference, name):
+    """Counted from the bitstream independently: frames a target needs are its GOP's packets up to
+    its own, minus the non-reference ones (H.264 nal_ref_idc == 0, HEVC sub-layer non-reference)."""
+    from media import inspect
+
+    path = media[name].path
+    ref = reference(name)
+    packets = inspect.packets(path, with_data=True)
+    order = {int(p): i for i, p in enumerate(ref.pts)}
+
+    def nonref(data: bytes) -> bool:
+        for nal in inspect.length_prefixed_nals(data):
+            if name.startswith("h264"):
+                ref_idc, nal_type = inspect.h264_nal_header(nal)
+                if 1 <= nal_type <= 5:
+                    return ref_idc == 0
+            else:
+                t = inspect.hevc_nal_type(nal)
+                if t <= 31:
+                    return t <= 14 and t % 2 == 0
+        return False
+
+    dec = odvd.PyNvGopDecoder(maxfiles=1, iGpu=-1)
+    skipped_any = False
+    for target in range(len(ref)):
+        pos = next(k for k, p in enumerate(packets) if order.get(p["pts"]) == target)
+        start = max(k for k in range(pos + 1) if "K" in packets[k]["flags"])
+        expected = sum(1 for k in range(start, pos + 1) if k == pos or k == start or not nonref(packets[k]["data"]))
+        before = dec._engine.packets_fed
+        frame = dec.Decode([str(path)], [target])[0]
+        assert dec._engine.packets_fed - before == expected, f"frame {target}"
+        skipped_any |= expected < pos - start + 1
+        assert_frames_equal(np.asarray(frame), ref.native(target), f"{name} frame {target}")
+    assert skipped_any, "the clip must have non-reference frames to skip"

@@ -187,7 +187,8 @@ void register_gop_decoder(py::module_& m) {
            })
       .def("release_decoders", &GopEngine::release_decoders, py::call_guard<py::gil_scoped_release>())
       .def("release_memory", &GopEngine::release_memory, py::call_guard<py::gil_scoped_release>())
-      .def_property_readonly("open_files", &GopEngine::open_files);
+      .def_property_readonly("open_files", &GopEngine::open_files)
+      .def_property_readonly("packets_fed", &GopEngine::packets_fed);
 
   m.def("_parse_bundle", [](const ByteArray& arr) {
     std::vector<bundle::EntryView> entries = parse_all({arr});

@@ -107,6 +107,7 @@ std::vector<FramePtr> GopEngine::decode_files(const std::vector<std::string>& pa
         f.key = seq[i].flags & kSampleKey;
         feed.push_back(f);
       }
+      packets_fed_ += feed.size();
       decode_run(*dec, feed, run, file->params(), out, *pool_, context, pts_of, got);
     }
     decoders_.give_back(std::move(dec));
@@ -224,6 +225,7 @@ std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryV
         f.key = e.packets[i].flags & kSampleKey;
         feed.push_back(f);
       }
+      packets_fed_ += feed.size();
       decode_run(*dec, feed, run, e.params, out, *pool_, context, pts_of, got);
     }
     decoders_.give_back(std::move(dec));
@@ -261,6 +263,7 @@ std::vector<FramePtr> GopEngine::decode_packet_lists(const std::vector<PacketLis
         f.key = k == 0;
         feed.push_back(f);
       }
+      packets_fed_ += feed.size();
       decode_run(*dec, feed, run, params, out, *pool_, context, pts_of, got);
     }
     decoders_.give_back(std::move(dec));

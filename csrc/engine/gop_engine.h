@@ -3,6 +3,7 @@
 // files of a batch concurrently. All of it runs without a GPU (the CPU backend).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -49,12 +50,15 @@ class GopEngine {
   void release_decoders();
   void release_memory();
   size_t open_files() const { return files_.size(); }
+  // Packets fed to decoders since construction (tests and benchmarks count decode work with it).
+  uint64_t packets_fed() const { return packets_fed_.load(); }
 
  private:
   int threads_;
   FileCache files_;
   CpuDecoderPool decoders_;
   std::shared_ptr<HostPool> pool_;
+  std::atomic<uint64_t> packets_fed_{0};
 };
 
 }  // namespace odvd
