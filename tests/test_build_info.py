@@ -150,9 +150,14 @@ def test_require_cuda_turns_skip_into_failure():
     assert failed.returncode == 1 and "ODVD_REQUIRE_CUDA=1 but GPU decoding is not usable" in failed.stdout
 
 
-def test_python_dash_m_prints_build_info():
-    out = subprocess.run([sys.executable, "-m", "on_demand_video_decoder"], capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout)["version"] == odvd.__version__
+def test_python_dash_m_reports_the_build_then_runs_the_demo(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "on_demand_video_decoder", "--workdir", str(tmp_path / "clips"),
+                          "--output", str(tmp_path / "sheet.png"), "--iterations", "2", "--frames", "30"],
+                         capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    first = out.splitlines()[0]
+    assert first.startswith(f"on_demand_video_decoder {odvd.__version__}: FFmpeg ")
+    assert ("GPU decode usable" in first) == odvd.build_info()["runtime"]["gpu_decode_usable"]
+    assert "frames/s" in out and (tmp_path / "sheet.png").stat().st_size > 0
 
 
 def test_sample_check_installation_runs():

@@ -47,7 +47,8 @@ void serialize(const std::vector<EntryView>& entries, uint8_t* dst, size_t size)
 // Validates `data` completely (header, checksum, every entry) and returns views into it.
 std::vector<EntryView> parse(const uint8_t* data, size_t size);
 
-// CRC-32 (ISO-HDLC, as zlib.crc32) of the bytes after the header.
-uint32_t checksum(const uint8_t* data, size_t size);
+// The bundle checksum of the bytes after the header (docs/bundle-format.md, "Checksum"); `size` is a
+// multiple of 8.
+uint64_t checksum(const uint8_t* data, size_t size);
 
 }  // namespace odvd::bundle

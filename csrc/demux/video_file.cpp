@@ -160,6 +160,9 @@ void VideoFile::fill_params() {
     ctx->time_base_in = st->time_base;
     ODVD_CHECK_AV(av_bsf_init(ctx), path_);
     annexb_parameter_sets_.assign(ctx->par_out->extradata, ctx->par_out->extradata + ctx->par_out->extradata_size);
+    // avcC byte 4 / hvcC byte 21: lengthSizeMinusOne in the low two bits.
+    const size_t at = p.codec == Codec::kH264 ? 4 : 21;
+    if (p.extradata.size() > at) length_size_ = (p.extradata[at] & 3) + 1;
   } else if (p.codec == Codec::kH264 || p.codec == Codec::kHEVC) {
     annexb_parameter_sets_ = p.extradata;  // already Annex-B (or empty: in-band only)
   } else if (p.codec == Codec::kAV1) {
@@ -341,7 +344,27 @@ std::vector<ff::PacketPtr> VideoFile::read_payloads_demuxed(int32_t first, int32
 }
 
 void VideoFile::to_annexb(std::vector<ff::PacketPtr>& packets, bool first_is_gop_start) {
-  if (bsf_) {
+  if (bsf_ && length_size_ == 4) {
+    // The common case (4-byte NAL lengths, as every MP4 muxer writes): each length becomes a 4-byte
+    // start code in place; the parameter sets are added to the GOP's first packet below. This is
+    // what the mp4toannexb filters do, without their per-packet copies.
+    for (auto& p : packets) {
+      size_t pos = 0;
+      const size_t n = static_cast<size_t>(p->size);
+      while (pos + 4 <= n) {
+        const size_t len = (size_t(p->data[pos]) << 24) | (size_t(p->data[pos + 1]) << 16) |
+                           (size_t(p->data[pos + 2]) << 8) | size_t(p->data[pos + 3]);
+        if (len > n - pos - 4) {
+          throw std::invalid_argument("'" + path_ + "': corrupt packet (NAL length " + std::to_string(len) +
+                                      " exceeds the packet)");
+        }
+        p->data[pos] = p->data[pos + 1] = p->data[pos + 2] = 0;
+        p->data[pos + 3] = 1;
+        pos += 4 + len;
+      }
+      if (pos != n) throw std::invalid_argument("'" + path_ + "': corrupt packet (trailing bytes after the last NAL)");
+    }
+  } else if (bsf_) {
     av_bsf_flush(bsf_.get());
     for (auto& p : packets) {
       ODVD_CHECK_AV(av_bsf_send_packet(bsf_.get(), p.get()), "'" + path_ + "' (Annex-B conversion)");

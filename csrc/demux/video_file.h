@@ -53,6 +53,7 @@ class VideoFile {
   int stream_ = -1;
   bool mov_family_ = false;       // sample payloads are plain byte ranges: read with pread
   bool hevc_single_sublayer_ = false;
+  int length_size_ = 0;            // NAL length prefix bytes of length-prefixed H.264/HEVC
   std::vector<uint8_t> annexb_parameter_sets_;  // prepended to a GOP whose key lacks them
   StreamParams params_;
   StreamIndex index_;

@@ -1,0 +1,142 @@
+"""The interface every benchmarked library implements.
+
+One adapter wraps one library (and one configuration of it: backend, threads). The benchmark
+scripts only talk to this interface, so adding a library is one new file plus one line in
+``adapters/__init__.py``. Each capability is optional: a method left as in this base class raises
+``NotImplementedError`` and the scripts skip that measurement for the adapter (``supports``).
+
+What is timed is exactly one call of a method below; everything the library may legitimately do
+ahead of time (open files, build an index) happens in ``prepare`` or in warm-up calls, and every
+check of the result happens in ``check_*`` methods called outside the timed region.
+"""
+
+from abc import ABC
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    """What the harness knows about one clip (from its own PyAV demux, made before any timing).
+
+    ``pts`` are the presentation timestamps in presentation order, so ``pts[frame_id]`` is the pts
+    of that frame (DESIGN.md: frame_id = 0-based index in presentation order). ``gops`` lists, per
+    GOP in decode order, ``(first_frame_id, gop_len, [(pos, size), ...] of its packets in decode
+    order)``.
+    """
+
+    path: str
+    width: int
+    height: int
+    num_frames: int
+    time_base: float
+    pts: List[int]
+    gops: List[tuple]
+    nbytes: int
+
+    def gop_of(self, frame_id: int) -> tuple:
+        for gop in self.gops:
+            first, length, _ = gop
+            if first <= frame_id < first + length:
+                return gop
+        raise IndexError(f"frame_id={frame_id} out of range for {self.path} ({self.num_frames} frames)")
+
+
+@dataclass(frozen=True)
+class GopInfo:
+    """What a GOP extraction returned, for the checks (``nbytes``: size of the returned buffer)."""
+
+    first_frame_id: int
+    gop_len: int
+    nbytes: int
+    data: Optional[bytes] = None  # the raw packet bytes, when the output is exactly that
+
+
+class Adapter(ABC):
+    """One library under test. Subclasses set ``name`` and override what they support.
+
+    ``options`` are the ``key=value`` pairs of an adapter spec (``pyav:thread_type=AUTO``); they
+    arrive as strings and each adapter converts what it accepts, rejecting unknown keys.
+    """
+
+    name = "base"
+
+    def __init__(self, **options: str):
+        if options:
+            raise ValueError(f"adapter {self.name!r} takes no options, got {sorted(options)}")
+
+    # -- description -------------------------------------------------------------------------
+    def label(self) -> str:
+        """Name plus the options that distinguish this configuration, for tables."""
+        return self.name
+
+    def versions(self) -> Dict[str, Any]:
+        """Library versions and settings recorded next to the numbers."""
+        return {}
+
+    def supports(self, capability: str) -> bool:
+        """Whether the method ``capability`` is implemented by this adapter."""
+        method = getattr(type(self), capability, None)
+        return method is not None and method is not getattr(Adapter, capability, None)
+
+    # -- life cycle --------------------------------------------------------------------------
+    def prepare(self, clips: Sequence[ClipInfo]) -> None:
+        """Called once, untimed, before any measurement: open files, keep handles."""
+
+    def close(self) -> None:
+        """Release everything ``prepare`` or the calls opened."""
+
+    # -- random access (random_access.py) ----------------------------------------------------
+    def decode_rgb(self, paths: Sequence[str], frame_ids: Sequence[int]) -> Any:
+        """One RGB frame (H, W, 3) uint8 per (path, frame_id) pair: the timed call.
+
+        Returns whatever the library returns; ``to_arrays`` turns it into arrays for the checks.
+        """
+        raise NotImplementedError
+
+    def to_arrays(self, result: Any) -> List[np.ndarray]:
+        """The frames of a ``decode_rgb`` result as host arrays (untimed, for checks)."""
+        return [np.asarray(r) for r in result]
+
+    def check_decode_rgb(self, result: Any, clips: Sequence[ClipInfo], frame_ids: Sequence[int]) -> None:
+        """Raise AssertionError unless ``result`` holds exactly the frames asked for (untimed).
+
+        The base check covers shape and dtype; adapters add what their frames carry (pts, ids).
+        """
+        arrays = self.to_arrays(result)
+        assert len(arrays) == len(frame_ids), f"{self.name}: {len(arrays)} frames for {len(frame_ids)} requests"
+        for a, clip, fid in zip(arrays, clips, frame_ids):
+            want = (clip.height, clip.width, 3)
+            assert a.shape == want and a.dtype == np.uint8, (
+                f"{self.name}: frame {fid} of {clip.path}: {a.shape} {a.dtype}, expected {want} uint8"
+            )
+
+    def decode_sequential(self, path: str, num_frames: int, gop_len: int) -> int:
+        """Decode every frame of one clip in order to RGB (H, W, 3) uint8; return the count.
+
+        Measures the decode-bound limit of random access for this library; it may decode GOP by
+        GOP (``gop_len`` frames per call) when that is how the library batches.
+        """
+        raise NotImplementedError
+
+    def decode_sequential_native(self, path: str, num_frames: int, gop_len: int) -> int:
+        """As ``decode_sequential`` but leaving frames in the decoder's native format (no RGB
+        conversion): an informational, tighter limit that shows what the conversion costs."""
+        raise NotImplementedError
+
+    # -- GOP extraction (gop_extract.py) -----------------------------------------------------
+    def gop_fresh(self, path: str, frame_id: int) -> Any:
+        """The compressed GOP holding ``frame_id`` from a file this adapter has not seen: open,
+        index as needed, extract, close. The timed call."""
+        raise NotImplementedError
+
+    def gop_warm(self, path: str, frame_id: int) -> Any:
+        """The compressed GOP holding ``frame_id`` from a file already opened/indexed (by
+        ``prepare`` or an earlier call). The timed call."""
+        raise NotImplementedError
+
+    def gop_info(self, result: Any) -> GopInfo:
+        """Describe a ``gop_fresh``/``gop_warm`` result for the checks (untimed)."""
+        raise NotImplementedError

@@ -1,0 +1,78 @@
+"""Bar charts of the results JSON (needs matplotlib; without it, says so and does nothing).
+
+    python bench/plot.py                       # bench/results/*.json -> bench/results/*.png
+    python bench/plot.py bench/results/random_access.json
+"""
+
+import json
+import sys
+from pathlib import Path
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def _bars(ax, labels, values, xlabel, title):
+    y = range(len(labels))
+    ax.barh(list(y), values, color="#4878a8")
+    ax.set_yticks(list(y), labels)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=10)
+    for i, v in zip(y, values):
+        ax.annotate(f"{v:.3g}", (v, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+
+
+def plot_random_access(data, plt):
+    res = data["results"]
+    labels = [e["label"] for e in res]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 1.2 + 0.5 * len(labels)))
+    _bars(axes[0], labels, [e["random_access"]["frames_per_s"]["median"] for e in res], "frames/s (median)",
+          "6-camera random access, RGB")
+    _bars(axes[1], labels, [e.get("percent_of_limit", 0.0) for e in res], "% of decode-bound limit",
+          "random access / (sequential rate / mean frames per target)")
+    return fig
+
+
+def plot_gop_extract(data, plt):
+    fig, axes = plt.subplots(1, 2, figsize=(11, 1.2 + 0.5 * max(len(data["fresh"]["results"]),
+                                                                 len(data["warm"]["results"]))))
+    for ax, key, title in ((axes[0], "fresh", "(a) GetGOP, file not seen before"),
+                           (axes[1], "warm", "(b) GetGOP, file already indexed")):
+        res = data[key]["results"]
+        _bars(ax, [e["label"] for e in res], [e["seconds_per_call"]["median"] * 1e3 for e in res],
+              "ms per call (median)", title)
+    return fig
+
+
+def main(argv=None) -> int:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no plots made (pip install matplotlib)", file=sys.stderr)
+        return 0
+    paths = [Path(p) for p in (argv if argv is not None else sys.argv[1:])] or sorted(RESULTS_DIR.glob("*.json"))
+    for path in paths:
+        data = json.loads(path.read_text())
+        kind = data.get("benchmark")
+        if kind == "random_access":
+            fig = plot_random_access(data, plt)
+        elif kind == "gop_extract":
+            fig = plot_gop_extract(data, plt)
+        else:
+            print(f"{path}: unknown benchmark {kind!r}, skipped", file=sys.stderr)
+            continue
+        m = data["machine"]
+        fig.suptitle(f"{m['cpu_model']}, {m['usable_cpus']} CPUs, {m['date_utc'][:10]}", fontsize=9)
+        fig.tight_layout()
+        out = path.with_suffix(".png")
+        fig.savefig(out, dpi=110)
+        plt.close(fig)
+        print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
