@@ -37,7 +37,7 @@ class OdvdAdapter(Adapter):
         self._odvd = odvd
         self.iGpu = int(iGpu)
         self.maxfiles = int(maxfiles)
-        self.on_host = self.iGpu == -1
+        self.on_host = self.iGpu == -1  # refined from the decoder's device in prepare
         self._dec = None
         self._pts: Dict[str, List[int]] = {}
 
@@ -49,6 +49,7 @@ class OdvdAdapter(Adapter):
         info = odvd.build_info()
         return {
             "on_demand_video_decoder": odvd.__version__,
+            "module": odvd.__file__,
             "backend": "cpu (libavcodec)" if self.iGpu == -1 else f"nvdec (GPU {self.iGpu})",
             "ffmpeg_release": info["runtime"].get("ffmpeg_release"),
             "libraries": info["runtime"].get("ffmpeg"),
@@ -62,6 +63,7 @@ class OdvdAdapter(Adapter):
     def prepare(self, clips: Sequence[ClipInfo]) -> None:
         if self._dec is None:
             self._dec = self._new_decoder(max(self.maxfiles, len(clips)))
+            self.on_host = getattr(self._dec, "device", "cpu" if self.iGpu == -1 else "cuda") == "cpu"
         for clip in clips:
             self._pts[clip.path] = list(clip.pts)
 
@@ -128,17 +130,11 @@ class OdvdAdapter(Adapter):
 
 
 def _device_to_host(frame) -> np.ndarray:
-    """A GPU frame as a host array, for the untimed checks.
+    """A GPU frame as a host array, for the untimed checks: ``cpu()`` when the frame has it, else
+    DLPack asking the producer for a host copy (NumPy >= 2.1).
 
-    TODO(odvd): settle on the GPU frame's host-copy path once the NVDEC backend exists; this tries
-    the array protocol first, then a ``cpu()`` method, then torch through DLPack.
+    TODO(odvd): settle on the GPU frame's host-copy path once the NVDEC backend exists.
     """
-    try:
-        return np.asarray(frame)
-    except (TypeError, ValueError, RuntimeError):
-        pass
     if hasattr(frame, "cpu"):
         return np.asarray(frame.cpu())
-    import torch  # noqa: PLC0415 - only on GPU machines, only for checks
-
-    return torch.from_dlpack(frame).cpu().numpy()
+    return np.from_dlpack(frame, device="cpu", copy=True)

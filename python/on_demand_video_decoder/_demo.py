@@ -126,26 +126,29 @@ def tile(sheet: np.ndarray, row: int, col: int, height: int, width: int, gap: in
 
 
 def to_host(frame) -> np.ndarray:
-    """A decoded RGB frame as a host (H, W, 3) uint8 array (a view for CPU frames)."""
-    try:
-        return np.asarray(frame)
-    except (TypeError, ValueError, RuntimeError):
-        if hasattr(frame, "cpu"):  # a device frame with an explicit copy to the host
-            return np.asarray(frame.cpu())
-        raise
+    """A decoded RGB frame as a host (H, W, 3) uint8 array: a view for CPU frames, a copy for
+    device frames (through DLPack, asking the producer for a host copy)."""
+    if getattr(frame, "device", "cpu") == "cpu":
+        arr = np.asarray(frame)
+    elif hasattr(frame, "cpu"):
+        arr = np.asarray(frame.cpu())
+    else:
+        try:
+            arr = np.from_dlpack(frame, device="cpu", copy=True)
+        except (TypeError, ValueError, RuntimeError, BufferError) as e:
+            raise RuntimeError(f"cannot copy a frame on {frame.device} to the host: {e}") from e
+    if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] != 3:
+        raise RuntimeError(f"decoded frame is {arr.dtype} {arr.shape}, expected (H, W, 3) uint8")
+    return arr
 
 
-def backend_name(gpu: Optional[int]) -> str:
-    """Which backend ``PyNvGopDecoder(iGpu=gpu)`` uses, by DESIGN.md's device rule."""
-    if gpu == -1:
-        return "CPU (libavcodec)"
-    if gpu is not None:
-        return f"GPU {gpu} (NVDEC)"
-    from ._build_info import build_info
-
-    if build_info()["runtime"]["gpu_decode_usable"]:
-        return "GPU 0 (NVDEC), chosen by iGpu=None"
-    return "CPU (libavcodec), chosen by iGpu=None: no usable NVDEC here"
+def backend_name(decoder, gpu: Optional[int]) -> str:
+    """Which backend ``decoder`` (made with ``iGpu=gpu``) decodes on, from its ``device``."""
+    device = getattr(decoder, "device", None)
+    if device is None:  # no device property: DESIGN.md's rule for iGpu
+        device = "cpu" if gpu in (None, -1) else f"cuda:{gpu}"
+    name = "CPU (libavcodec)" if device == "cpu" else f"GPU {device.partition(':')[2]} (NVDEC)"
+    return name + (", chosen by iGpu=None" if gpu is None else "")
 
 
 def run(workdir, iterations: int, seed: int, width: int, height: int, frames: int,
@@ -167,7 +170,7 @@ def run(workdir, iterations: int, seed: int, width: int, height: int, frames: in
         decoded = decoder.DecodeN12ToRGB(clips, row_ids)
         times.append(time.perf_counter() - t0)
         rows.append([to_host(f) for f in decoded])
-    return DemoResult(clips=clips, frame_ids=ids, sheet=contact_sheet(rows), backend=backend_name(gpu),
+    return DemoResult(clips=clips, frame_ids=ids, sheet=contact_sheet(rows), backend=backend_name(decoder, gpu),
                       first_call_s=times[0], later_calls_s=sum(times[1:]))
 
 
