@@ -11,7 +11,7 @@
     container kept open (seek + demux) is shown for reference.
 
 Each call is timed alone with ``time.perf_counter``; the median per call over all calls and
-``--repeats`` passes is reported, with ratios to the baseline of each part (pyav for (a),
+``--repeats`` passes (interleaved across adapters) is reported, with ratios to the baseline of each part (pyav for (a),
 pread-range for (b)). Every call's result is checked untimed: the GOP's first frame id and length,
 and its bytes equal the file's packet bytes where the output is raw packets (odvd's bundle, which
 adds a header, must be at least that long). The page cache is warm: every clip is read once before
@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 import _common
-from adapters import make_adapter
+from adapters import make_adapter, spec_argument
 from make_clips import add_clip_arguments, clips_from_args
 
 
@@ -61,45 +61,46 @@ class Expected:
             assert info.nbytes >= len(want), f"{where}: {info.nbytes} bytes < the GOP's {len(want)} packet bytes"
 
 
-def measure(spec, mode, clips, calls, args, expected):
-    adapter = make_adapter(spec)
-    entry = {"spec": spec, "label": adapter.label(), "versions": adapter.versions()}
-    if not adapter.supports(mode):
-        adapter.close()
-        raise RuntimeError(f"adapter {spec} has no {mode}")
-    call = getattr(adapter, mode)
-    try:
-        adapter.prepare(clips)
-        for c in clips:  # warm-up: one checked call per clip (indexes each clip for the warm mode)
-            fid = c.num_frames // 2
-            expected.check(spec, adapter.gop_info(call(c.path, fid)), c.path, fid)
-        times, nbytes = [], []
-        for _ in range(args.repeats):
-            for path, fid in calls:
-                t0 = time.perf_counter()
-                result = call(path, fid)
-                times.append(time.perf_counter() - t0)
-                info = adapter.gop_info(result)
-                expected.check(spec, info, path, fid)
-                nbytes.append(info.nbytes)
-                del result
-    finally:
-        adapter.close()
-    entry["seconds_per_call"] = _common.summary(times)
-    entry["mean_bytes_returned"] = float(np.mean(nbytes))
-    print(f"[{mode} {entry['label']}] median {entry['seconds_per_call']['median'] * 1e3:.3f} ms/call",
-          file=sys.stderr)
-    return entry
-
-
 def run_part(mode, specs, baseline, clips, calls, args, expected, failed):
-    entries = []
+    """Time ``mode`` (gop_fresh or gop_warm) for every adapter; passes interleaved across adapters."""
+    ready = []
     for spec in specs:
         try:
-            entries.append(measure(spec, mode, clips, calls, args, expected))
+            adapter = make_adapter(spec)
+            if not adapter.supports(mode):
+                raise RuntimeError(f"adapter {spec} has no {mode}")
+            entry = {"spec": spec, "label": adapter.label(), "versions": adapter.versions()}
+            adapter.prepare(clips)
         except (ImportError, RuntimeError) as e:
             print(f"[{mode} {spec}] skipped: {type(e).__name__}: {e}", file=sys.stderr)
             failed.append({"part": mode, "spec": spec, "error": f"{type(e).__name__}: {e}"})
+            continue
+        call = getattr(adapter, mode)
+        for c in clips:  # warm-up: one checked call per clip (indexes each clip for the warm mode)
+            fid = c.num_frames // 2
+            expected.check(spec, adapter.gop_info(call(c.path, fid)), c.path, fid)
+        ready.append((adapter, call, entry, [], []))
+    try:
+        for _ in range(args.repeats):
+            for adapter, call, entry, times, nbytes in ready:
+                for path, fid in calls:
+                    t0 = time.perf_counter()
+                    result = call(path, fid)
+                    times.append(time.perf_counter() - t0)
+                    info = adapter.gop_info(result)
+                    expected.check(entry["spec"], info, path, fid)
+                    nbytes.append(info.nbytes)
+                    del result
+    finally:
+        for adapter, *_ in ready:
+            adapter.close()
+    entries = []
+    for _, _, entry, times, nbytes in ready:
+        entry["seconds_per_call"] = _common.summary(times)
+        entry["mean_bytes_returned"] = float(np.mean(nbytes))
+        print(f"[{mode} {entry['label']}] median {entry['seconds_per_call']['median'] * 1e3:.3f} ms/call",
+              file=sys.stderr)
+        entries.append(entry)
     base = next((e for e in entries if e["spec"] == baseline), None)
     for e in entries:
         if base is not None:
@@ -120,10 +121,11 @@ def run_part(mode, specs, baseline, clips, calls, args, expected, failed):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    parser.add_argument("--fresh", nargs="*", default=["odvd", "pyav"],
+    parser.add_argument("--fresh", nargs="*", type=spec_argument, default=["odvd", "pyav"],
                         help="adapters for (a), first-seen file (default: odvd pyav)")
     parser.add_argument("--fresh-baseline", default="pyav")
-    parser.add_argument("--warm", nargs="*", default=["odvd", "pread-packets", "pread-range", "pyav"],
+    parser.add_argument("--warm", nargs="*", type=spec_argument,
+                        default=["odvd", "pread-packets", "pread-range", "pyav"],
                         help="adapters for (b), indexed file (default: odvd pread-packets pread-range pyav)")
     parser.add_argument("--warm-baseline", default="pread-range")
     parser.add_argument("--calls", type=int, default=60,

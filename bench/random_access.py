@@ -4,7 +4,7 @@ For each adapter:
 
 - random access: ``frames/s = 6 * iterations / seconds`` for one pass over the same seeded list of
   targets, after warm-up iterations (whose results are checked: right shape, right frame); the
-  median over ``--repeats`` passes is reported.
+  median over ``--repeats`` passes is reported. Passes are interleaved across adapters.
 - decode-bound limit: the library's sequential rate (every frame of each clip in order, decoded and
   converted to RGB, frames/s, median over ``--seq-repeats``) divided by the mean number of frames a
   target costs to decode from its GOP's keyframe (target k of a GOP starting at frame f costs
@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 import _common
-from adapters import make_adapter
+from adapters import make_adapter, spec_argument
 from make_clips import add_clip_arguments, clips_from_args
 
 
@@ -42,55 +42,79 @@ def frames_per_target(clip, frame_id):
     return frame_id - first + 1
 
 
-def sequential_rate(adapter, method, clips, args, label):
-    """frames/s of ``method`` over every frame of every clip, median over --seq-repeats passes."""
-    rates = []
+def random_access_pass(adapter, paths, clips, targets):
+    """One timed pass over ``targets``; frames/s. The pass's last result is checked, untimed."""
+    last = None
+    t0 = time.perf_counter()
+    for ids in targets:
+        last = adapter.decode_rgb(paths, ids)
+    dt = time.perf_counter() - t0
+    adapter.check_decode_rgb(last, clips, targets[-1])
+    return len(paths) * len(targets) / dt
+
+
+def sequential_pass(adapter, method, clips, gop):
+    """frames/s of ``method`` over every frame of every clip, in order."""
     total_frames = sum(c.num_frames for c in clips)
-    for r in range(args.seq_repeats):
-        t0 = time.perf_counter()
-        n = sum(getattr(adapter, method)(c.path, c.num_frames, args.gop) for c in clips)
-        dt = time.perf_counter() - t0
-        if n != total_frames:
-            raise AssertionError(f"{label}: {method} gave {n} frames, expected {total_frames}")
-        rates.append(n / dt)
-        print(f"[{label}] {method} {r}: {rates[-1]:.2f} frames/s ({dt:.2f} s)", file=sys.stderr)
-    return {"frames_per_s": _common.summary(rates), "runs": rates}
+    t0 = time.perf_counter()
+    n = sum(getattr(adapter, method)(c.path, c.num_frames, gop) for c in clips)
+    dt = time.perf_counter() - t0
+    if n != total_frames:
+        raise AssertionError(f"{adapter.label()}: {method} gave {n} frames, expected {total_frames}")
+    return n / dt
 
 
-def run_adapter(spec, clips, paths, warmup, targets, args):
-    adapter = make_adapter(spec)
-    entry = {"spec": spec, "label": adapter.label(), "versions": adapter.versions()}
-    try:
-        adapter.prepare(clips)
+def open_adapters(specs, clips, paths, warmup, failed):
+    """Construct, prepare and warm up (checked) every adapter that loads; record those that do not."""
+    ready = []
+    for spec in specs:
+        try:
+            adapter = make_adapter(spec)
+            entry = {"spec": spec, "label": adapter.label(), "versions": adapter.versions()}
+            adapter.prepare(clips)
+        except (ImportError, RuntimeError) as e:
+            print(f"[{spec}] skipped: {type(e).__name__}: {e}", file=sys.stderr)
+            failed.append({"spec": spec, "error": f"{type(e).__name__}: {e}"})
+            continue
         print(f"[{entry['label']}] warm-up: {len(warmup)} checked iterations", file=sys.stderr)
         for ids in warmup:
             adapter.check_decode_rgb(adapter.decode_rgb(paths, ids), clips, ids)
+        ready.append((adapter, entry))
+    return ready
 
-        fps = []
-        for r in range(args.repeats):
-            last = None
-            t0 = time.perf_counter()
-            for ids in targets:
-                last = adapter.decode_rgb(paths, ids)
-            dt = time.perf_counter() - t0
-            adapter.check_decode_rgb(last, clips, targets[-1])
-            fps.append(len(paths) * len(targets) / dt)
-            print(f"[{entry['label']}] repeat {r}: {fps[-1]:.2f} frames/s ({dt:.2f} s)", file=sys.stderr)
-        entry["random_access"] = {"frames_per_s": _common.summary(fps), "runs": fps}
 
-        for key, method in (("sequential", "decode_sequential"), ("sequential_native", "decode_sequential_native")):
-            if args.seq_repeats <= 0 or not adapter.supports(method) or (key.endswith("native") and args.no_native):
-                continue
-            entry[key] = sequential_rate(adapter, method, clips, args, entry["label"])
-    finally:
-        adapter.close()
-    return entry
+def measure(ready, clips, paths, targets, args):
+    """Timed passes, interleaved across adapters (pass r of every adapter, then pass r + 1), so a
+    machine that speeds up or slows down during the run does not favour one adapter."""
+    runs = {id(a): {"random_access": [], "sequential": [], "sequential_native": []} for a, _ in ready}
+    for r in range(args.repeats):
+        for adapter, entry in ready:
+            fps = random_access_pass(adapter, paths, clips, targets)
+            runs[id(adapter)]["random_access"].append(fps)
+            print(f"[{entry['label']}] random access pass {r}: {fps:.2f} frames/s", file=sys.stderr)
+    methods = [("sequential", "decode_sequential")]
+    if not args.no_native:
+        methods.append(("sequential_native", "decode_sequential_native"))
+    for r in range(args.seq_repeats):
+        for key, method in methods:
+            for adapter, entry in ready:
+                if adapter.supports(method):
+                    fps = sequential_pass(adapter, method, clips, args.gop)
+                    runs[id(adapter)][key].append(fps)
+                    print(f"[{entry['label']}] {method} pass {r}: {fps:.2f} frames/s", file=sys.stderr)
+    results = []
+    for adapter, entry in ready:
+        for key, values in runs[id(adapter)].items():
+            if values:
+                entry[key] = {"frames_per_s": _common.summary(values), "runs": values}
+        results.append(entry)
+    return results
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    parser.add_argument("--adapters", nargs="+", default=["pyav"],
+    parser.add_argument("--adapters", nargs="+", default=["pyav"], type=spec_argument,
                         help="adapter specs, name[:key=value,...] (default: pyav)")
     parser.add_argument("--iterations", type=int, default=30, help="timed iterations per pass (default %(default)s)")
     parser.add_argument("--warmup", type=int, default=3, help="checked warm-up iterations (default %(default)s)")
@@ -113,21 +137,20 @@ def main(argv=None) -> int:
     targets = draw_targets(rng, clips, args.iterations)
     cost = statistics.mean(frames_per_target(c, k) for ids in targets for c, k in zip(clips, ids))
 
-    results, failed = [], []
-    for spec in args.adapters:
-        try:
-            entry = run_adapter(spec, clips, paths, warmup, targets, args)
-        except (ImportError, RuntimeError) as e:
-            print(f"[{spec}] skipped: {type(e).__name__}: {e}", file=sys.stderr)
-            failed.append({"spec": spec, "error": f"{type(e).__name__}: {e}"})
-            continue
+    failed = []
+    ready = open_adapters(args.adapters, clips, paths, warmup, failed)
+    try:
+        results = measure(ready, clips, paths, targets, args)
+    finally:
+        for adapter, _ in ready:
+            adapter.close()
+    for entry in results:
         ra = entry["random_access"]["frames_per_s"]["median"]
         for key, suffix in (("sequential", ""), ("sequential_native", "_native")):
             if key in entry:
                 limit = entry[key]["frames_per_s"]["median"] / cost
                 entry["decode_bound_limit" + suffix + "_frames_per_s"] = limit
                 entry["percent_of_limit" + suffix] = 100.0 * ra / limit
-        results.append(entry)
 
     def cell(e, key, fmt):
         return fmt.format(e[key]) if key in e else "-"

@@ -37,9 +37,20 @@ def parse_spec(spec: str) -> Tuple[str, Dict[str, str]]:
     return name, options
 
 
+def spec_argument(spec: str) -> str:
+    """argparse ``type=`` for adapter specs: rejects unknown names before any work starts."""
+    import argparse
+
+    try:
+        parse_spec(spec)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return spec
+
+
 def make_adapter(spec: str) -> Adapter:
     name, options = parse_spec(spec)
     return REGISTRY[name](**options)
 
 
-__all__ = ["Adapter", "ClipInfo", "GopInfo", "REGISTRY", "make_adapter", "parse_spec"]
+__all__ = ["Adapter", "ClipInfo", "GopInfo", "REGISTRY", "make_adapter", "parse_spec", "spec_argument"]
