@@ -88,6 +88,11 @@ def machine_info() -> Dict[str, object]:
         ffmpeg_cli = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.splitlines()[0]
     except (OSError, IndexError):
         ffmpeg_cli = None
+    try:
+        with open("/proc/loadavg") as f:
+            loadavg = " ".join(f.read().split()[:3])  # includes this benchmark's own load
+    except OSError:
+        loadavg = None
     import numpy
 
     return {
@@ -99,6 +104,7 @@ def machine_info() -> Dict[str, object]:
         "python": sys.version.split()[0],
         "numpy": numpy.__version__,
         "ffmpeg_cli": ffmpeg_cli,
+        "loadavg_1_5_15_min_at_end": loadavg,
         "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 

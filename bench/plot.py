@@ -25,11 +25,25 @@ def _bars(ax, labels, values, xlabel, title):
 def plot_random_access(data, plt):
     res = data["results"]
     labels = [e["label"] for e in res]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 1.2 + 0.5 * len(labels)))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 1.2 + 0.6 * len(labels)))
     _bars(axes[0], labels, [e["random_access"]["frames_per_s"]["median"] for e in res], "frames/s (median)",
           "6-camera random access, RGB")
-    _bars(axes[1], labels, [e.get("percent_of_limit", 0.0) for e in res], "% of decode-bound limit",
-          "random access / (sequential rate / mean frames per target)")
+    ax, y, h = axes[1], list(range(len(labels))), 0.38
+    for offset, key, name in ((-h / 2, "percent_of_limit", "from sequential decode+RGB"),
+                              (h / 2, "percent_of_limit_native", "from sequential decode-only")):
+        values = [e.get(key, 0.0) for e in res]
+        ax.barh([i + offset for i in y], values, height=h, label=name)
+        for i, v in zip(y, values):
+            ax.annotate(f"{v:.0f}%", (v, i + offset), xytext=(3, 0), textcoords="offset points", va="center",
+                        fontsize=8)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.axvline(100, color="gray", lw=0.8, ls="--")
+    ax.set_xlabel("% of the decode-bound limit")
+    ax.set_title("random access vs decode-bound limit", fontsize=10)
+    ax.set_xlim(0, 1.7 * max([100.0] + [e.get(k, 0.0) for e in res for k in ("percent_of_limit",
+                                                                           "percent_of_limit_native")]))
+    ax.legend(fontsize=7, loc="lower right")
     return fig
 
 

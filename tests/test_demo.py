@@ -15,10 +15,6 @@ from on_demand_video_decoder import _demo
 
 from utils import assert_frames_equal
 
-# TODO(engine): remove this skip once PyNvGopDecoder is in the build.
-needs_decoder = pytest.mark.skipif(
-    not hasattr(odvd, "PyNvGopDecoder"), reason="PyNvGopDecoder is not in this build yet"
-)
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg CLI")
 
 W, H, FRAMES, ITERATIONS, SEED = 160, 120, 60, 3, 1234
@@ -43,7 +39,6 @@ def demo_args(tmp_path, output, seed=SEED, gpu=None):
     return args + (["--gpu", str(gpu)] if gpu is not None else [])
 
 
-@needs_decoder
 @needs_ffmpeg
 def test_contact_sheet_tiles_are_the_decoded_frames(tmp_path, capsys):
     sheet_path = tmp_path / "sheet.png"
@@ -70,7 +65,6 @@ def test_contact_sheet_tiles_are_the_decoded_frames(tmp_path, capsys):
     assert (sheet[:, W:W + gap] == _demo.BACKGROUND).all()
 
 
-@needs_decoder
 @needs_ffmpeg
 def test_clips_made_once_default_backend(tmp_path):
     """Default iGpu=None (GPU 0 where NVDEC is usable, else the CPU); the second run reuses the clips."""

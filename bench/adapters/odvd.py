@@ -39,7 +39,6 @@ class OdvdAdapter(Adapter):
         self.maxfiles = int(maxfiles)
         self.on_host = self.iGpu == -1  # refined from the decoder's device in prepare
         self._dec = None
-        self._pts: Dict[str, List[int]] = {}
 
     def label(self) -> str:
         return f"{self.name}:iGpu={self.iGpu}"
@@ -64,8 +63,6 @@ class OdvdAdapter(Adapter):
         if self._dec is None:
             self._dec = self._new_decoder(max(self.maxfiles, len(clips)))
             self.on_host = getattr(self._dec, "device", "cpu" if self.iGpu == -1 else "cuda") == "cpu"
-        for clip in clips:
-            self._pts[clip.path] = list(clip.pts)
 
     def close(self) -> None:
         self._dec = None
