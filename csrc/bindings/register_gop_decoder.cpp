@@ -69,6 +69,14 @@ py::tuple gop_tuple(const std::vector<bundle::EntryView>& entries) {
   return py::make_tuple(to_array(entries), first, lens);
 }
 
+// GetGOP / GetGOPList: one extracted GOP per request, read without the GIL.
+std::vector<std::shared_ptr<ExtractedGop>> extract(GopEngine& e, const std::vector<std::string>& paths,
+                                                   const std::vector<int64_t>& ids) {
+  check_lengths(paths.size(), ids.size());
+  py::gil_scoped_release release;
+  return e.extract(paths, ids);
+}
+
 std::vector<bundle::EntryView> parse_all(const std::vector<ByteArray>& arrays) {
   std::vector<std::pair<const uint8_t*, size_t>> spans;
   for (const auto& a : arrays) spans.emplace_back(a.data(), static_cast<size_t>(a.size()));
@@ -101,12 +109,7 @@ void register_gop_decoder(py::module_& m) {
            py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"))
       .def("get_gop",
            [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids) {
-             check_lengths(paths.size(), ids.size());
-             std::vector<std::shared_ptr<ExtractedGop>> gops;
-             {
-               py::gil_scoped_release release;
-               gops = e.extract(paths, ids);
-             }
+             const auto gops = extract(e, paths, ids);  // owns the bytes the views point into
              std::vector<bundle::EntryView> entries;
              for (const auto& g : gops) entries.push_back(g->view);
              return gop_tuple(entries);
@@ -114,14 +117,8 @@ void register_gop_decoder(py::module_& m) {
            py::arg("filepaths"), py::arg("frame_ids"))
       .def("get_gop_list",
            [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids) {
-             check_lengths(paths.size(), ids.size());
-             std::vector<std::shared_ptr<ExtractedGop>> gops;
-             {
-               py::gil_scoped_release release;
-               gops = e.extract(paths, ids);
-             }
              py::list out;
-             for (const auto& g : gops) out.append(gop_tuple({g->view}));
+             for (const auto& g : extract(e, paths, ids)) out.append(gop_tuple({g->view}));
              return out;
            },
            py::arg("filepaths"), py::arg("frame_ids"))

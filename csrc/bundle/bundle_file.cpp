@@ -1,7 +1,6 @@
 #include "bundle/bundle_file.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,33 +9,20 @@
 #include <stdexcept>
 
 #include "common/error.h"
+#include "common/posix_file.h"
 
 namespace odvd::bundle {
 
 std::vector<uint8_t> read_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == ENOENT || err == ENOTDIR) throw FileNotFound("No such GOP file: '" + path + "'");
-    throw std::invalid_argument("cannot open '" + path + "': " + std::strerror(err));
+  const RegularFile f = open_regular_file(path, "GOP file");
+  std::vector<uint8_t> data(static_cast<size_t>(f.size));
+  try {
+    pread_exact(f.fd, 0, data.data(), data.size(), path, f.size);
+  } catch (...) {
+    ::close(f.fd);
+    throw;
   }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw std::invalid_argument("'" + path + "' is not a regular file");
-  }
-  std::vector<uint8_t> data(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t r = ::pread(fd, data.data() + done, data.size() - done, static_cast<off_t>(done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      ::close(fd);
-      throw std::invalid_argument("cannot read '" + path + "': " + (r < 0 ? std::strerror(errno) : "unexpected end"));
-    }
-    done += static_cast<size_t>(r);
-  }
-  ::close(fd);
+  ::close(f.fd);
   return data;
 }
 

@@ -1,7 +1,5 @@
 #include "demux/file_io.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,24 +13,15 @@ extern "C" {
 #include <libavutil/mem.h>
 }
 
-#include "common/error.h"
+#include "common/posix_file.h"
 
 namespace odvd {
 
 FileIO::FileIO(const std::string& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) {
-    const int err = errno;
-    if (err == ENOENT || err == ENOTDIR) throw FileNotFound("No such file: '" + path + "'");
-    throw std::invalid_argument("cannot open '" + path + "': " + std::strerror(err));
-  }
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd_);
-    throw std::invalid_argument("'" + path + "' is not a regular file");
-  }
-  size_ = st.st_size;
-  mtime_ns_ = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+  const RegularFile f = open_regular_file(path, "file");
+  fd_ = f.fd;
+  size_ = f.size;
+  mtime_ns_ = f.mtime_ns;
   constexpr int kBufferSize = 64 * 1024;
   auto* buffer = static_cast<uint8_t*>(av_malloc(kBufferSize));
   avio_ = buffer ? avio_alloc_context(buffer, kBufferSize, 0, this, &FileIO::read_cb, nullptr, &FileIO::seek_cb)
@@ -52,19 +41,7 @@ FileIO::~FileIO() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void FileIO::read_at(int64_t offset, uint8_t* dst, size_t n) const {
-  size_t done = 0;
-  while (done < n) {
-    const ssize_t r = ::pread(fd_, dst + done, n - done, offset + static_cast<int64_t>(done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) throw std::invalid_argument("read error in '" + path_ + "': " + std::strerror(errno));
-    if (r == 0) {
-      throw std::invalid_argument("'" + path_ + "' ends at byte " + std::to_string(size_) + " inside a packet at " +
-                                  std::to_string(offset) + " (+" + std::to_string(n) + " bytes): truncated file?");
-    }
-    done += static_cast<size_t>(r);
-  }
-}
+void FileIO::read_at(int64_t offset, uint8_t* dst, size_t n) const { pread_exact(fd_, offset, dst, n, path_, size_); }
 
 int FileIO::read_cb(void* opaque, uint8_t* buf, int n) {
   auto* self = static_cast<FileIO*>(opaque);

@@ -11,6 +11,7 @@ extern "C" {
 }
 
 #include "common/error.h"
+#include "common/posix_file.h"
 #include "demux/bitstream.h"
 
 namespace odvd {
@@ -60,8 +61,7 @@ VideoFile::~VideoFile() {
 bool VideoFile::unchanged_on_disk() const {
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) return false;
-  const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-  return st.st_size == io_->size() && mtime == io_->mtime_ns();
+  return st.st_size == io_->size() && mtime_ns(st) == io_->mtime_ns();
 }
 
 void VideoFile::open_container() {
@@ -233,7 +233,6 @@ void VideoFile::build_index() {
                   samples.end());
     if (!consistent) {
       // Fragmented or unusual files: read them for real, through the demuxer.
-      mov_family_ = false;
       open_container();
       mov_family_ = false;
       select_stream();
@@ -253,7 +252,7 @@ std::vector<ff::PacketPtr> VideoFile::read_samples(int32_t first, int32_t last) 
     for (size_t k = 0; k < packets.size(); ++k) {
       if (bitstream::annexb_is_nonref(static_cast<AVCodecID>(params_.ff_codec_id), packets[k]->data,
                                       packets[k]->size, hevc_single_sublayer_)) {
-        index_.set_nonref(first + static_cast<int32_t>(k), true);
+        index_.mark_nonref(first + static_cast<int32_t>(k));
       }
     }
   }

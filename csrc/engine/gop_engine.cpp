@@ -14,8 +14,6 @@
 namespace odvd {
 namespace {
 
-using FrameMap = std::unordered_map<int64_t, FramePtr>;
-
 // Indices of the requests grouped by key, groups in order of first appearance.
 template <typename Key>
 std::vector<std::vector<size_t>> group_by(const std::vector<Key>& keys) {
@@ -36,27 +34,13 @@ FramePtr clone(const Frame& f, HostPool& pool) {
   return c;
 }
 
-// Decodes one run and keeps its targets; a target the decoder never produced is an error, never a
-// silently missing frame.
-void decode_run(CpuDecoder& dec, const std::vector<FeedPacket>& feed, const DecodeRun& run,
-                const StreamParams& params, OutputFormat out, HostPool& pool, const std::string& context,
-                const std::function<int64_t(int64_t)>& pts_of, FrameMap& got) {
-  dec.run(
-      feed,
-      [&](int64_t id, const AVFrame* f) {
-        if (!std::binary_search(run.targets.begin(), run.targets.end(), id) || got.count(id)) return;
-        FramePtr frame = build_frame(f, params, out, pool, context);
-        frame->frame_id = id;
-        frame->pts = pts_of(id);
-        got.emplace(id, std::move(frame));
-      },
-      context);
-  for (int64_t id : run.targets) {
-    if (!got.count(id)) {
-      throw std::invalid_argument(context + ": frame_id=" + std::to_string(id) +
-                                  " was not produced by the decoder (corrupt or undecodable data)");
-    }
-  }
+// A run's packets for the decoder, one FeedPacket per decode index of run.feed.
+template <typename Make>
+std::vector<FeedPacket> feed_of(const DecodeRun& run, Make make) {
+  std::vector<FeedPacket> feed;
+  feed.reserve(run.feed.size());
+  for (int32_t i : run.feed) feed.push_back(make(i));
+  return feed;
 }
 
 }  // namespace
@@ -66,13 +50,59 @@ GopEngine::GopEngine(size_t maxfiles, int threads)
       files_(maxfiles),
       pool_(HostPool::create()) {}
 
+GopEngine::Split GopEngine::split(size_t tasks) const {
+  Split s;
+  s.workers = std::min<int>(threads_, static_cast<int>(tasks));
+  s.decoder_threads = std::max(1, threads_ / std::max(1, s.workers));
+  return s;
+}
+
+GopEngine::FrameMap GopEngine::decode_sequence(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
+                                               const StreamParams& params, OutputFormat out,
+                                               const std::string& context, int decoder_threads,
+                                               const std::function<int64_t(int64_t)>& pts_of,
+                                               const FeedBuilder& build_feed) {
+  std::unique_ptr<CpuDecoder> dec = decoders_.take(params.codec, decoder_threads);
+  FrameMap got;
+  for (DecodeRun& run : plan_runs(seq, targets)) {
+    const std::vector<FeedPacket> feed = build_feed(run);
+    packets_fed_ += feed.size();
+    dec->run(
+        feed,
+        [&](int64_t id, const AVFrame* f) {
+          if (!std::binary_search(run.targets.begin(), run.targets.end(), id) || got.count(id)) return;
+          FramePtr frame = build_frame(f, params, out, *pool_, context);
+          frame->frame_id = id;
+          frame->pts = pts_of(id);
+          got.emplace(id, std::move(frame));
+        },
+        context);
+    // A target the decoder never produced is an error, never a silently missing frame.
+    for (int64_t id : run.targets) {
+      if (!got.count(id)) {
+        throw std::invalid_argument(context + ": frame_id=" + std::to_string(id) +
+                                    " was not produced by the decoder (corrupt or undecodable data)");
+      }
+    }
+  }
+  decoders_.give_back(std::move(dec));
+  return got;
+}
+
+void GopEngine::deliver(FrameMap& got, const std::vector<size_t>& reqs, const std::vector<int64_t>& ids,
+                        std::vector<FramePtr>& results) {
+  for (size_t r : reqs) {
+    FramePtr& f = got.at(ids[r]);
+    results[r] = f.use_count() > 1 ? clone(*f, *pool_) : f;  // duplicates get their own pixels
+  }
+}
+
 std::vector<FramePtr> GopEngine::decode_files(const std::vector<std::string>& paths,
                                               const std::vector<int64_t>& ids, OutputFormat out) {
   const auto groups = group_by(paths);
-  const int workers = std::min<int>(threads_, static_cast<int>(groups.size()));
-  const int dec_threads = std::max(1, threads_ / std::max(1, workers));
+  const Split sp = split(groups.size());
   std::vector<FramePtr> results(paths.size());
-  parallel_for(groups.size(), workers, [&](size_t g) {
+  parallel_for(groups.size(), sp.workers, [&](size_t g) {
     const std::vector<size_t>& reqs = groups[g];
     std::shared_ptr<VideoFile> file = files_.get(paths[reqs.front()]);
     auto lock = file->lock();
@@ -82,39 +112,26 @@ std::vector<FramePtr> GopEngine::decode_files(const std::vector<std::string>& pa
       index.sample_of_frame(ids[r]);  // IndexError naming the file and the valid range
       targets.push_back(ids[r]);
     }
-    auto seq_of = [&] {
-      std::vector<PlanItem> seq;
-      seq.reserve(index.samples().size());
-      for (const Sample& s : index.samples()) seq.push_back({s.frame_id, s.flags});
-      return seq;
-    };
-    std::vector<PlanItem> seq = seq_of();
-    std::vector<DecodeRun> runs = plan_runs(seq, targets);
-    const std::string context = "'" + file->path() + "'";
-    auto pts_of = [&](int64_t id) { return index.samples()[index.sample_of_frame(id)].pts; };
-    std::unique_ptr<CpuDecoder> dec = decoders_.take(file->params().codec, dec_threads);
-    FrameMap got;
-    for (DecodeRun& run : runs) {
-      std::vector<ff::PacketPtr> packets = file->read_samples(run.start, run.last);
-      for (int32_t i = run.start; i <= run.last; ++i) seq[i].flags = index.samples()[i].flags;  // learned non-ref
-      select_feed(seq, run);
-      std::vector<FeedPacket> feed;
-      feed.reserve(run.feed.size());
-      for (int32_t i : run.feed) {
-        FeedPacket f;
-        f.packet = packets[i - run.start].get();
-        f.frame_id = seq[i].frame_id;
-        f.key = seq[i].flags & kSampleKey;
-        feed.push_back(f);
-      }
-      packets_fed_ += feed.size();
-      decode_run(*dec, feed, run, file->params(), out, *pool_, context, pts_of, got);
-    }
-    decoders_.give_back(std::move(dec));
-    for (size_t r : reqs) {
-      FramePtr& f = got.at(ids[r]);
-      results[r] = f.use_count() > 1 ? clone(*f, *pool_) : f;  // duplicates get their own pixels
-    }
+    std::vector<PlanItem> seq;
+    seq.reserve(index.samples().size());
+    for (const Sample& s : index.samples()) seq.push_back({s.frame_id, s.flags});
+    std::vector<ff::PacketPtr> packets;  // the current run's, alive while it decodes
+    FrameMap got = decode_sequence(
+        seq, targets, file->params(), out, "'" + file->path() + "'", sp.decoder_threads,
+        [&](int64_t id) { return index.samples()[index.sample_of_frame(id)].pts; },
+        [&](DecodeRun& run) {
+          packets = file->read_samples(run.start, run.last);
+          for (int32_t i = run.start; i <= run.last; ++i) seq[i].flags = index.samples()[i].flags;  // learned non-ref
+          select_feed(seq, run);
+          return feed_of(run, [&](int32_t i) {
+            FeedPacket f;
+            f.packet = packets[i - run.start].get();
+            f.frame_id = seq[i].frame_id;
+            f.key = seq[i].flags & kSampleKey;
+            return f;
+          });
+        });
+    deliver(got, reqs, ids, results);
   });
   return results;
 }
@@ -123,7 +140,7 @@ std::vector<std::shared_ptr<ExtractedGop>> GopEngine::extract(const std::vector<
                                                               const std::vector<int64_t>& ids) {
   const auto groups = group_by(paths);
   std::vector<std::shared_ptr<ExtractedGop>> results(paths.size());
-  parallel_for(groups.size(), std::min<int>(threads_, static_cast<int>(groups.size())), [&](size_t g) {
+  parallel_for(groups.size(), split(groups.size()).workers, [&](size_t g) {
     const std::vector<size_t>& reqs = groups[g];
     std::shared_ptr<VideoFile> file = files_.get(paths[reqs.front()]);
     auto lock = file->lock();
@@ -199,49 +216,42 @@ std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryV
     entry_of[r] = found;
   }
   const auto groups = group_by(entry_of);
-  const int workers = std::min<int>(threads_, static_cast<int>(groups.size()));
-  const int dec_threads = std::max(1, threads_ / std::max(1, workers));
+  const Split sp = split(groups.size());
   std::vector<FramePtr> results(paths.size());
-  parallel_for(groups.size(), workers, [&](size_t g) {
+  parallel_for(groups.size(), sp.workers, [&](size_t g) {
     const std::vector<size_t>& reqs = groups[g];
     const bundle::EntryView& e = entries[entry_of[reqs.front()]];
     std::vector<PlanItem> seq;
-    for (const auto& p : e.packets) seq.push_back({p.frame_id, p.flags});
+    std::unordered_map<int64_t, int64_t> pts;
+    for (const auto& p : e.packets) {
+      seq.push_back({p.frame_id, p.flags});
+      pts[p.frame_id] = p.pts;
+    }
     std::vector<int64_t> targets;
     for (size_t r : reqs) targets.push_back(ids[r]);
-    const std::string context = "bundle entry " + std::to_string(entry_of[reqs.front()]) + " ('" + e.source_path + "')";
-    std::unordered_map<int64_t, int64_t> pts;
-    for (const auto& p : e.packets) pts[p.frame_id] = p.pts;
-    auto pts_of = [&](int64_t id) { return pts[id]; };
-    std::unique_ptr<CpuDecoder> dec = decoders_.take(e.params.codec, dec_threads);
-    FrameMap got;
-    for (const DecodeRun& run : plan_runs(seq, targets)) {
-      std::vector<FeedPacket> feed;
-      for (int32_t i : run.feed) {
-        FeedPacket f;
-        f.data = e.payload + e.packets[i].offset;
-        f.size = e.packets[i].size;
-        f.frame_id = e.packets[i].frame_id;
-        f.key = e.packets[i].flags & kSampleKey;
-        feed.push_back(f);
-      }
-      packets_fed_ += feed.size();
-      decode_run(*dec, feed, run, e.params, out, *pool_, context, pts_of, got);
-    }
-    decoders_.give_back(std::move(dec));
-    for (size_t r : reqs) {
-      FramePtr& f = got.at(ids[r]);
-      results[r] = f.use_count() > 1 ? clone(*f, *pool_) : f;
-    }
+    FrameMap got = decode_sequence(
+        seq, targets, e.params, out,
+        "bundle entry " + std::to_string(entry_of[reqs.front()]) + " ('" + e.source_path + "')", sp.decoder_threads,
+        [&](int64_t id) { return pts.at(id); },
+        [&](DecodeRun& run) {
+          return feed_of(run, [&](int32_t i) {
+            FeedPacket f;
+            f.data = e.payload + e.packets[i].offset;
+            f.size = e.packets[i].size;
+            f.frame_id = e.packets[i].frame_id;
+            f.key = e.packets[i].flags & kSampleKey;
+            return f;
+          });
+        });
+    deliver(got, reqs, ids, results);
   });
   return results;
 }
 
 std::vector<FramePtr> GopEngine::decode_packet_lists(const std::vector<PacketList>& lists, OutputFormat out) {
-  const int workers = std::min<int>(threads_, static_cast<int>(lists.size()));
-  const int dec_threads = std::max(1, threads_ / std::max(1, workers));
+  const Split sp = split(lists.size());
   std::vector<FramePtr> results(lists.size());
-  parallel_for(lists.size(), workers, [&](size_t i) {
+  parallel_for(lists.size(), sp.workers, [&](size_t i) {
     const PacketList& l = lists[i];
     const std::string context = "packet list " + std::to_string(i);
     std::vector<PlanItem> seq;
@@ -250,23 +260,18 @@ std::vector<FramePtr> GopEngine::decode_packet_lists(const std::vector<PacketLis
     params.codec = l.codec;
     params.width = l.width;
     params.height = l.height;
-    auto pts_of = [](int64_t id) { return id; };
-    std::unique_ptr<CpuDecoder> dec = decoders_.take(l.codec, dec_threads);
-    FrameMap got;
-    for (const DecodeRun& run : plan_runs(seq, {l.target})) {
-      std::vector<FeedPacket> feed;
-      for (int32_t k : run.feed) {
-        FeedPacket f;
-        f.data = l.packets[k].first;
-        f.size = l.packets[k].second;
-        f.frame_id = l.frame_ids[k];
-        f.key = k == 0;
-        feed.push_back(f);
-      }
-      packets_fed_ += feed.size();
-      decode_run(*dec, feed, run, params, out, *pool_, context, pts_of, got);
-    }
-    decoders_.give_back(std::move(dec));
+    FrameMap got = decode_sequence(
+        seq, {l.target}, params, out, context, sp.decoder_threads, [](int64_t id) { return id; },
+        [&](DecodeRun& run) {
+          return feed_of(run, [&](int32_t k) {
+            FeedPacket f;
+            f.data = l.packets[k].first;
+            f.size = l.packets[k].second;
+            f.frame_id = l.frame_ids[k];
+            f.key = k == 0;
+            return f;
+          });
+        });
     FramePtr f = got.at(l.target);
     if (f->width != l.width || f->height != l.height) {
       throw std::invalid_argument(context + ": decoded frame is " + std::to_string(f->width) + "x" +

@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "engine/file_cache.h"
 #include "frames/frame_builder.h"
 #include "frames/host_pool.h"
+#include "gop/gop_plan.h"
 
 namespace odvd {
 
@@ -54,6 +57,25 @@ class GopEngine {
   uint64_t packets_fed() const { return packets_fed_.load(); }
 
  private:
+  using FrameMap = std::unordered_map<int64_t, FramePtr>;
+  // Builds a run's packets for the decoder (reading them first, when they come from a file).
+  using FeedBuilder = std::function<std::vector<FeedPacket>(DecodeRun& run)>;
+  struct Split {
+    int workers;          // tasks decoded at once
+    int decoder_threads;  // libavcodec threads of each
+  };
+
+  // How a call's `tasks` (files, bundle entries) share the CPU threads.
+  Split split(size_t tasks) const;
+  // Plans `targets` over `seq`, decodes each run on a pooled decoder and returns the frames by id.
+  FrameMap decode_sequence(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
+                           const StreamParams& params, OutputFormat out, const std::string& context,
+                           int decoder_threads, const std::function<int64_t(int64_t)>& pts_of,
+                           const FeedBuilder& build_feed);
+  // Hands each request of `reqs` its frame; a frame asked for twice is copied for the second.
+  void deliver(FrameMap& got, const std::vector<size_t>& reqs, const std::vector<int64_t>& ids,
+               std::vector<FramePtr>& results);
+
   int threads_;
   FileCache files_;
   CpuDecoderPool decoders_;

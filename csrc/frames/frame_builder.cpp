@@ -31,52 +31,35 @@ bool source_layout(AVPixelFormat f, SourceLayout* out) {
   }
 }
 
-// Writes `src` as NV12 / P016 rows of `cols` samples into dst (itemsize 1 or 2).
-void write_native(const AVFrame* src, const SourceLayout& l, int depth, int cols, uint8_t* dst) {
+// Writes `src` as NV12 (T = uint8_t) or P016 (T = uint16_t) rows of `cols` samples into dst. Planar
+// samples move to the high bits of the word by `shift` (16 - bit depth for P016, 0 for NV12);
+// semi-planar sources are already in the native layout. An odd width repeats its last luma sample.
+template <typename T>
+void write_native(const AVFrame* src, bool semi_planar, int shift, int cols, T* dst) {
   const int w = src->width, h = src->height, ch = (h + 1) / 2, cw = (w + 1) / 2;
-  if (depth == 8) {
-    for (int y = 0; y < h; ++y) {
-      uint8_t* d = dst + size_t(y) * cols;
-      std::memcpy(d, src->data[0] + size_t(y) * src->linesize[0], w);
-      if (cols > w) d[w] = d[w - 1];
-    }
-    uint8_t* uv = dst + size_t(h) * cols;
-    for (int y = 0; y < ch; ++y) {
-      uint8_t* d = uv + size_t(y) * cols;
-      if (l.semi_planar) {
-        std::memcpy(d, src->data[1] + size_t(y) * src->linesize[1], size_t(cw) * 2);
-      } else {
-        const uint8_t* u = src->data[1] + size_t(y) * src->linesize[1];
-        const uint8_t* v = src->data[2] + size_t(y) * src->linesize[2];
-        for (int x = 0; x < cw; ++x) {
-          d[2 * x] = u[x];
-          d[2 * x + 1] = v[x];
-        }
-      }
-    }
-    return;
-  }
-  // P016: value in the high bits of a little-endian word (semi-planar sources already are).
-  const int shift = l.semi_planar ? 0 : 16 - depth;
-  auto* out = reinterpret_cast<uint16_t*>(dst);
+  auto row = [&](int plane, int y) { return reinterpret_cast<const T*>(src->data[plane] + size_t(y) * src->linesize[plane]); };
   for (int y = 0; y < h; ++y) {
-    const auto* s = reinterpret_cast<const uint16_t*>(src->data[0] + size_t(y) * src->linesize[0]);
-    uint16_t* d = out + size_t(y) * cols;
-    for (int x = 0; x < w; ++x) d[x] = static_cast<uint16_t>(s[x] << shift);
+    const T* s = row(0, y);
+    T* d = dst + size_t(y) * cols;
+    if (shift == 0) {
+      std::memcpy(d, s, size_t(w) * sizeof(T));
+    } else {
+      for (int x = 0; x < w; ++x) d[x] = static_cast<T>(s[x] << shift);
+    }
     if (cols > w) d[w] = d[w - 1];
   }
-  uint16_t* uv = out + size_t(h) * cols;
+  T* uv = dst + size_t(h) * cols;
   for (int y = 0; y < ch; ++y) {
-    uint16_t* d = uv + size_t(y) * cols;
-    if (l.semi_planar) {
-      std::memcpy(d, src->data[1] + size_t(y) * src->linesize[1], size_t(cw) * 4);
-    } else {
-      const auto* u = reinterpret_cast<const uint16_t*>(src->data[1] + size_t(y) * src->linesize[1]);
-      const auto* v = reinterpret_cast<const uint16_t*>(src->data[2] + size_t(y) * src->linesize[2]);
-      for (int x = 0; x < cw; ++x) {
-        d[2 * x] = static_cast<uint16_t>(u[x] << shift);
-        d[2 * x + 1] = static_cast<uint16_t>(v[x] << shift);
-      }
+    T* d = uv + size_t(y) * cols;
+    if (semi_planar) {
+      std::memcpy(d, row(1, y), size_t(cw) * 2 * sizeof(T));
+      continue;
+    }
+    const T* u = row(1, y);
+    const T* v = row(2, y);
+    for (int x = 0; x < cw; ++x) {
+      d[2 * x] = static_cast<T>(u[x] << shift);
+      d[2 * x + 1] = static_cast<T>(v[x] << shift);
     }
   }
 }
@@ -115,7 +98,12 @@ FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputForma
 
   const size_t native_bytes = size_t(rows) * cols * itemsize;
   std::shared_ptr<uint8_t> native = pool.acquire(native_bytes);
-  write_native(src, l, depth, cols, native.get());
+  if (depth == 8) {
+    write_native<uint8_t>(src, l.semi_planar, 0, cols, native.get());
+  } else {
+    write_native<uint16_t>(src, l.semi_planar, l.semi_planar ? 0 : 16 - depth, cols,
+                           reinterpret_cast<uint16_t*>(native.get()));
+  }
   if (out == OutputFormat::kNative) {
     frame->data = std::move(native);
     frame->layout = depth > 8 ? FrameLayout::kP016 : FrameLayout::kNV12;

@@ -60,11 +60,4 @@ int32_t StreamIndex::previous_key(int32_t key_sample) const {
   return it == keys_.begin() ? key_sample : *(it - 1);
 }
 
-void StreamIndex::set_nonref(int32_t sample, bool nonref) {
-  if (nonref)
-    samples_[sample].flags |= kSampleNonRef;
-  else
-    samples_[sample].flags &= ~static_cast<uint32_t>(kSampleNonRef);
-}
-
 }  // namespace odvd
