@@ -150,3 +150,13 @@ def write_json(path: Path, data: Dict[str, object]) -> None:
     tmp.write_text(json.dumps(data, indent=2) + "\n")
     os.replace(tmp, path)
     print(f"wrote {path}", file=sys.stderr)
+
+
+def prepare_clips(args) -> List[ClipInfo]:
+    """The clips the arguments describe (made if missing), indexed, with the page cache warm."""
+    from make_clips import clips_from_args
+
+    paths = clips_from_args(args)
+    clips = [index_clip(p) for p in paths]
+    warm_page_cache(paths)
+    return clips

@@ -30,7 +30,7 @@ import numpy as np
 
 import _common
 from adapters import make_adapter, spec_argument
-from make_clips import add_clip_arguments, clips_from_args
+from make_clips import add_clip_arguments
 
 
 class Expected:
@@ -136,9 +136,7 @@ def main(argv=None) -> int:
     add_clip_arguments(parser)
     args = parser.parse_args(argv)
 
-    paths = clips_from_args(args)
-    clips = [_common.index_clip(p) for p in paths]
-    _common.warm_page_cache(paths)
+    clips = _common.prepare_clips(args)
     rng = np.random.default_rng(args.seed)
     calls = [(clips[i % len(clips)].path, int(rng.integers(0, clips[i % len(clips)].num_frames)))
              for i in range(args.calls)]

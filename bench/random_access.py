@@ -29,7 +29,7 @@ import numpy as np
 
 import _common
 from adapters import make_adapter, spec_argument
-from make_clips import add_clip_arguments, clips_from_args
+from make_clips import add_clip_arguments
 
 
 def draw_targets(rng, clips, count):
@@ -129,9 +129,8 @@ def main(argv=None) -> int:
     add_clip_arguments(parser)
     args = parser.parse_args(argv)
 
-    paths = clips_from_args(args)
-    clips = [_common.index_clip(p) for p in paths]
-    _common.warm_page_cache(paths)
+    clips = _common.prepare_clips(args)
+    paths = [c.path for c in clips]
     rng = np.random.default_rng(args.seed)
     warmup = draw_targets(rng, clips, args.warmup)
     targets = draw_targets(rng, clips, args.iterations)
