@@ -114,6 +114,12 @@ def test_open_gop_leading_pictures_decode_from_the_previous_gop(decoder, media, 
         bundle, first, n = decoder.GetGOP([path], [i])
         assert first[0] <= i < first[0] + n[0]
         _check_native(decoder.DecodeFromGOP(bundle, [path], [i]), ref, [i], path, "leading picture bundle")
+    # A trailing picture of an open GOP whose bundle starts with the previous GOP (the prefix) is
+    # decoded from its own key frame: alone, on a decoder that has seen nothing else.
+    for i in sorted({min(leading) - 1, max(leading) + 1, len(ref) - 1} - set(leading)):
+        bundle, first, n = decoder.GetGOP([path], [i])
+        fresh = odvd.PyNvGopDecoder(maxfiles=1, iGpu=-1)
+        _check_native(fresh.DecodeFromGOP(bundle, [path], [i]), ref, [i], path, "trailing picture bundle")
 
 
 def test_mixed_batch_keeps_request_order(decoder, media, reference):

@@ -247,7 +247,7 @@ void VideoFile::build_index() {
 std::vector<ff::PacketPtr> VideoFile::read_samples(int32_t first, int32_t last) {
   std::vector<ff::PacketPtr> packets =
       mov_family_ ? read_payloads_direct(first, last) : read_payloads_demuxed(first, last);
-  to_annexb(packets, true);
+  to_annexb(packets);
   if (params_.codec == Codec::kH264 || params_.codec == Codec::kHEVC) {
     for (size_t k = 0; k < packets.size(); ++k) {
       if (bitstream::annexb_is_nonref(static_cast<AVCodecID>(params_.ff_codec_id), packets[k]->data,
@@ -342,7 +342,7 @@ std::vector<ff::PacketPtr> VideoFile::read_payloads_demuxed(int32_t first, int32
   return out;
 }
 
-void VideoFile::to_annexb(std::vector<ff::PacketPtr>& packets, bool first_is_gop_start) {
+void VideoFile::to_annexb(std::vector<ff::PacketPtr>& packets) {
   if (bsf_ && length_size_ == 4) {
     // The common case (4-byte NAL lengths, as every MP4 muxer writes): each length becomes a 4-byte
     // start code in place; the parameter sets are added to the GOP's first packet below. This is
@@ -370,21 +370,26 @@ void VideoFile::to_annexb(std::vector<ff::PacketPtr>& packets, bool first_is_gop
       ODVD_CHECK_AV(av_bsf_receive_packet(bsf_.get(), p.get()), "'" + path_ + "' (Annex-B conversion)");
     }
   }
-  if (!first_is_gop_start || packets.empty() || annexb_parameter_sets_.empty()) return;
-  AVPacket* head = packets.front().get();
-  bool has_config = true;
-  if (params_.codec == Codec::kH264 || params_.codec == Codec::kHEVC) {
-    has_config = bitstream::annexb_has_sps(static_cast<AVCodecID>(params_.ff_codec_id), head->data, head->size);
-  } else if (params_.codec == Codec::kAV1) {
-    has_config = bitstream::av1_has_sequence_header(head->data, head->size);
+  if (annexb_parameter_sets_.empty()) return;
+  // Every key frame carries the configuration it needs, as the mp4toannexb filters do: a run may start
+  // at any key frame of the packets read (e.g. the GOP after an open-GOP prefix in a bundle), and
+  // bundles and DecodeFromPacketListRGB decode without the container's extradata.
+  for (size_t k = 0; k < packets.size(); ++k) {
+    AVPacket* p = packets[k].get();
+    if (k > 0 && !(p->flags & AV_PKT_FLAG_KEY)) continue;
+    bool has_config = true;
+    if (params_.codec == Codec::kH264 || params_.codec == Codec::kHEVC) {
+      has_config = bitstream::annexb_has_sps(static_cast<AVCodecID>(params_.ff_codec_id), p->data, p->size);
+    } else if (params_.codec == Codec::kAV1) {
+      has_config = bitstream::av1_has_sequence_header(p->data, p->size);
+    }
+    if (has_config) continue;
+    ff::PacketPtr merged = packet_of_size(annexb_parameter_sets_.size() + p->size);
+    std::memcpy(merged->data, annexb_parameter_sets_.data(), annexb_parameter_sets_.size());
+    std::memcpy(merged->data + annexb_parameter_sets_.size(), p->data, p->size);
+    av_packet_copy_props(merged.get(), p);
+    packets[k] = std::move(merged);
   }
-  if (has_config) return;
-  // The GOP must decode on its own (bundles, DecodeFromPacketListRGB): prepend the configuration.
-  ff::PacketPtr merged = packet_of_size(annexb_parameter_sets_.size() + head->size);
-  std::memcpy(merged->data, annexb_parameter_sets_.data(), annexb_parameter_sets_.size());
-  std::memcpy(merged->data + annexb_parameter_sets_.size(), head->data, head->size);
-  av_packet_copy_props(merged.get(), head);
-  packets.front() = std::move(merged);
 }
 
 }  // namespace odvd

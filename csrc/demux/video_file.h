@@ -31,8 +31,8 @@ class VideoFile {
   // Holds the file for one job: reads, seeks and non-reference flags are not thread-safe.
   std::unique_lock<std::mutex> lock() { return std::unique_lock<std::mutex>(mutex_); }
 
-  // Samples first..last (decode order) as Annex-B packets (H.264/HEVC), the first carrying the
-  // parameter sets it needs (AV1: the sequence header); learns their non-reference flags into the
+  // Samples first..last (decode order) as Annex-B packets (H.264/HEVC), the first and every key frame
+  // carrying the parameter sets they need (AV1: the sequence header); learns their non-reference flags into the
   // index. Caller holds lock().
   std::vector<ff::PacketPtr> read_samples(int32_t first, int32_t last);
 
@@ -44,7 +44,7 @@ class VideoFile {
   std::vector<Sample> scan_packets();
   std::vector<ff::PacketPtr> read_payloads_direct(int32_t first, int32_t last);
   std::vector<ff::PacketPtr> read_payloads_demuxed(int32_t first, int32_t last);
-  void to_annexb(std::vector<ff::PacketPtr>& packets, bool first_is_gop_start);
+  void to_annexb(std::vector<ff::PacketPtr>& packets);
 
   std::string path_;
   std::unique_ptr<FileIO> io_;
