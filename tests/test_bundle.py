@@ -54,13 +54,17 @@ def bundle(decoder, media):
 def checksum(data: bytes) -> int:
     """docs/bundle-format.md "Checksum", written from the spec: 8 lanes of 64-bit word sums."""
     words = np.frombuffer(data[: len(data) // 8 * 8], dtype="<u8")
-    h = 0
     mask = (1 << 64) - 1
+    h = 0
     for lane in range(8):
         x = words[lane::8]
         a = int(x.sum(dtype=np.uint64))
         b = int((np.arange(len(x), 0, -1, dtype=np.uint64) * x).sum(dtype=np.uint64))
-        h = (((h ^ a) * 0x9E3779B97F4A7C15) + b) & mask
+        odd = 0x9E3779B97F4A7C15 * (2 * lane + 1)
+        h += a * odd + b * 2 * odd
+    h &= mask
+    for shift, mul in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB), (31, 1)):
+        h = ((h ^ (h >> shift)) * mul) & mask
     return h
 
 
@@ -200,6 +204,22 @@ def test_flipped_payload_bytes_are_caught_by_the_checksum(decoder, bundle):
         bad[pos] ^= 0x40
         with pytest.raises(ValueError, match="checksum"):
             decoder.DecodeFromGOP(np.frombuffer(bytes(bad), np.uint8), [path], [40])
+
+
+def test_every_high_bit_flip_is_caught(decoder, bundle):
+    # Flips in a word's top bits are the ones a sum modulo 2^64 can lose (they change a lane's weighted
+    # sum by a multiple of 2^62); try each of the top 8 bits of 128 consecutive words (all 8 lanes at 16
+    # positions each) in the payload and in the packet table.
+    buf = bundle[1].tobytes()
+    off, size, table, n = entry_layout(buf, 0)
+    for start in (table, table + n * PACKET):
+        start -= (start - HEADER) % 8
+        for word in range(start, start + 128 * 8, 8):
+            for bit in range(56, 64):
+                bad = bytearray(buf)
+                bad[word + bit // 8] ^= 1 << (bit % 8)
+                with pytest.raises(ValueError, match="checksum"):
+                    decoder.ParseSerializedPacketBundle(np.frombuffer(bytes(bad), np.uint8))
 
 
 def test_wrong_version_is_named(decoder, bundle):

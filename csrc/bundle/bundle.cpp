@@ -49,7 +49,9 @@ size_t entry_size(const EntryView& e) {
 uint64_t checksum(const uint8_t* data, size_t size) {
   // Fletcher-style sums over little-endian 64-bit words in 8 interleaved lanes (docs/bundle-format.md):
   // position-dependent, and cheap enough to run at memory speed (a CRC would cost more than the pread
-  // of the GOP it protects).
+  // of the GOP it protects). The lanes are combined linearly, a[l] with an odd weight and b[l] with an
+  // even one, so a change d != 0 to one word moves the sum by d * (odd) != 0 mod 2^64; the final mix is
+  // a bijection, so it cannot hide that change.
   uint64_t a[8] = {0}, b[8] = {0};
   const size_t words = size / 8;
   size_t i = 0;
@@ -66,7 +68,15 @@ uint64_t checksum(const uint8_t* data, size_t size) {
     b[l] += a[l];
   }
   uint64_t h = 0;
-  for (int l = 0; l < 8; ++l) h = (h ^ a[l]) * 0x9E3779B97F4A7C15ull + b[l];
+  for (int l = 0; l < 8; ++l) {
+    const uint64_t odd = 0x9E3779B97F4A7C15ull * uint64_t(2 * l + 1);
+    h += a[l] * odd + b[l] * (odd << 1);
+  }
+  h ^= h >> 30;  // splitmix64's finalizer: xor-shifts and odd multiplies, each invertible
+  h *= 0xBF58476D1CE4E5B9ull;
+  h ^= h >> 27;
+  h *= 0x94D049BB133111EBull;
+  h ^= h >> 31;
   return h;
 }
 
