@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 
 #include "bindings/frame_objects.h"
 #include "bindings/register.h"
 #include "bundle/bundle.h"
+#include "bundle/bundle_buffers.h"
 #include "bundle/bundle_file.h"
 #include "engine/gop_engine.h"
 #include "gop/gop_plan.h"
@@ -48,25 +50,36 @@ void check_lengths(size_t paths, size_t ids) {
   }
 }
 
-// Serializes `entries` into a new NumPy array (allocated with the GIL, filled without it).
-ByteArray to_array(const std::vector<bundle::EntryView>& entries) {
-  const size_t size = bundle::serialized_size(entries);
-  ByteArray arr(static_cast<py::ssize_t>(size));
-  uint8_t* dst = arr.mutable_data();
-  {
-    py::gil_scoped_release release;
-    bundle::serialize(entries, dst, size);
-  }
-  return arr;
+// A NumPy array over `size` bytes of `buffer` that keeps the buffer alive (no copy).
+ByteArray owning_array(std::shared_ptr<uint8_t> buffer, size_t size) {
+  auto* holder = new std::shared_ptr<uint8_t>(std::move(buffer));
+  py::capsule owner(holder, [](void* p) { delete static_cast<std::shared_ptr<uint8_t>*>(p); });
+  return ByteArray({static_cast<py::ssize_t>(size)}, {py::ssize_t(1)}, holder->get(), owner);
 }
 
-py::tuple gop_tuple(const std::vector<bundle::EntryView>& entries) {
-  std::vector<int64_t> first, lens;
-  for (const auto& e : entries) {
-    first.push_back(e.first_frame_id);
-    lens.push_back(e.gop_len);
+// Serializes `entries` as one bundle (without the GIL) into `buffer`, or into a new pooled buffer
+// when `buffer` is null, and returns it as a NumPy array.
+ByteArray to_array(const std::vector<bundle::EntryView>& entries, std::shared_ptr<uint8_t> buffer = nullptr) {
+  const size_t size = bundle::serialized_size(entries);
+  {
+    py::gil_scoped_release release;
+    if (!buffer) buffer = bundle::acquire_buffer(size);
+    bundle::serialize(entries, buffer.get(), size);
   }
-  return py::make_tuple(to_array(entries), first, lens);
+  return owning_array(std::move(buffer), size);
+}
+
+// GetGOP's (bundle, first_frame_ids, gop_lens). A single GOP is serialized in the buffer it was read
+// into, around its payload (`in_place`); several are copied into a new buffer.
+py::tuple gop_tuple(const std::vector<std::shared_ptr<ExtractedGop>>& gops, bool in_place) {
+  std::vector<bundle::EntryView> entries;
+  std::vector<int64_t> first, lens;
+  for (const auto& g : gops) {
+    entries.push_back(g->view);
+    first.push_back(g->view.first_frame_id);
+    lens.push_back(g->view.gop_len);
+  }
+  return py::make_tuple(to_array(entries, in_place ? gops.front()->buffer : nullptr), first, lens);
 }
 
 // GetGOP / GetGOPList: one extracted GOP per request, read without the GIL.
@@ -109,16 +122,15 @@ void register_gop_decoder(py::module_& m) {
            py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"))
       .def("get_gop",
            [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids) {
-             const auto gops = extract(e, paths, ids);  // owns the bytes the views point into
-             std::vector<bundle::EntryView> entries;
-             for (const auto& g : gops) entries.push_back(g->view);
-             return gop_tuple(entries);
+             const auto gops = extract(e, paths, ids);
+             return gop_tuple(gops, gops.size() == 1);
            },
            py::arg("filepaths"), py::arg("frame_ids"))
       .def("get_gop_list",
            [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids) {
              py::list out;
-             for (const auto& g : extract(e, paths, ids)) out.append(gop_tuple({g->view}));
+             std::set<const ExtractedGop*> serialized;  // a GOP asked for twice is copied the second time
+             for (const auto& g : extract(e, paths, ids)) out.append(gop_tuple({g}, serialized.insert(g.get()).second));
              return out;
            },
            py::arg("filepaths"), py::arg("frame_ids"))

@@ -40,9 +40,14 @@ struct EntryView {
   uint64_t payload_size = 0;
 };
 
-// Bytes needed for `entries`, and writing them into `dst` (exactly that many bytes).
+// Bytes needed for `entries`, and writing them into `dst` (exactly that many bytes). A payload that
+// already sits where it belongs in `dst` is left in place (see payload_offset).
 size_t serialized_size(const std::vector<EntryView>& entries);
 void serialize(const std::vector<EntryView>& entries, uint8_t* dst, size_t size);
+
+// Where the payload of `e` goes in a bundle holding `e` alone: a GOP read straight to that offset
+// serializes without a copy. Depends on the packet count, extradata and path, not the payload size.
+size_t payload_offset(const EntryView& e);
 
 // Validates `data` completely (header, checksum, every entry) and returns views into it.
 std::vector<EntryView> parse(const uint8_t* data, size_t size);

@@ -22,7 +22,7 @@ FileIO::FileIO(const std::string& path) : path_(path) {
   fd_ = f.fd;
   size_ = f.size;
   mtime_ns_ = f.mtime_ns;
-  constexpr int kBufferSize = 64 * 1024;
+  constexpr int kBufferSize = 65536;
   auto* buffer = static_cast<uint8_t*>(av_malloc(kBufferSize));
   avio_ = buffer ? avio_alloc_context(buffer, kBufferSize, 0, this, &FileIO::read_cb, nullptr, &FileIO::seek_cb)
                  : nullptr;
@@ -43,12 +43,24 @@ FileIO::~FileIO() {
 
 void FileIO::read_at(int64_t offset, uint8_t* dst, size_t n) const { pread_exact(fd_, offset, dst, n, path_, size_); }
 
+void FileIO::set_skip_payload(bool on) {
+  // Drop what the buffer holds (zeros, or real bytes), so the next read goes through read_cb in the new
+  // mode: in direct mode avio_seek always resets the buffer.
+  avio_->direct = 1;
+  avio_seek(avio_, avio_tell(avio_), SEEK_SET);
+  avio_->direct = on ? 1 : 0;
+  skip_payload_ = on;
+}
+
 int FileIO::read_cb(void* opaque, uint8_t* buf, int n) {
   auto* self = static_cast<FileIO*>(opaque);
   if (self->pos_ >= self->size_) return AVERROR_EOF;
   const int64_t want = std::min<int64_t>(n, self->size_ - self->pos_);
   if (self->skip_payload_) {
-    std::memset(buf, 0, static_cast<size_t>(want));
+    // Packet payloads are read straight into the packet (direct mode) and nobody looks at them: leave
+    // them unwritten. What lands in the context's buffer may be parsed: zeros.
+    const uint8_t* own = self->avio_->buffer;
+    if (buf >= own && buf < own + self->avio_->buffer_size) std::memset(buf, 0, static_cast<size_t>(want));
     self->pos_ += want;
     return static_cast<int>(want);
   }

@@ -1,6 +1,9 @@
 // A file as an AVIOContext over a file descriptor (pread), with a "no payload" mode: while indexing
-// an MP4/MOV, the demuxer walks every sample of the moov's tables but the bytes it reads are never
-// looked at, so reads return zeros without touching the disk (the index then costs no file I/O).
+// an MP4/MOV, the demuxer walks every sample of the moov's tables but the payload bytes it reads are
+// never looked at, so reads cost neither file I/O nor a pass over the bytes. In that mode the context
+// reads directly into the caller's memory (AVIOContext::direct), a read into a packet is answered
+// without writing anything, and only reads into the context's own buffer (box headers the demuxer
+// parses, e.g. of fragments) are answered with zeros.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +27,7 @@ class FileIO {
   int fd() const { return fd_; }
   int64_t size() const { return size_; }
   int64_t mtime_ns() const { return mtime_ns_; }
-  void set_skip_payload(bool on) { skip_payload_ = on; }
+  void set_skip_payload(bool on);
 
   // Reads exactly `n` bytes at `offset` (pread, retried on EINTR / short reads); invalid_argument
   // naming the file when the file ends first.

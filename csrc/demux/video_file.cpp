@@ -36,6 +36,9 @@ const AVIndexEntry* index_entry(AVStream* st, int i) {
 #endif
 }
 
+constexpr uint8_t kHasConfig = 1;
+constexpr uint8_t kLacksConfig = 2;
+
 ff::PacketPtr packet_of_size(size_t size) {
   ff::PacketPtr p = ff::make_packet();
   if (av_new_packet(p.get(), static_cast<int>(size)) < 0) throw std::bad_alloc();
@@ -242,56 +245,148 @@ void VideoFile::build_index() {
     samples = scan_packets();
   }
   index_ = StreamIndex(std::move(samples), "'" + path_ + "'");
+  config_state_.assign(index_.samples().size(), 0);
 }
 
 std::vector<ff::PacketPtr> VideoFile::read_samples(int32_t first, int32_t last) {
-  std::vector<ff::PacketPtr> packets =
-      mov_family_ ? read_payloads_direct(first, last) : read_payloads_demuxed(first, last);
-  to_annexb(packets);
-  if (params_.codec == Codec::kH264 || params_.codec == Codec::kHEVC) {
-    for (size_t k = 0; k < packets.size(); ++k) {
-      if (bitstream::annexb_is_nonref(static_cast<AVCodecID>(params_.ff_codec_id), packets[k]->data,
-                                      packets[k]->size, hevc_single_sublayer_)) {
-        index_.mark_nonref(first + static_cast<int32_t>(k));
-      }
+  const auto& s = index_.samples();
+  std::vector<ff::PacketPtr> packets;
+  if (reads_in_place()) {
+    // Decoders want each packet in its own padded buffer: read the GOP once, then copy out.
+    std::vector<uint8_t> buffer;
+    const Payload pay = read_in_place(first, last, [&](size_t n) {
+      buffer.resize(n);
+      return buffer.data();
+    });
+    for (int32_t i = first; i <= last; ++i) {
+      const size_t k = static_cast<size_t>(i - first);
+      ff::PacketPtr p = packet_of_size(pay.size[k]);
+      std::memcpy(p->data, buffer.data() + pay.offset[k], pay.size[k]);
+      p->pts = s[i].pts;
+      p->dts = s[i].dts;
+      if (s[i].flags & kSampleKey) p->flags |= AV_PKT_FLAG_KEY;
+      packets.push_back(std::move(p));
     }
+    return packets;
+  }
+  packets = read_payloads_demuxed(first, last);
+  to_annexb(packets);
+  for (size_t k = 0; k < packets.size(); ++k) {
+    learn_nonref(first + static_cast<int32_t>(k), packets[k]->data, static_cast<size_t>(packets[k]->size));
   }
   return packets;
 }
 
-std::vector<ff::PacketPtr> VideoFile::read_payloads_direct(int32_t first, int32_t last) {
-  const auto& s = index_.samples();
-  std::vector<ff::PacketPtr> out;
-  out.reserve(static_cast<size_t>(last - first + 1));
-  int64_t lo = s[first].pos, hi = s[first].pos, total = 0;
-  for (int32_t i = first; i <= last; ++i) {
-    lo = std::min(lo, s[i].pos);
-    hi = std::max(hi, s[i].pos + s[i].size);
-    total += s[i].size;
-  }
-  if (hi - lo <= total + (1 << 20)) {
-    // Samples are (nearly) contiguous: one read for the span.
-    std::vector<uint8_t> span(static_cast<size_t>(hi - lo));
-    io_->read_at(lo, span.data(), span.size());
-    for (int32_t i = first; i <= last; ++i) {
-      ff::PacketPtr p = packet_of_size(s[i].size);
-      std::memcpy(p->data, span.data() + (s[i].pos - lo), static_cast<size_t>(s[i].size));
-      out.push_back(std::move(p));
-    }
-  } else {
-    for (int32_t i = first; i <= last; ++i) {
-      ff::PacketPtr p = packet_of_size(s[i].size);
-      io_->read_at(s[i].pos, p->data, static_cast<size_t>(s[i].size));
-      out.push_back(std::move(p));
-    }
-  }
-  for (int32_t i = first; i <= last; ++i) {
-    AVPacket* p = out[i - first].get();
-    p->pts = s[i].pts;
-    p->dts = s[i].dts;
-    if (s[i].flags & kSampleKey) p->flags |= AV_PKT_FLAG_KEY;
+VideoFile::Payload VideoFile::read_payload(int32_t first, int32_t last,
+                                           const std::function<uint8_t*(size_t)>& alloc) {
+  if (reads_in_place()) return read_in_place(first, last, alloc);
+  const std::vector<ff::PacketPtr> packets = read_samples(first, last);
+  Payload out;
+  size_t total = 0;
+  for (const auto& p : packets) total += static_cast<size_t>(p->size);
+  uint8_t* dst = alloc(total);
+  for (const auto& p : packets) {
+    out.offset.push_back(out.used);
+    out.size.push_back(static_cast<uint32_t>(p->size));
+    std::memcpy(dst + out.used, p->data, static_cast<size_t>(p->size));
+    out.used += static_cast<size_t>(p->size);
   }
   return out;
+}
+
+VideoFile::Payload VideoFile::read_in_place(int32_t first, int32_t last,
+                                            const std::function<uint8_t*(size_t)>& alloc) {
+  const auto& s = index_.samples();
+  const std::vector<uint8_t>& config = annexb_parameter_sets_;
+  // The first sample and every key frame carry the configuration (as in to_annexb): a slot for it is
+  // kept in front of each unless the sample is known to carry it in band.
+  auto slot_of = [&](int32_t i) -> size_t {
+    const bool wants = i == first || (s[i].flags & kSampleKey);
+    return wants && config_state_[i] != kHasConfig ? config.size() : 0;
+  };
+  size_t capacity = 0;
+  for (int32_t i = first; i <= last; ++i) capacity += static_cast<size_t>(s[i].size) + slot_of(i);
+  uint8_t* dst = alloc(capacity);
+  Payload out;
+  out.offset.resize(static_cast<size_t>(last - first + 1));
+  out.size.resize(out.offset.size());
+  size_t cursor = 0;
+  for (int32_t i = first; i <= last;) {
+    // One pread for a run of samples adjacent in the file, up to the next one that wants a slot.
+    const size_t slot = slot_of(i);
+    int32_t j = i;
+    size_t bytes = static_cast<size_t>(s[i].size);
+    while (j < last && s[j + 1].pos == s[j].pos + s[j].size && slot_of(j + 1) == 0) {
+      ++j;
+      bytes += static_cast<size_t>(s[j].size);
+    }
+    uint8_t* run = dst + cursor + slot;
+    io_->read_at(s[i].pos, run, bytes);
+    size_t at = cursor + slot;
+    for (int32_t k = i; k <= j; ++k) {
+      const size_t n = static_cast<size_t>(s[k].size);
+      if (bsf_) lengths_to_start_codes(dst + at, n);
+      out.offset[k - first] = at;
+      out.size[k - first] = static_cast<uint32_t>(n);
+      at += n;
+    }
+    if (slot) {
+      const size_t k0 = static_cast<size_t>(i - first);
+      if (has_config(run, static_cast<size_t>(s[i].size))) {
+        // In band after all: close the slot (and remember, so the next read reserves none).
+        config_state_[i] = kHasConfig;
+        std::memmove(dst + cursor, run, bytes);
+        for (int32_t k = i; k <= j; ++k) out.offset[k - first] -= slot;
+        at -= slot;
+      } else {
+        config_state_[i] = kLacksConfig;
+        std::memcpy(dst + cursor, config.data(), slot);
+        out.offset[k0] = cursor;
+        out.size[k0] += static_cast<uint32_t>(slot);
+      }
+    }
+    cursor = at;
+    i = j + 1;
+  }
+  out.used = cursor;
+  for (int32_t i = first; i <= last; ++i) {
+    const size_t k = static_cast<size_t>(i - first);
+    learn_nonref(i, dst + out.offset[k], out.size[k]);
+  }
+  return out;
+}
+
+void VideoFile::learn_nonref(int32_t sample, const uint8_t* data, size_t size) {
+  if (params_.codec != Codec::kH264 && params_.codec != Codec::kHEVC) return;
+  if (bitstream::annexb_is_nonref(static_cast<AVCodecID>(params_.ff_codec_id), data, size, hevc_single_sublayer_)) {
+    index_.mark_nonref(sample);
+  }
+}
+
+bool VideoFile::has_config(const uint8_t* data, size_t size) const {
+  if (params_.codec == Codec::kH264 || params_.codec == Codec::kHEVC) {
+    return bitstream::annexb_has_sps(static_cast<AVCodecID>(params_.ff_codec_id), data, size);
+  }
+  if (params_.codec == Codec::kAV1) return bitstream::av1_has_sequence_header(data, size);
+  return true;
+}
+
+void VideoFile::lengths_to_start_codes(uint8_t* data, size_t n) const {
+  // The common case (4-byte NAL lengths, as every MP4 muxer writes): each length becomes a 4-byte
+  // start code in place. This is what the mp4toannexb filters do, without their per-packet copies.
+  size_t pos = 0;
+  while (pos + 4 <= n) {
+    const size_t len = (size_t(data[pos]) << 24) | (size_t(data[pos + 1]) << 16) | (size_t(data[pos + 2]) << 8) |
+                       size_t(data[pos + 3]);
+    if (len > n - pos - 4) {
+      throw std::invalid_argument("'" + path_ + "': corrupt packet (NAL length " + std::to_string(len) +
+                                  " exceeds the packet)");
+    }
+    data[pos] = data[pos + 1] = data[pos + 2] = 0;
+    data[pos + 3] = 1;
+    pos += 4 + len;
+  }
+  if (pos != n) throw std::invalid_argument("'" + path_ + "': corrupt packet (trailing bytes after the last NAL)");
 }
 
 std::vector<ff::PacketPtr> VideoFile::read_payloads_demuxed(int32_t first, int32_t last) {
@@ -344,25 +439,7 @@ std::vector<ff::PacketPtr> VideoFile::read_payloads_demuxed(int32_t first, int32
 
 void VideoFile::to_annexb(std::vector<ff::PacketPtr>& packets) {
   if (bsf_ && length_size_ == 4) {
-    // The common case (4-byte NAL lengths, as every MP4 muxer writes): each length becomes a 4-byte
-    // start code in place; the parameter sets are added to the GOP's first packet below. This is
-    // what the mp4toannexb filters do, without their per-packet copies.
-    for (auto& p : packets) {
-      size_t pos = 0;
-      const size_t n = static_cast<size_t>(p->size);
-      while (pos + 4 <= n) {
-        const size_t len = (size_t(p->data[pos]) << 24) | (size_t(p->data[pos + 1]) << 16) |
-                           (size_t(p->data[pos + 2]) << 8) | size_t(p->data[pos + 3]);
-        if (len > n - pos - 4) {
-          throw std::invalid_argument("'" + path_ + "': corrupt packet (NAL length " + std::to_string(len) +
-                                      " exceeds the packet)");
-        }
-        p->data[pos] = p->data[pos + 1] = p->data[pos + 2] = 0;
-        p->data[pos + 3] = 1;
-        pos += 4 + len;
-      }
-      if (pos != n) throw std::invalid_argument("'" + path_ + "': corrupt packet (trailing bytes after the last NAL)");
-    }
+    for (auto& p : packets) lengths_to_start_codes(p->data, static_cast<size_t>(p->size));
   } else if (bsf_) {
     av_bsf_flush(bsf_.get());
     for (auto& p : packets) {
@@ -377,13 +454,7 @@ void VideoFile::to_annexb(std::vector<ff::PacketPtr>& packets) {
   for (size_t k = 0; k < packets.size(); ++k) {
     AVPacket* p = packets[k].get();
     if (k > 0 && !(p->flags & AV_PKT_FLAG_KEY)) continue;
-    bool has_config = true;
-    if (params_.codec == Codec::kH264 || params_.codec == Codec::kHEVC) {
-      has_config = bitstream::annexb_has_sps(static_cast<AVCodecID>(params_.ff_codec_id), p->data, p->size);
-    } else if (params_.codec == Codec::kAV1) {
-      has_config = bitstream::av1_has_sequence_header(p->data, p->size);
-    }
-    if (has_config) continue;
+    if (has_config(p->data, static_cast<size_t>(p->size))) continue;
     ff::PacketPtr merged = packet_of_size(annexb_parameter_sets_.size() + p->size);
     std::memcpy(merged->data, annexb_parameter_sets_.data(), annexb_parameter_sets_.size());
     std::memcpy(merged->data + annexb_parameter_sets_.size(), p->data, p->size);

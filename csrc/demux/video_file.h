@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,15 +37,32 @@ class VideoFile {
   // index. Caller holds lock().
   std::vector<ff::PacketPtr> read_samples(int32_t first, int32_t last);
 
+  // The same bytes back to back in one buffer, for bundles: `alloc(capacity)` supplies the memory,
+  // and the samples are read straight into it where the container allows (MP4/MOV: pread into place,
+  // NAL lengths turned into start codes in place). Caller holds lock().
+  struct Payload {
+    std::vector<uint64_t> offset;  // per sample first..last, into the buffer
+    std::vector<uint32_t> size;
+    size_t used = 0;               // bytes written (<= the capacity asked for)
+  };
+  Payload read_payload(int32_t first, int32_t last, const std::function<uint8_t*(size_t)>& alloc);
+
  private:
   void open_container();
   void select_stream();
   void fill_params();
   void build_index();
   std::vector<Sample> scan_packets();
-  std::vector<ff::PacketPtr> read_payloads_direct(int32_t first, int32_t last);
+  // MP4/MOV with 4-byte NAL lengths (or none): samples are byte ranges read in place with pread.
+  bool reads_in_place() const { return mov_family_ && (!bsf_ || length_size_ == 4); }
+  Payload read_in_place(int32_t first, int32_t last, const std::function<uint8_t*(size_t)>& alloc);
   std::vector<ff::PacketPtr> read_payloads_demuxed(int32_t first, int32_t last);
   void to_annexb(std::vector<ff::PacketPtr>& packets);
+  // The 4-byte NAL lengths of one sample turned into start codes, in place.
+  void lengths_to_start_codes(uint8_t* data, size_t size) const;
+  // Whether a sample carries the configuration it needs (SPS / AV1 sequence header) itself.
+  bool has_config(const uint8_t* data, size_t size) const;
+  void learn_nonref(int32_t sample, const uint8_t* data, size_t size);
 
   std::string path_;
   std::unique_ptr<FileIO> io_;
@@ -55,6 +73,7 @@ class VideoFile {
   bool hevc_single_sublayer_ = false;
   int length_size_ = 0;            // NAL length prefix bytes of length-prefixed H.264/HEVC
   std::vector<uint8_t> annexb_parameter_sets_;  // prepended to a GOP whose key lacks them
+  std::vector<uint8_t> config_state_;           // per sample: 0 unknown, kHasConfig, kLacksConfig
   StreamParams params_;
   StreamIndex index_;
   std::mutex mutex_;

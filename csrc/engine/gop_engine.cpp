@@ -8,6 +8,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "bundle/bundle_buffers.h"
 #include "engine/parallel.h"
 #include "gop/gop_plan.h"
 
@@ -152,33 +153,32 @@ std::vector<std::shared_ptr<ExtractedGop>> GopEngine::extract(const std::vector<
       if (!slot) {
         // Open GOP: the leading pictures need the GOP before, which travels along as a prefix.
         const int32_t start = gop.has_leading ? index.previous_key(gop.key_sample) : gop.key_sample;
-        std::vector<ff::PacketPtr> packets = file->read_samples(start, gop.end_sample - 1);
         auto x = std::make_shared<ExtractedGop>();
-        size_t total = 0;
-        for (auto& p : packets) total += static_cast<size_t>(p->size);
-        x->bytes.resize(total);
         bundle::EntryView& v = x->view;
         v.params = file->params();
         v.source_path = file->path();
         v.first_frame_id = gop.first_frame_id;
         v.gop_len = static_cast<uint32_t>(gop.gop_len);
-        size_t off = 0;
+        v.packets.resize(static_cast<size_t>(gop.end_sample - start));
+        const size_t at = bundle::payload_offset(v);
+        const VideoFile::Payload pay = file->read_payload(start, gop.end_sample - 1, [&](size_t capacity) {
+          x->capacity = at + capacity + 8;  // + the entry's alignment padding
+          x->buffer = bundle::acquire_buffer(x->capacity);
+          return x->buffer.get() + at;
+        });
         for (int32_t i = start; i < gop.end_sample; ++i) {
           const Sample& s = index.samples()[i];
-          const AVPacket* p = packets[i - start].get();
-          std::memcpy(x->bytes.data() + off, p->data, static_cast<size_t>(p->size));
-          bundle::PacketRecord rec;
-          rec.offset = off;
-          rec.size = static_cast<uint32_t>(p->size);
+          const size_t k = static_cast<size_t>(i - start);
+          bundle::PacketRecord& rec = v.packets[k];
+          rec.offset = pay.offset[k];
+          rec.size = pay.size[k];
           rec.flags = s.flags | (i < gop.key_sample ? kSamplePrefix : 0u);
           rec.pts = s.pts;
           rec.dts = s.dts;
           rec.frame_id = s.frame_id;
-          v.packets.push_back(rec);
-          off += static_cast<size_t>(p->size);
         }
-        v.payload = x->bytes.data();
-        v.payload_size = x->bytes.size();
+        v.payload = x->buffer.get() + at;
+        v.payload_size = pay.used;
         slot = std::move(x);
       }
       results[r] = slot;
@@ -285,6 +285,9 @@ std::vector<FramePtr> GopEngine::decode_packet_lists(const std::vector<PacketLis
 
 void GopEngine::release_decoders() { decoders_.clear(); }
 
-void GopEngine::release_memory() { pool_->trim(); }
+void GopEngine::release_memory() {
+  pool_->trim();
+  bundle::trim_buffers();
+}
 
 }  // namespace odvd

@@ -20,10 +20,13 @@
 
 namespace odvd {
 
-// One GOP of one file, ready to serialize: `view.payload` points into `bytes`.
+// One GOP of one file, ready to serialize. Its payload was read straight to where it belongs in a
+// bundle of this entry alone (`buffer`, `capacity` bytes, payload at bundle::payload_offset(view)),
+// so serializing it as such a bundle, into `buffer`, copies nothing.
 struct ExtractedGop {
   bundle::EntryView view;
-  std::vector<uint8_t> bytes;
+  std::shared_ptr<uint8_t> buffer;
+  size_t capacity = 0;
 };
 
 // DecodeFromPacketListRGB's input for one requested frame.

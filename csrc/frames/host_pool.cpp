@@ -1,6 +1,7 @@
 #include "frames/host_pool.h"
 
 #include <cstdlib>
+#include <iterator>
 #include <new>
 
 namespace odvd {
@@ -14,15 +15,18 @@ std::shared_ptr<HostPool> HostPool::create(size_t max_idle_bytes) {
 }
 
 std::shared_ptr<uint8_t> HostPool::acquire(size_t bytes) {
-  const size_t size = rounded(bytes == 0 ? 1 : bytes);
+  size_t size = rounded(bytes == 0 ? 1 : bytes);
   uint8_t* p = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = idle_.find(size);
-    if (it != idle_.end()) {
-      p = it->second;
-      idle_.erase(it);
-      idle_bytes_ -= size;
+    for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
+      if (it->first >= size && it->first <= 2 * size) {
+        size = it->first;
+        p = it->second;
+        idle_.erase(std::next(it).base());
+        idle_bytes_ -= size;
+        break;
+      }
     }
   }
   if (!p) {
@@ -41,12 +45,20 @@ std::shared_ptr<uint8_t> HostPool::acquire(size_t bytes) {
 
 void HostPool::give_back(uint8_t* p, size_t bytes) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (idle_bytes_ + bytes > max_idle_bytes_) {
+  if (bytes > max_idle_bytes_) {
     std::free(p);
     return;
   }
-  idle_.emplace(bytes, p);
+  idle_.emplace_back(bytes, p);
   idle_bytes_ += bytes;
+  // Over the cap: the blocks idle longest go first (the coldest pages).
+  size_t evict = 0;
+  while (idle_bytes_ > max_idle_bytes_) {
+    idle_bytes_ -= idle_[evict].first;
+    std::free(idle_[evict].second);
+    ++evict;
+  }
+  idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(evict));
 }
 
 void HostPool::trim() {

@@ -5,7 +5,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -16,7 +15,8 @@ class HostPool : public std::enable_shared_from_this<HostPool> {
  public:
   static std::shared_ptr<HostPool> create(size_t max_idle_bytes = size_t(256) << 20);
 
-  // A 64-byte aligned block of at least `bytes` bytes.
+  // A 64-byte aligned block of at least `bytes` bytes: the idle one released last among those of up
+  // to twice that size (its pages are the likeliest to be in cache), else a new one.
   std::shared_ptr<uint8_t> acquire(size_t bytes);
   // Frees every idle block (release_device_memory on the CPU backend).
   void trim();
@@ -27,7 +27,7 @@ class HostPool : public std::enable_shared_from_this<HostPool> {
   void give_back(uint8_t* p, size_t bytes);
 
   mutable std::mutex mutex_;
-  std::multimap<size_t, uint8_t*> idle_;
+  std::vector<std::pair<size_t, uint8_t*>> idle_;  // (size, block), in order of release
   size_t idle_bytes_ = 0;
   size_t max_idle_bytes_;
 };

@@ -1,0 +1,23 @@
+#include "bundle/bundle_buffers.h"
+
+#include "frames/host_pool.h"
+
+namespace odvd::bundle {
+namespace {
+
+HostPool& pool() {
+  static const std::shared_ptr<HostPool> p = HostPool::create(size_t(64) << 20);
+  return *p;
+}
+
+}  // namespace
+
+std::shared_ptr<uint8_t> acquire_buffer(size_t bytes) {
+  // Sizes in 64 KiB steps, so that GOPs of similar sizes find each other's buffers.
+  constexpr size_t kStep = size_t(64) << 10;
+  return pool().acquire((bytes + kStep - 1) / kStep * kStep);
+}
+
+void trim_buffers() { pool().trim(); }
+
+}  // namespace odvd::bundle
