@@ -9,4 +9,5 @@ PYBIND11_MODULE(_engine, m) {
   odvd::bindings::register_convert(m);
   odvd::bindings::register_frames(m);
   odvd::bindings::register_gop_decoder(m);
+  odvd::bindings::register_index(m);
 }

@@ -9,4 +9,5 @@ void register_build_info(pybind11::module_& m);
 void register_convert(pybind11::module_& m);
 void register_frames(pybind11::module_& m);
 void register_gop_decoder(pybind11::module_& m);
+void register_index(pybind11::module_& m);
 }  // namespace odvd::bindings

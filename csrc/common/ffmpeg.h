@@ -29,12 +29,16 @@ struct FrameFreer {
 struct BsfFreer {
   void operator()(AVBSFContext* p) const { av_bsf_free(&p); }
 };
+struct CodecParFreer {
+  void operator()(AVCodecParameters* p) const { avcodec_parameters_free(&p); }
+};
 
 using FormatPtr = std::unique_ptr<AVFormatContext, FormatCloser>;
 using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextFreer>;
 using PacketPtr = std::unique_ptr<AVPacket, PacketFreer>;
 using FramePtr = std::unique_ptr<AVFrame, FrameFreer>;
 using BsfPtr = std::unique_ptr<AVBSFContext, BsfFreer>;
+using CodecParPtr = std::unique_ptr<AVCodecParameters, CodecParFreer>;
 
 PacketPtr make_packet();
 FramePtr make_frame();

@@ -13,6 +13,7 @@ extern "C" {
 #include "common/error.h"
 #include "common/posix_file.h"
 #include "demux/bitstream.h"
+#include "demux/mp4_index.h"
 
 namespace odvd {
 namespace {
@@ -47,11 +48,27 @@ ff::PacketPtr packet_of_size(size_t size) {
 
 }  // namespace
 
-VideoFile::VideoFile(const std::string& path) : path_(path) {
-  open_container();
-  select_stream();
-  fill_params();
-  build_index();
+VideoFile::VideoFile(const std::string& path, bool direct_mp4) : path_(path) {
+  io_ = std::make_unique<FileIO>(path_);
+  std::optional<Mp4Video> mp4 = direct_mp4 ? read_mp4_index(*io_) : std::nullopt;
+  if (mp4) {
+    // The sample format must be in the configuration record: else libavformat has to decode a frame.
+    const std::vector<uint8_t> record(mp4->par->extradata, mp4->par->extradata + mp4->par->extradata_size);
+    if (bitstream::format_from_extradata(mp4->par->codec_id, record).bit_depth == 0) mp4.reset();
+  }
+  if (mp4) {
+    // The common MP4/MOV: its sample tables read directly (demux/mp4_index.h), no demuxer needed.
+    mov_family_ = true;
+    fill_params(mp4->par.get(), mp4->time_base);
+    index_ = StreamIndex(std::move(mp4->samples), "'" + path_ + "'");
+    config_state_.assign(index_.samples().size(), 0);
+  } else {
+    open_container();
+    select_stream();
+    AVStream* st = fmt_->streams[stream_];
+    fill_params(st->codecpar, st->time_base);
+    build_index();
+  }
   params_.frame_count = index_.frame_count();
 }
 
@@ -98,9 +115,7 @@ void VideoFile::select_stream() {
   }
 }
 
-void VideoFile::fill_params() {
-  AVStream* st = fmt_->streams[stream_];
-  AVCodecParameters* par = st->codecpar;
+void VideoFile::fill_params(AVCodecParameters* par, AVRational time_base) {
   StreamParams& p = params_;
   int block = 16;
   switch (par->codec_id) {
@@ -122,11 +137,11 @@ void VideoFile::fill_params() {
   p.color_range = par->color_range;
   p.color_primaries = par->color_primaries;
   p.color_trc = par->color_trc;
-  p.time_base_num = st->time_base.num;
-  p.time_base_den = st->time_base.den;
+  p.time_base_num = time_base.num;
+  p.time_base_den = time_base.den;
 
   bitstream::SampleFormat f = bitstream::format_from_extradata(par->codec_id, p.extradata);
-  if (f.bit_depth == 0 && par->format == AV_PIX_FMT_NONE) {
+  if (f.bit_depth == 0 && par->format == AV_PIX_FMT_NONE && fmt_) {
     // Nothing in the header says: let libavformat decode the first frames once (slow path).
     const int r = avformat_find_stream_info(fmt_.get(), nullptr);
     if (r < 0) throw std::invalid_argument("'" + path_ + "': cannot read stream parameters: " + ff::error_string(r));
@@ -160,7 +175,7 @@ void VideoFile::fill_params() {
     ODVD_CHECK_AV(av_bsf_alloc(filter, &ctx), path_);
     bsf_.reset(ctx);
     ODVD_CHECK_AV(avcodec_parameters_copy(ctx->par_in, par), path_);
-    ctx->time_base_in = st->time_base;
+    ctx->time_base_in = time_base;
     ODVD_CHECK_AV(av_bsf_init(ctx), path_);
     annexb_parameter_sets_.assign(ctx->par_out->extradata, ctx->par_out->extradata + ctx->par_out->extradata_size);
     // avcC byte 4 / hvcC byte 21: lengthSizeMinusOne in the low two bits.

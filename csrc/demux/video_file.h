@@ -20,12 +20,16 @@ class VideoFile {
  public:
   // Opens and indexes `path`. FileNotFound for a missing file, invalid_argument (ValueError) for a
   // file that is not a readable video (no video stream, unknown format, unsupported codec).
-  explicit VideoFile(const std::string& path);
+  // `direct_mp4`: read the moov of a plain MP4/MOV directly (demux/mp4_index.h); false forces
+  // libavformat's demuxer (tests compare the two).
+  explicit VideoFile(const std::string& path, bool direct_mp4 = true);
   ~VideoFile();
 
   const std::string& path() const { return path_; }
   const StreamParams& params() const { return params_; }
   const StreamIndex& index() const { return index_; }
+  // Whether the index came from reading the MP4 sample tables directly rather than the demuxer.
+  bool indexed_directly() const { return !fmt_; }
   // Whether the file on disk is still the one indexed (size and modification time).
   bool unchanged_on_disk() const;
 
@@ -50,7 +54,7 @@ class VideoFile {
  private:
   void open_container();
   void select_stream();
-  void fill_params();
+  void fill_params(AVCodecParameters* par, AVRational time_base);
   void build_index();
   std::vector<Sample> scan_packets();
   // MP4/MOV with 4-byte NAL lengths (or none): samples are byte ranges read in place with pread.
