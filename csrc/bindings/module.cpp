@@ -10,4 +10,5 @@ PYBIND11_MODULE(_engine, m) {
   odvd::bindings::register_frames(m);
   odvd::bindings::register_gop_decoder(m);
   odvd::bindings::register_index(m);
+  odvd::bindings::register_sample_reader(m);
 }

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <set>
 
-#include "bindings/frame_objects.h"
+#include "bindings/call_args.h"
 #include "bindings/register.h"
 #include "bundle/bundle.h"
 #include "bundle/bundle_buffers.h"
@@ -23,32 +23,6 @@ namespace odvd::bindings {
 namespace {
 
 using ByteArray = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>;
-
-OutputFormat output_of(const std::string& s) {
-  if (s == "native") return OutputFormat::kNative;
-  if (s == "rgb") return OutputFormat::kRGB;
-  if (s == "bgr") return OutputFormat::kBGR;
-  throw std::invalid_argument("output must be 'native', 'rgb' or 'bgr', not '" + s + "'");
-}
-
-py::list to_python(std::vector<FramePtr> frames) {
-  py::list out;
-  for (auto& f : frames) {
-    if (f->layout == FrameLayout::kRGB || f->layout == FrameLayout::kBGR) {
-      out.append(py::cast(std::make_shared<RGBFrame>(RGBFrame{std::move(f)})));
-    } else {
-      out.append(py::cast(std::make_shared<DecodedFrameExt>(DecodedFrameExt{std::move(f)})));
-    }
-  }
-  return out;
-}
-
-void check_lengths(size_t paths, size_t ids) {
-  if (paths != ids) {
-    throw std::invalid_argument("filepaths and frame_ids differ in length (" + std::to_string(paths) + " vs " +
-                                std::to_string(ids) + ")");
-  }
-}
 
 // A NumPy array over `size` bytes of `buffer` that keeps the buffer alive (no copy).
 ByteArray owning_array(std::shared_ptr<uint8_t> buffer, size_t size) {

@@ -263,13 +263,13 @@ void VideoFile::build_index() {
   config_state_.assign(index_.samples().size(), 0);
 }
 
-std::vector<ff::PacketPtr> VideoFile::read_samples(int32_t first, int32_t last) {
+std::vector<ff::PacketPtr> VideoFile::read_samples(int32_t first, int32_t last, bool starts_sequence) {
   const auto& s = index_.samples();
   std::vector<ff::PacketPtr> packets;
   if (reads_in_place()) {
     // Decoders want each packet in its own padded buffer: read the GOP once, then copy out.
     std::vector<uint8_t> buffer;
-    const Payload pay = read_in_place(first, last, [&](size_t n) {
+    const Payload pay = read_in_place(first, last, starts_sequence, [&](size_t n) {
       buffer.resize(n);
       return buffer.data();
     });
@@ -285,7 +285,7 @@ std::vector<ff::PacketPtr> VideoFile::read_samples(int32_t first, int32_t last) 
     return packets;
   }
   packets = read_payloads_demuxed(first, last);
-  to_annexb(packets);
+  to_annexb(packets, starts_sequence);
   for (size_t k = 0; k < packets.size(); ++k) {
     learn_nonref(first + static_cast<int32_t>(k), packets[k]->data, static_cast<size_t>(packets[k]->size));
   }
@@ -294,7 +294,7 @@ std::vector<ff::PacketPtr> VideoFile::read_samples(int32_t first, int32_t last) 
 
 VideoFile::Payload VideoFile::read_payload(int32_t first, int32_t last,
                                            const std::function<uint8_t*(size_t)>& alloc) {
-  if (reads_in_place()) return read_in_place(first, last, alloc);
+  if (reads_in_place()) return read_in_place(first, last, /*starts_sequence=*/true, alloc);
   const std::vector<ff::PacketPtr> packets = read_samples(first, last);
   Payload out;
   size_t total = 0;
@@ -309,14 +309,14 @@ VideoFile::Payload VideoFile::read_payload(int32_t first, int32_t last,
   return out;
 }
 
-VideoFile::Payload VideoFile::read_in_place(int32_t first, int32_t last,
+VideoFile::Payload VideoFile::read_in_place(int32_t first, int32_t last, bool starts_sequence,
                                             const std::function<uint8_t*(size_t)>& alloc) {
   const auto& s = index_.samples();
   const std::vector<uint8_t>& config = annexb_parameter_sets_;
-  // The first sample and every key frame carry the configuration (as in to_annexb): a slot for it is
-  // kept in front of each unless the sample is known to carry it in band.
+  // Every key frame (and the first sample when a decoder starts there) carries the configuration, as in
+  // to_annexb: a slot for it is kept in front of each unless the sample is known to carry it in band.
   auto slot_of = [&](int32_t i) -> size_t {
-    const bool wants = i == first || (s[i].flags & kSampleKey);
+    const bool wants = (i == first && starts_sequence) || (s[i].flags & kSampleKey);
     return wants && config_state_[i] != kHasConfig ? config.size() : 0;
   };
   size_t capacity = 0;
@@ -452,7 +452,7 @@ std::vector<ff::PacketPtr> VideoFile::read_payloads_demuxed(int32_t first, int32
   return out;
 }
 
-void VideoFile::to_annexb(std::vector<ff::PacketPtr>& packets) {
+void VideoFile::to_annexb(std::vector<ff::PacketPtr>& packets, bool starts_sequence) {
   if (bsf_ && length_size_ == 4) {
     for (auto& p : packets) lengths_to_start_codes(p->data, static_cast<size_t>(p->size));
   } else if (bsf_) {
@@ -468,7 +468,7 @@ void VideoFile::to_annexb(std::vector<ff::PacketPtr>& packets) {
   // bundles and DecodeFromPacketListRGB decode without the container's extradata.
   for (size_t k = 0; k < packets.size(); ++k) {
     AVPacket* p = packets[k].get();
-    if (k > 0 && !(p->flags & AV_PKT_FLAG_KEY)) continue;
+    if ((k > 0 || !starts_sequence) && !(p->flags & AV_PKT_FLAG_KEY)) continue;
     if (has_config(p->data, static_cast<size_t>(p->size))) continue;
     ff::PacketPtr merged = packet_of_size(annexb_parameter_sets_.size() + p->size);
     std::memcpy(merged->data, annexb_parameter_sets_.data(), annexb_parameter_sets_.size());

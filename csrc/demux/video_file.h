@@ -36,10 +36,11 @@ class VideoFile {
   // Holds the file for one job: reads, seeks and non-reference flags are not thread-safe.
   std::unique_lock<std::mutex> lock() { return std::unique_lock<std::mutex>(mutex_); }
 
-  // Samples first..last (decode order) as Annex-B packets (H.264/HEVC), the first and every key frame
-  // carrying the parameter sets they need (AV1: the sequence header); learns their non-reference flags into the
-  // index. Caller holds lock().
-  std::vector<ff::PacketPtr> read_samples(int32_t first, int32_t last);
+  // Samples first..last (decode order) as Annex-B packets (H.264/HEVC), every key frame -- and the
+  // first sample when it `starts_sequence` (a decoder begins there) -- carrying the parameter sets it
+  // needs (AV1: the sequence header); learns their non-reference flags into the index. Caller holds
+  // lock().
+  std::vector<ff::PacketPtr> read_samples(int32_t first, int32_t last, bool starts_sequence = true);
 
   // The same bytes back to back in one buffer, for bundles: `alloc(capacity)` supplies the memory,
   // and the samples are read straight into it where the container allows (MP4/MOV: pread into place,
@@ -59,9 +60,10 @@ class VideoFile {
   std::vector<Sample> scan_packets();
   // MP4/MOV with 4-byte NAL lengths (or none): samples are byte ranges read in place with pread.
   bool reads_in_place() const { return mov_family_ && (!bsf_ || length_size_ == 4); }
-  Payload read_in_place(int32_t first, int32_t last, const std::function<uint8_t*(size_t)>& alloc);
+  Payload read_in_place(int32_t first, int32_t last, bool starts_sequence,
+                        const std::function<uint8_t*(size_t)>& alloc);
   std::vector<ff::PacketPtr> read_payloads_demuxed(int32_t first, int32_t last);
-  void to_annexb(std::vector<ff::PacketPtr>& packets);
+  void to_annexb(std::vector<ff::PacketPtr>& packets, bool starts_sequence);
   // The 4-byte NAL lengths of one sample turned into start codes, in place.
   void lengths_to_start_codes(uint8_t* data, size_t size) const;
   // Whether a sample carries the configuration it needs (SPS / AV1 sequence header) itself.

@@ -10,30 +10,11 @@
 
 #include "bundle/bundle_buffers.h"
 #include "engine/parallel.h"
+#include "engine/request_groups.h"
 #include "gop/gop_plan.h"
 
 namespace odvd {
 namespace {
-
-// Indices of the requests grouped by key, groups in order of first appearance.
-template <typename Key>
-std::vector<std::vector<size_t>> group_by(const std::vector<Key>& keys) {
-  std::map<Key, size_t> slot;
-  std::vector<std::vector<size_t>> groups;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    auto it = slot.emplace(keys[i], groups.size()).first;
-    if (it->second == groups.size()) groups.emplace_back();
-    groups[it->second].push_back(i);
-  }
-  return groups;
-}
-
-FramePtr clone(const Frame& f, HostPool& pool) {
-  auto c = std::make_shared<Frame>(f);
-  c->data = pool.acquire(f.bytes());
-  std::memcpy(c->data.get(), f.data.get(), f.bytes());
-  return c;
-}
 
 // A run's packets for the decoder, one FeedPacket per decode index of run.feed.
 template <typename Make>
@@ -94,7 +75,7 @@ void GopEngine::deliver(FrameMap& got, const std::vector<size_t>& reqs, const st
                         std::vector<FramePtr>& results) {
   for (size_t r : reqs) {
     FramePtr& f = got.at(ids[r]);
-    results[r] = f.use_count() > 1 ? clone(*f, *pool_) : f;  // duplicates get their own pixels
+    results[r] = f.use_count() > 1 ? copy_frame(*f, *pool_) : f;  // duplicates get their own pixels
   }
 }
 

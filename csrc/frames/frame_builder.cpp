@@ -123,4 +123,11 @@ FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputForma
   return frame;
 }
 
+FramePtr copy_frame(const Frame& f, HostPool& pool) {
+  auto c = std::make_shared<Frame>(f);
+  c->data = pool.acquire(f.bytes());
+  std::memcpy(c->data.get(), f.data.get(), f.bytes());
+  return c;
+}
+
 }  // namespace odvd

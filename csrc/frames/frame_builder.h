@@ -19,4 +19,7 @@ enum class OutputFormat { kNative, kRGB, kBGR };
 FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputFormat out, HostPool& pool,
                      const std::string& context);
 
+// A frame with its own copy of the pixels (a frame asked for twice in one call).
+FramePtr copy_frame(const Frame& f, HostPool& pool);
+
 }  // namespace odvd

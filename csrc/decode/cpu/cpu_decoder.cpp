@@ -31,8 +31,7 @@ CpuDecoder::CpuDecoder(Codec codec, int threads)
   ODVD_CHECK_AV(avcodec_open2(ctx_.get(), dec, nullptr), std::string("opening the ") + codec_name(codec) + " decoder");
 }
 
-void CpuDecoder::receive_all(const std::function<void(int64_t, const AVFrame*)>& on_frame,
-                             const std::string& context) {
+void CpuDecoder::receive_all(const OnFrame& on_frame, const std::string& context) {
   for (;;) {
     const int r = avcodec_receive_frame(ctx_.get(), frame_.get());
     if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
@@ -43,43 +42,51 @@ void CpuDecoder::receive_all(const std::function<void(int64_t, const AVFrame*)>&
   }
 }
 
-void CpuDecoder::run(const std::vector<FeedPacket>& feed,
-                     const std::function<void(int64_t, const AVFrame*)>& on_frame, const std::string& context) {
-  struct Reset {  // leave the decoder ready for the next run, also when this one throws
-    AVCodecContext* c;
-    ~Reset() { avcodec_flush_buffers(c); }
-  } reset{ctx_.get()};
-
-  int64_t seq = 0;
-  for (const FeedPacket& f : feed) {
-    av_packet_unref(pkt_.get());
-    if (f.packet) {
-      ODVD_CHECK_AV(av_packet_ref(pkt_.get(), f.packet), context);
-    } else {
-      if (av_new_packet(pkt_.get(), static_cast<int>(f.size)) < 0) throw std::bad_alloc();
-      std::memcpy(pkt_->data, f.data, f.size);
+void CpuDecoder::send(const FeedPacket& f, const OnFrame& on_frame, const std::string& context) {
+  av_packet_unref(pkt_.get());
+  if (f.packet) {
+    ODVD_CHECK_AV(av_packet_ref(pkt_.get(), f.packet), context);
+  } else {
+    if (av_new_packet(pkt_.get(), static_cast<int>(f.size)) < 0) throw std::bad_alloc();
+    std::memcpy(pkt_->data, f.data, f.size);
+  }
+  pkt_->pts = f.frame_id >= 0 ? f.frame_id : AV_NOPTS_VALUE;
+  pkt_->dts = seq_++;
+  pkt_->duration = 0;
+  if (f.key) pkt_->flags |= AV_PKT_FLAG_KEY;
+  for (;;) {
+    const int r = avcodec_send_packet(ctx_.get(), pkt_.get());
+    if (r == AVERROR(EAGAIN)) {
+      receive_all(on_frame, context);
+      continue;
     }
-    pkt_->pts = f.frame_id >= 0 ? f.frame_id : AV_NOPTS_VALUE;
-    pkt_->dts = seq++;
-    pkt_->duration = 0;
-    if (f.key) pkt_->flags |= AV_PKT_FLAG_KEY;
-    for (;;) {
-      const int r = avcodec_send_packet(ctx_.get(), pkt_.get());
-      if (r == AVERROR(EAGAIN)) {
-        receive_all(on_frame, context);
-        continue;
-      }
-      if (r < 0) {
-        ff::throw_averror(r, "avcodec_send_packet", context + " (corrupt data at decode position " +
-                                                        std::to_string(seq - 1) + ")");
-      }
-      break;
+    if (r < 0) {
+      ff::throw_averror(r, "avcodec_send_packet",
+                        context + " (corrupt data at decode position " + std::to_string(seq_ - 1) + ")");
     }
-    receive_all(on_frame, context);
+    break;
   }
   av_packet_unref(pkt_.get());
+  receive_all(on_frame, context);
+}
+
+void CpuDecoder::drain(const OnFrame& on_frame, const std::string& context) {
   ODVD_CHECK_AV(avcodec_send_packet(ctx_.get(), nullptr), context);
   receive_all(on_frame, context);
+}
+
+void CpuDecoder::reset() {
+  avcodec_flush_buffers(ctx_.get());
+  seq_ = 0;
+}
+
+void CpuDecoder::run(const std::vector<FeedPacket>& feed, const OnFrame& on_frame, const std::string& context) {
+  struct Reset {  // leave the decoder ready for the next run, also when this one throws
+    CpuDecoder* d;
+    ~Reset() { d->reset(); }
+  } reset{this};
+  for (const FeedPacket& f : feed) send(f, on_frame, context);
+  drain(on_frame, context);
 }
 
 }  // namespace odvd

@@ -1,0 +1,43 @@
+// `_SampleReader` (wrapped by on_demand_video_decoder.PyNvSampleReader): files read forward by
+// decoders kept between calls. decode() releases the GIL while it reads and decodes.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings/call_args.h"
+#include "bindings/register.h"
+#include "engine/sample_reader.h"
+
+namespace py = pybind11;
+
+namespace odvd::bindings {
+
+void register_sample_reader(py::module_& m) {
+  py::class_<SampleReader, std::shared_ptr<SampleReader>>(m, "_SampleReader")
+      .def(py::init<size_t, int>(), py::arg("max_readers"), py::arg("threads") = 0)
+      .def("decode",
+           [](SampleReader& r, const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
+              const std::string& output) {
+             check_lengths(paths.size(), ids.size());
+             const OutputFormat out = output_of(output);
+             std::vector<FramePtr> frames;
+             {
+               py::gil_scoped_release release;
+               frames = r.decode(paths, ids, out);
+             }
+             return to_python(std::move(frames));
+           },
+           py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"))
+      .def("clear", &SampleReader::clear, py::call_guard<py::gil_scoped_release>())
+      .def("release_memory", &SampleReader::release_memory)
+      .def_property_readonly("readers", &SampleReader::readers)
+      .def_property_readonly("counters", [](const SampleReader& r) {
+        const ReaderCounters c = r.counters();
+        py::dict d;
+        d["packets_fed"] = c.packets_fed;
+        d["frames_decoded"] = c.frames_decoded;
+        d["seeks"] = c.seeks;
+        return d;
+      });
+}
+
+}  // namespace odvd::bindings

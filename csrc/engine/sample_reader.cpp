@@ -1,0 +1,82 @@
+#include "engine/sample_reader.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "engine/parallel.h"
+#include "engine/request_groups.h"
+
+namespace odvd {
+
+SampleReader::SampleReader(size_t max_readers, int threads)
+    : max_readers_(std::max<size_t>(1, max_readers)),
+      threads_(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())),
+      pool_(HostPool::create()) {}
+
+std::shared_ptr<SampleReader::Slot> SampleReader::slot_for(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = slots_.find(path);
+  if (it != slots_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second.second);
+    return it->second.first;
+  }
+  lru_.push_front(path);
+  auto slot = std::make_shared<Slot>();
+  slots_.emplace(path, std::make_pair(slot, lru_.begin()));
+  while (slots_.size() > max_readers_) {  // a reader in use by this call lives on until the call ends
+    slots_.erase(lru_.back());
+    lru_.pop_back();
+  }
+  return slot;
+}
+
+std::vector<FramePtr> SampleReader::decode(const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
+                                           OutputFormat out) {
+  const auto groups = group_by(paths);
+  const int workers = std::min<int>(threads_, static_cast<int>(groups.size()));
+  const int decoder_threads = std::max(1, threads_ / std::max(1, workers));
+  std::vector<FramePtr> results(paths.size());
+  parallel_for(groups.size(), workers, [&](size_t g) {
+    const std::vector<size_t>& reqs = groups[g];
+    std::shared_ptr<Slot> slot = slot_for(paths[reqs.front()]);
+    std::lock_guard<std::mutex> lock(slot->mutex);
+    if (slot->reader && !slot->reader->file().unchanged_on_disk()) slot->reader.reset();  // replaced on disk
+    if (!slot->reader) {
+      slot->reader = std::make_unique<StreamReader>(std::make_shared<VideoFile>(paths[reqs.front()]), pool_);
+    }
+    struct Tally {  // added to the totals also when a read throws
+      SampleReader* self;
+      ReaderCounters c;
+      ~Tally() {
+        self->packets_fed_ += c.packets_fed;
+        self->frames_decoded_ += c.frames_decoded;
+        self->seeks_ += c.seeks;
+      }
+    } tally{this, {}};
+    for (size_t r : reqs) results[r] = slot->reader->read(ids[r], out, decoder_threads, tally.c);
+  });
+  return results;
+}
+
+void SampleReader::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  slots_.clear();
+  lru_.clear();
+}
+
+void SampleReader::release_memory() { pool_->trim(); }
+
+size_t SampleReader::readers() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return slots_.size();
+}
+
+ReaderCounters SampleReader::counters() const {
+  ReaderCounters c;
+  c.packets_fed = packets_fed_.load();
+  c.frames_decoded = frames_decoded_.load();
+  c.seeks = seeks_.load();
+  return c;
+}
+
+}  // namespace odvd

@@ -1,0 +1,58 @@
+// One file read forward by a decoder that stays open between calls (PyNvSampleReader): a request for
+// a frame ahead of where the decoder stands -- the next frame, or a jump inside the GOP or into the
+// next one -- continues decoding from there without seeking, so walking a clip forward decodes each
+// frame once. A frame behind, or beyond the start of a later GOP, restarts at the key frame the
+// GopPlan names (the previous GOP's for open-GOP leading pictures).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "decode/cpu/cpu_decoder.h"
+#include "demux/video_file.h"
+#include "frames/frame_builder.h"
+#include "frames/host_pool.h"
+
+namespace odvd {
+
+// What the readers did, for tests and benchmarks: packets fed, pictures the decoders put out, restarts.
+struct ReaderCounters {
+  uint64_t packets_fed = 0;
+  uint64_t frames_decoded = 0;
+  uint64_t seeks = 0;
+};
+
+class StreamReader {
+ public:
+  StreamReader(std::shared_ptr<VideoFile> file, std::shared_ptr<HostPool> pool);
+
+  const VideoFile& file() const { return *file_; }
+  // Frame `frame_id` in the `out` format; IndexError naming the file for an id out of range.
+  // `threads`: libavcodec threads, used when the decoder is first opened. Not thread-safe.
+  FramePtr read(int64_t frame_id, OutputFormat out, int threads, ReaderCounters& counters);
+  // Closes the decoder (the next read starts over at a key frame).
+  void release_decoder();
+
+ private:
+  void restart(int32_t start, ReaderCounters& counters);
+  // Reads the next few packets into queue_; false at the end of the file.
+  bool refill();
+  FramePtr deliver(int64_t frame_id, const AVFrame* f, OutputFormat out);
+
+  std::shared_ptr<VideoFile> file_;
+  std::shared_ptr<HostPool> pool_;
+  std::string context_;
+  std::unique_ptr<CpuDecoder> dec_;
+  bool live_ = false;       // fed since the last restart and not drained: can continue
+  int32_t next_ = 0;        // next sample to read from the file
+  int64_t last_out_ = -1;   // highest frame_id put out since the restart
+  std::deque<std::pair<int32_t, ff::PacketPtr>> queue_;  // read, not yet fed (sample, packet)
+  std::map<int64_t, ff::FramePtr> ready_;                 // put out ahead of the request, not yet asked for
+  int64_t last_id_ = -1;    // the frame returned last, for a request that repeats it
+  FramePtr last_frame_;
+};
+
+}  // namespace odvd
