@@ -1,0 +1,163 @@
+"""PyNvSampleReader / CreateSampleReader: frames read forward, file by file, by decoders kept between
+calls, with the names and arguments of the seed API (accvlab.on_demand_video_decoder).
+
+Each file gets a reader that remembers where its decoder stands: asking for the next frame, or for
+one further on in the same GOP or at the start of the next, continues decoding from there without a
+seek, so walking a clip forward decodes every frame once. Readers are kept for up to
+``num_of_set * num_of_file`` files (least recently used first out): a dataset that cycles through
+``num_of_set`` sets of ``num_of_file`` clips finds each clip's reader where it left it.
+
+``DecodeN12ToRGBAsync`` decodes on a background thread (the engine releases the GIL);
+``DecodeN12ToRGBAsyncGetBuffer`` returns that request's frames. Frames own their memory, so the frames
+of one request stay valid while the next one decodes: no clone needed.
+"""
+
+import operator
+import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, List, Optional, Tuple
+
+from . import _engine
+from ._devices import CPU, select_backend
+from ._gop_decoder import DecodedFrameExt, RGBFrame, _ids, _paths
+
+
+def _count(value: Any, name: str) -> int:
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
+    if n < 1:
+        raise ValueError(f"{name}={n}: must be at least 1")
+    return n
+
+
+class PyNvSampleReader:
+    """Decode frames by (file, frame_id) with per-file readers that move forward between calls.
+
+    ``iGpu=None`` picks the GPU when NVDEC is usable and the CPU otherwise; ``iGpu=-1`` is the CPU
+    backend (libavcodec).
+
+    Example:
+        >>> reader = PyNvSampleReader(num_of_set=1, num_of_file=2, iGpu=-1)
+        >>> for i in range(100):  # doctest: +SKIP
+        ...     frames = reader.DecodeN12ToRGB(["cam0.mp4", "cam1.mp4"], [i, i])  # each frame decoded once
+    """
+
+    def __init__(self, num_of_set: int, num_of_file: int, iGpu: Optional[int] = None,
+                 suppressNoColorRangeWarning: bool = False):
+        self._num_of_set = _count(num_of_set, "num_of_set")
+        self._num_of_file = _count(num_of_file, "num_of_file")
+        self._device = select_backend(iGpu)
+        assert self._device == CPU  # the NVDEC backend arrives with its own issue
+        self._suppress_color_range_warning = bool(suppressNoColorRangeWarning)
+        self._engine = _engine._SampleReader(self._num_of_set * self._num_of_file)
+        self._executor: Optional[ThreadPoolExecutor] = None
+        self._pending: Optional[Tuple[Tuple[List[str], List[int], bool], Future]] = None
+
+    @property
+    def device(self) -> str:
+        """``"cpu"`` or ``"cuda:N"``."""
+        return "cpu" if self._device == CPU else f"cuda:{self._device}"
+
+    @property
+    def stats(self) -> dict:
+        """Work done so far: ``packets_fed``, ``frames_decoded`` (pictures the decoders put out) and
+        ``seeks`` (decoder restarts at a key frame)."""
+        return dict(self._engine.counters)
+
+    # -- synchronous ---------------------------------------------------------------------------------
+    def Decode(self, filepaths: List[str], frame_ids: List[int]) -> List[DecodedFrameExt]:
+        """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order."""
+        paths = _paths(filepaths)
+        return self._engine.decode(paths, _ids(frame_ids, len(paths)), "native")
+
+    def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False) -> List[RGBFrame]:
+        """Frames as HWC uint8 RGB (or BGR), converted with each stream's own matrix and range."""
+        paths = _paths(filepaths)
+        return self._engine.decode(paths, _ids(frame_ids, len(paths)), "bgr" if as_bgr else "rgb")
+
+    # -- asynchronous (double-buffered) ----------------------------------------------------------------
+    def DecodeN12ToRGBAsync(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False) -> None:
+        """Starts decoding on a background thread and returns at once; collect the frames with
+        DecodeN12ToRGBAsyncGetBuffer (same arguments). Bad arguments raise here; errors of the decode
+        itself raise from DecodeN12ToRGBAsyncGetBuffer.
+
+        One request is pending at a time: a request still decoding is waited for, and a result not
+        collected is discarded, each with a RuntimeWarning.
+        """
+        paths = _paths(filepaths)
+        key = (paths, _ids(frame_ids, len(paths)), bool(as_bgr))
+        if self._pending is not None:
+            previous = self._pending[1]
+            if not previous.done():
+                warnings.warn("DecodeN12ToRGBAsync: the previous request is still decoding; waiting for it",
+                              RuntimeWarning, stacklevel=2)
+                try:
+                    previous.result()
+                except Exception:
+                    pass  # discarded with its request below
+            warnings.warn("DecodeN12ToRGBAsync: the previous request's frames were never collected with "
+                          "DecodeN12ToRGBAsyncGetBuffer and are discarded", RuntimeWarning, stacklevel=2)
+            self._pending = None
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odvd-sample-reader")
+        future = self._executor.submit(self._engine.decode, key[0], key[1], "bgr" if key[2] else "rgb")
+        self._pending = (key, future)
+
+    def DecodeN12ToRGBAsyncGetBuffer(self, filepaths: List[str], frame_ids: List[int],
+                                     as_bgr: bool = False) -> List[RGBFrame]:
+        """The frames of the pending DecodeN12ToRGBAsync request, waiting for them if needed.
+
+        Raises RuntimeError when nothing is pending or when the arguments differ from the pending
+        request's (the request stays pending); an error of the background decode is raised here with
+        its own type (FileNotFoundError, IndexError, ValueError, ...), and the request is over.
+        """
+        if self._pending is None:
+            raise RuntimeError("DecodeN12ToRGBAsyncGetBuffer: no pending request (call DecodeN12ToRGBAsync first)")
+        (want_paths, want_ids, want_bgr), future = self._pending
+        paths = _paths(filepaths)
+        ids = _ids(frame_ids, len(paths))
+        difference = _difference(want_paths, want_ids, want_bgr, paths, ids, bool(as_bgr))
+        if difference:
+            raise RuntimeError(f"DecodeN12ToRGBAsyncGetBuffer: arguments differ from the pending request: {difference}")
+        self._pending = None
+        return future.result()
+
+    # -- resources -----------------------------------------------------------------------------------
+    def clearAllReaders(self) -> None:
+        """Drops every reader (files, decoders, positions); the next call starts afresh."""
+        self._engine.clear()
+
+    def release_decoder(self) -> None:
+        """Releases the decoders (with their readers): the next call opens them again."""
+        self._engine.clear()
+
+    def release_device_memory(self) -> None:
+        """Frees the idle pixel memory kept for reuse (host memory on the CPU backend)."""
+        self._engine.release_memory()
+
+    def __del__(self):
+        executor = getattr(self, "_executor", None)
+        if executor is not None:
+            executor.shutdown(wait=False)
+
+
+def _difference(want_paths, want_ids, want_bgr, paths, ids, bgr) -> str:
+    if len(paths) != len(want_paths):
+        return f"{len(paths)} files, the pending request has {len(want_paths)}"
+    for i, (a, b) in enumerate(zip(paths, want_paths)):
+        if a != b:
+            return f"filepaths[{i}] is {a!r}, the pending request has {b!r}"
+    for i, (a, b) in enumerate(zip(ids, want_ids)):
+        if a != b:
+            return f"frame_ids[{i}] is {a}, the pending request has {b}"
+    if bgr != want_bgr:
+        return f"as_bgr is {bgr}, the pending request has {want_bgr}"
+    return ""
+
+
+def CreateSampleReader(num_of_set: int, num_of_file: int, iGpu: Optional[int] = None,
+                       suppressNoColorRangeWarning: bool = False) -> PyNvSampleReader:
+    """A PyNvSampleReader (the seed's factory)."""
+    return PyNvSampleReader(num_of_set, num_of_file, iGpu, suppressNoColorRangeWarning)
