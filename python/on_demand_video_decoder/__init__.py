@@ -7,15 +7,20 @@ True
 """
 
 from ._build_info import build_info
+from ._codec import Codec
 from ._gop_decoder import DecodedFrameExt, PyNvGopDecoder, RGBFrame, SavePacketsToFile
+from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
 
 __version__ = "0.1.0"
 
 __all__ = [
     "build_info",
+    "Codec",
     "CreateSampleReader",
     "DecodedFrameExt",
+    "drop_videos_cache",
+    "DropCacheStatus",
     "PyNvGopDecoder",
     "PyNvSampleReader",
     "RGBFrame",

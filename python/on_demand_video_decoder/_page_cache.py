@@ -1,0 +1,48 @@
+"""drop_videos_cache: ask Linux to drop video files from the page cache (posix_fadvise DONTNEED), as
+in the seed API, with its status codes. Useful when a training job moves to another dataset and the
+old one's cached pages only crowd memory. Advisory: the kernel may keep pages that are in use."""
+
+import enum
+import os
+import sys
+from typing import Iterable
+
+from ._gop_decoder import _paths
+
+
+class DropCacheStatus(enum.Enum):
+    """Outcome of drop_videos_cache (the seed's values)."""
+
+    SUCCESS = 0
+    PLATFORM_ERROR = 1
+    FILE_OPEN_FAILED = 2
+    FADVISE_FAILED = 3
+    UNKNOWN_ERROR = 4
+
+
+def drop_videos_cache(filepaths: Iterable[str]) -> DropCacheStatus:
+    """Advises the kernel to drop each file's cached pages, in order, stopping at the first failure.
+
+    Returns SUCCESS, PLATFORM_ERROR (not Linux), FILE_OPEN_FAILED (missing, a directory, no
+    permission), FADVISE_FAILED or UNKNOWN_ERROR; raises TypeError / ValueError for arguments that
+    are not a non-empty list of paths. The files themselves are not touched.
+    """
+    paths = _paths(filepaths)
+    if not sys.platform.startswith("linux") or not hasattr(os, "posix_fadvise"):
+        return DropCacheStatus.PLATFORM_ERROR
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return DropCacheStatus.FILE_OPEN_FAILED
+        try:
+            if not os.path.isfile(path):
+                return DropCacheStatus.FILE_OPEN_FAILED
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        except OSError:
+            return DropCacheStatus.FADVISE_FAILED
+        except Exception:
+            return DropCacheStatus.UNKNOWN_ERROR
+        finally:
+            os.close(fd)
+    return DropCacheStatus.SUCCESS
