@@ -171,6 +171,22 @@ void register_gop_decoder(py::module_& m) {
       .def("release_decoders", &GopEngine::release_decoders, py::call_guard<py::gil_scoped_release>())
       .def("release_memory", &GopEngine::release_memory, py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("open_files", &GopEngine::open_files)
+      .def("stream_facts",
+           [](GopEngine& e, const std::string& path) {
+             StreamParams p;
+             {
+               py::gil_scoped_release release;
+               p = e.params_of(path);
+             }
+             py::dict d;
+             d["codec_id"] = p.ff_codec_id;
+             d["width"] = p.width;
+             d["height"] = p.height;
+             d["time_base_num"] = p.time_base_num;
+             d["time_base_den"] = p.time_base_den;
+             return d;
+           },
+           py::arg("path"))
       .def_property_readonly("packets_fed", &GopEngine::packets_fed);
 
   m.def("_parse_bundle", [](const ByteArray& arr) {

@@ -56,6 +56,8 @@ class GopEngine {
   void release_decoders();
   void release_memory();
   size_t open_files() const { return files_.size(); }
+  // The stream parameters of `path`, opening and indexing it (and keeping it, like a decode would).
+  StreamParams params_of(const std::string& path) { return files_.get(path)->params(); }
   // Packets fed to decoders since construction (tests and benchmarks count decode work with it).
   uint64_t packets_fed() const { return packets_fed_.load(); }
 

@@ -11,6 +11,7 @@ from ._codec import Codec
 from ._gop_decoder import DecodedFrameExt, PyNvGopDecoder, RGBFrame, SavePacketsToFile
 from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
+from ._stream_info import FastStreamInfo, GetFastInitInfo
 
 __version__ = "0.1.0"
 
@@ -21,6 +22,8 @@ __all__ = [
     "DecodedFrameExt",
     "drop_videos_cache",
     "DropCacheStatus",
+    "FastStreamInfo",
+    "GetFastInitInfo",
     "PyNvGopDecoder",
     "PyNvSampleReader",
     "RGBFrame",

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _engine
 from ._devices import CPU, select_backend
+from ._stream_info import check_infos
 
 DecodedFrameExt = _engine.DecodedFrameExt
 RGBFrame = _engine.RGBFrame
@@ -32,11 +33,6 @@ def _ids(frame_ids: Sequence[Any], n: int) -> List[int]:
     if len(ids) != n:
         raise ValueError(f"filepaths and frame_ids differ in length ({n} vs {len(ids)})")
     return ids
-
-
-def _fast_infos(fastStreamInfos: Sequence[Any], n: int) -> None:
-    if fastStreamInfos and len(fastStreamInfos) != n:
-        raise ValueError(f"fastStreamInfos has {len(fastStreamInfos)} entries for {n} files")
 
 
 def _bundle(numpy_data: Any, name: str = "numpy_data") -> np.ndarray:
@@ -80,7 +76,7 @@ class PyNvGopDecoder:
         """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order."""
         paths = _paths(filepaths)
         ids = _ids(frame_ids, len(paths))
-        _fast_infos(fastStreamInfos, len(paths))
+        check_infos(fastStreamInfos, paths, self._engine)
         return self._engine.decode(paths, ids, "native")
 
     def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
@@ -88,7 +84,7 @@ class PyNvGopDecoder:
         """Frames as HWC uint8 RGB (or BGR), converted with each stream's own matrix and range."""
         paths = _paths(filepaths)
         ids = _ids(frame_ids, len(paths))
-        _fast_infos(fastStreamInfos, len(paths))
+        check_infos(fastStreamInfos, paths, self._engine)
         return self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb")
 
     # -- GOP bundles -------------------------------------------------------------------------------
@@ -99,14 +95,14 @@ class PyNvGopDecoder:
         """
         paths = _paths(filepaths)
         ids = _ids(frame_ids, len(paths))
-        _fast_infos(fastStreamInfos, len(paths))
+        check_infos(fastStreamInfos, paths, self._engine)
         return self._engine.get_gop(paths, ids)
 
     def GetGOPList(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = []) -> List[Tuple[np.ndarray, List[int], List[int]]]:
         """Like GetGOP, but one bundle per request: [(bytes, [first_frame_id], [gop_len]), ...]."""
         paths = _paths(filepaths)
         ids = _ids(frame_ids, len(paths))
-        _fast_infos(fastStreamInfos, len(paths))
+        check_infos(fastStreamInfos, paths, self._engine)
         return self._engine.get_gop_list(paths, ids)
 
     def DecodeFromGOP(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int]) -> List[DecodedFrameExt]:

@@ -1,0 +1,108 @@
+"""FastStreamInfo / GetFastInitInfo: a video stream's facts from its index, as in the seed API.
+
+For MP4/MOV the facts come from the moov box alone (the direct index of csrc/demux/mp4_index.cpp);
+other containers are indexed with one packet scan (no decoding). Passing the infos back to
+PyNvGopDecoder.Decode / DecodeN12ToRGB / GetGOP / GetGOPList checks them against each file and
+raises ValueError for one that does not match (infos in the wrong order, or from another file),
+instead of decoding with the wrong parameters. Opening a file here never probes by decoding, so
+there is nothing further for an info to skip.
+"""
+
+import os
+from fractions import Fraction
+from typing import Any, List, Sequence
+
+import numpy as np
+
+from . import _engine
+
+# libavutil's numbering (stable across FFmpeg versions): AVMEDIA_TYPE_VIDEO and the 4:2:0 formats.
+_AVMEDIA_TYPE_VIDEO = 0
+_PIX_FMT = {8: 0, 10: 64, 12: 123}  # AV_PIX_FMT_YUV420P, YUV420P10LE, YUV420P12LE
+_FIELDS = ("codec_id", "codec_type", "format", "width", "height", "time_base_num", "time_base_den", "start_time",
+           "duration", "avg_frame_rate_num", "avg_frame_rate_den", "r_frame_rate_num", "r_frame_rate_den")
+_CHECKED = ("codec_id", "width", "height", "time_base_num", "time_base_den")
+
+
+class FastStreamInfo:
+    """A video stream's facts (the seed's properties). Times are in time-base units:
+
+    - ``start_time``: pts of the first frame shown; ``duration``: from it to the end of the last frame,
+      which lasts one base frame duration (the shortest frame interval, averaged over the timestamp
+      jitter of coarse time bases); frames past the end of a truncated file do not count;
+    - ``avg_frame_rate``: frames / duration; ``r_frame_rate``: 1 / the base frame duration, as a whole
+      number or n/1001 where that is within 0.02% (FFmpeg's "real base frame rate");
+    - ``codec_id`` (AVCodecID), ``codec_type`` (AVMediaType, 0 = video), ``format`` (AVPixelFormat of
+      the decoded 4:2:0 samples: yuv420p, yuv420p10le or yuv420p12le).
+    """
+
+    __slots__ = _FIELDS
+
+    def __init__(self):
+        for name in _FIELDS:
+            setattr(self, name, 0)
+
+    def __repr__(self) -> str:
+        return "FastStreamInfo(" + ", ".join(f"{n}={getattr(self, n)}" for n in _FIELDS) + ")"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, FastStreamInfo) and all(getattr(self, n) == getattr(other, n) for n in _FIELDS)
+
+
+def _info(path: str) -> FastStreamInfo:
+    report = _engine._index_report(path)
+    p = report["params"]
+    info = FastStreamInfo()
+    info.codec_id = p["ff_codec_id"]
+    info.codec_type = _AVMEDIA_TYPE_VIDEO
+    info.format = _PIX_FMT[p["bit_depth"]]
+    info.width, info.height = p["width"], p["height"]
+    info.time_base_num, info.time_base_den = p["time_base"]
+    pts = np.sort(report["pts"][report["frame_id"] >= 0])
+    steps = np.diff(pts)
+    steps = steps[steps > 0]
+    # The base frame duration: the mean of the steps near the smallest one (the shortest frame
+    # interval, with the jitter of timestamps rounded to a coarse time base such as Matroska's 1 ms).
+    base = float(steps[steps <= 1.5 * steps.min()].mean()) if len(steps) else 1.0
+    info.start_time = int(pts[0])
+    info.duration = int(pts[-1] - pts[0]) + max(1, round(base))  # the last frame lasts one base step
+    avg = Fraction(len(pts) * info.time_base_den, info.duration * info.time_base_num)
+    real = _rate(info.time_base_den / (base * info.time_base_num))
+    info.avg_frame_rate_num, info.avg_frame_rate_den = avg.numerator, avg.denominator
+    info.r_frame_rate_num, info.r_frame_rate_den = real.numerator, real.denominator
+    return info
+
+
+def _rate(fps: float) -> Fraction:
+    """`fps` as a frame rate: a whole number or n/1001 when within 0.02% (the jitter of timestamps
+    rounded to a coarse time base), else the nearest fraction with a denominator up to 1001."""
+    for candidate in (Fraction(round(fps)), Fraction(round(fps * 1001), 1001)):
+        if candidate > 0 and abs(candidate - Fraction(fps)) <= 2e-4 * fps:
+            return candidate
+    return Fraction(fps).limit_denominator(1001)
+
+
+def GetFastInitInfo(filepaths: List[str]) -> List[FastStreamInfo]:
+    """FastStreamInfo of each file (FileNotFoundError / ValueError for files that cannot be read)."""
+    if isinstance(filepaths, (str, bytes, os.PathLike)):
+        raise TypeError("filepaths must be a list of paths, not a single path")
+    paths = [os.fspath(p) for p in filepaths]
+    if not paths:
+        raise ValueError("filepaths is empty")
+    return [_info(p) for p in paths]
+
+
+def check_infos(infos: Sequence[Any], paths: Sequence[str], engine) -> None:
+    """ValueError unless `infos` is empty or holds one matching FastStreamInfo per path."""
+    if not infos:
+        return
+    if len(infos) != len(paths):
+        raise ValueError(f"fastStreamInfos has {len(infos)} entries for {len(paths)} files")
+    for i, (info, path) in enumerate(zip(infos, paths)):
+        if not isinstance(info, FastStreamInfo):
+            raise TypeError(f"fastStreamInfos[{i}] is a {type(info).__name__}, not a FastStreamInfo")
+        facts = engine.stream_facts(path)
+        for name in _CHECKED:
+            if getattr(info, name) != facts[name]:
+                raise ValueError(f"fastStreamInfos[{i}] does not match '{path}': {name} is {getattr(info, name)}, "
+                                 f"the file has {facts[name]}")
