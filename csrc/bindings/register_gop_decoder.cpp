@@ -11,6 +11,7 @@
 
 #include "bindings/call_args.h"
 #include "bindings/register.h"
+#include "bindings/stream_params_dict.h"
 #include "bundle/bundle.h"
 #include "bundle/bundle_buffers.h"
 #include "bundle/bundle_file.h"
@@ -85,13 +86,7 @@ void register_gop_decoder(py::module_& m) {
            [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
               const std::string& output) {
              check_lengths(paths.size(), ids.size());
-             const OutputFormat out = output_of(output);
-             std::vector<FramePtr> frames;
-             {
-               py::gil_scoped_release release;
-               frames = e.decode_files(paths, ids, out);
-             }
-             return to_python(std::move(frames));
+             return decode_without_gil(output, [&](OutputFormat out) { return e.decode_files(paths, ids, out); });
            },
            py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"))
       .def("get_gop",
@@ -112,14 +107,9 @@ void register_gop_decoder(py::module_& m) {
            [](GopEngine& e, const std::vector<ByteArray>& arrays, const std::vector<std::string>& paths,
               const std::vector<int64_t>& ids, const std::string& output) {
              check_lengths(paths.size(), ids.size());
-             const OutputFormat out = output_of(output);
-             std::vector<bundle::EntryView> entries = parse_all(arrays);
-             std::vector<FramePtr> frames;
-             {
-               py::gil_scoped_release release;
-               frames = e.decode_entries(entries, paths, ids, out);
-             }
-             return to_python(std::move(frames));
+             const std::vector<bundle::EntryView> entries = parse_all(arrays);
+             return decode_without_gil(output,
+                                       [&](OutputFormat out) { return e.decode_entries(entries, paths, ids, out); });
            },
            py::arg("bundles"), py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"))
       .def("decode_packet_lists",
@@ -160,31 +150,19 @@ void register_gop_decoder(py::module_& m) {
                                              " is not among packet_idxs[" + std::to_string(i) + "]");
                }
              }
-             const OutputFormat out = output_of(output);
-             std::vector<FramePtr> frames;
-             {
-               py::gil_scoped_release release;
-               frames = e.decode_packet_lists(lists, out);
-             }
-             return to_python(std::move(frames));
+             return decode_without_gil(output, [&](OutputFormat out) { return e.decode_packet_lists(lists, out); });
            })
       .def("release_decoders", &GopEngine::release_decoders, py::call_guard<py::gil_scoped_release>())
       .def("release_memory", &GopEngine::release_memory, py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("open_files", &GopEngine::open_files)
-      .def("stream_facts",
+      .def("stream_params",
            [](GopEngine& e, const std::string& path) {
              StreamParams p;
              {
                py::gil_scoped_release release;
                p = e.params_of(path);
              }
-             py::dict d;
-             d["codec_id"] = p.ff_codec_id;
-             d["width"] = p.width;
-             d["height"] = p.height;
-             d["time_base_num"] = p.time_base_num;
-             d["time_base_den"] = p.time_base_den;
-             return d;
+             return params_dict(p);
            },
            py::arg("path"))
       .def_property_readonly("packets_fed", &GopEngine::packets_fed);

@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings/register.h"
+#include "bindings/stream_params_dict.h"
 #include "demux/video_file.h"
 
 namespace py = pybind11;
@@ -21,23 +22,6 @@ void register_index(py::module_& m) {
           py::gil_scoped_release release;
           file = std::make_unique<VideoFile>(path, direct_mp4);
         }
-        const StreamParams& p = file->params();
-        py::dict params;
-        params["codec"] = static_cast<int>(p.codec);
-        params["ff_codec_id"] = p.ff_codec_id;
-        params["width"] = p.width;
-        params["height"] = p.height;
-        params["coded_width"] = p.coded_width;
-        params["coded_height"] = p.coded_height;
-        params["bit_depth"] = p.bit_depth;
-        params["chroma_format"] = p.chroma_format;
-        params["color_space"] = p.color_space;
-        params["color_range"] = p.color_range;
-        params["color_primaries"] = p.color_primaries;
-        params["color_trc"] = p.color_trc;
-        params["time_base"] = py::make_tuple(p.time_base_num, p.time_base_den);
-        params["frame_count"] = p.frame_count;
-        params["extradata"] = py::bytes(reinterpret_cast<const char*>(p.extradata.data()), p.extradata.size());
         const auto& samples = file->index().samples();
         const auto n = static_cast<py::ssize_t>(samples.size());
         py::array_t<int64_t> pos(n), size(n), pts(n), dts(n), flags(n), frame_id(n);
@@ -52,7 +36,7 @@ void register_index(py::module_& m) {
         }
         py::dict out;
         out["direct"] = file->indexed_directly();
-        out["params"] = params;
+        out["params"] = params_dict(file->params());
         out["pos"] = pos;
         out["size"] = size;
         out["pts"] = pts;

@@ -18,13 +18,7 @@ void register_sample_reader(py::module_& m) {
            [](SampleReader& r, const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
               const std::string& output) {
              check_lengths(paths.size(), ids.size());
-             const OutputFormat out = output_of(output);
-             std::vector<FramePtr> frames;
-             {
-               py::gil_scoped_release release;
-               frames = r.decode(paths, ids, out);
-             }
-             return to_python(std::move(frames));
+             return decode_without_gil(output, [&](OutputFormat out) { return r.decode(paths, ids, out); });
            },
            py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"))
       .def("clear", &SampleReader::clear, py::call_guard<py::gil_scoped_release>())

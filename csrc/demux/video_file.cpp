@@ -61,7 +61,6 @@ VideoFile::VideoFile(const std::string& path, bool direct_mp4) : path_(path) {
     mov_family_ = true;
     fill_params(mp4->par.get(), mp4->time_base);
     index_ = StreamIndex(std::move(mp4->samples), "'" + path_ + "'");
-    config_state_.assign(index_.samples().size(), 0);
   } else {
     open_container();
     select_stream();
@@ -70,6 +69,7 @@ VideoFile::VideoFile(const std::string& path, bool direct_mp4) : path_(path) {
     build_index();
   }
   params_.frame_count = index_.frame_count();
+  config_state_.assign(index_.samples().size(), 0);
 }
 
 VideoFile::~VideoFile() {
@@ -86,7 +86,7 @@ bool VideoFile::unchanged_on_disk() const {
 
 void VideoFile::open_container() {
   fmt_.reset();
-  io_ = std::make_unique<FileIO>(path_);
+  if (!io_) io_ = std::make_unique<FileIO>(path_);  // the constructor's, unread through its AVIOContext
   AVFormatContext* ctx = avformat_alloc_context();
   if (!ctx) throw std::bad_alloc();
   ctx->pb = io_->avio();
@@ -250,7 +250,9 @@ void VideoFile::build_index() {
                                [&](const Sample& s) { return s.pos + s.size > io_->size(); }),
                   samples.end());
     if (!consistent) {
-      // Fragmented or unusual files: read them for real, through the demuxer.
+      // Fragmented or unusual files: read them for real, through the demuxer, from a fresh context.
+      fmt_.reset();
+      io_.reset();
       open_container();
       mov_family_ = false;
       select_stream();
@@ -260,7 +262,6 @@ void VideoFile::build_index() {
     samples = scan_packets();
   }
   index_ = StreamIndex(std::move(samples), "'" + path_ + "'");
-  config_state_.assign(index_.samples().size(), 0);
 }
 
 std::vector<ff::PacketPtr> VideoFile::read_samples(int32_t first, int32_t last, bool starts_sequence) {

@@ -5,7 +5,6 @@
 #include <functional>
 #include <map>
 #include <stdexcept>
-#include <thread>
 #include <unordered_map>
 
 #include "bundle/bundle_buffers.h"
@@ -28,16 +27,9 @@ std::vector<FeedPacket> feed_of(const DecodeRun& run, Make make) {
 }  // namespace
 
 GopEngine::GopEngine(size_t maxfiles, int threads)
-    : threads_(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())),
+    : threads_(thread_count(threads)),
       files_(maxfiles),
       pool_(HostPool::create()) {}
-
-GopEngine::Split GopEngine::split(size_t tasks) const {
-  Split s;
-  s.workers = std::min<int>(threads_, static_cast<int>(tasks));
-  s.decoder_threads = std::max(1, threads_ / std::max(1, s.workers));
-  return s;
-}
 
 GopEngine::FrameMap GopEngine::decode_sequence(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
                                                const StreamParams& params, OutputFormat out,
@@ -82,7 +74,7 @@ void GopEngine::deliver(FrameMap& got, const std::vector<size_t>& reqs, const st
 std::vector<FramePtr> GopEngine::decode_files(const std::vector<std::string>& paths,
                                               const std::vector<int64_t>& ids, OutputFormat out) {
   const auto groups = group_by(paths);
-  const Split sp = split(groups.size());
+  const Split sp = split_threads(threads_, groups.size());
   std::vector<FramePtr> results(paths.size());
   parallel_for(groups.size(), sp.workers, [&](size_t g) {
     const std::vector<size_t>& reqs = groups[g];
@@ -122,7 +114,7 @@ std::vector<std::shared_ptr<ExtractedGop>> GopEngine::extract(const std::vector<
                                                               const std::vector<int64_t>& ids) {
   const auto groups = group_by(paths);
   std::vector<std::shared_ptr<ExtractedGop>> results(paths.size());
-  parallel_for(groups.size(), split(groups.size()).workers, [&](size_t g) {
+  parallel_for(groups.size(), split_threads(threads_, groups.size()).workers, [&](size_t g) {
     const std::vector<size_t>& reqs = groups[g];
     std::shared_ptr<VideoFile> file = files_.get(paths[reqs.front()]);
     auto lock = file->lock();
@@ -197,7 +189,7 @@ std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryV
     entry_of[r] = found;
   }
   const auto groups = group_by(entry_of);
-  const Split sp = split(groups.size());
+  const Split sp = split_threads(threads_, groups.size());
   std::vector<FramePtr> results(paths.size());
   parallel_for(groups.size(), sp.workers, [&](size_t g) {
     const std::vector<size_t>& reqs = groups[g];
@@ -230,7 +222,7 @@ std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryV
 }
 
 std::vector<FramePtr> GopEngine::decode_packet_lists(const std::vector<PacketList>& lists, OutputFormat out) {
-  const Split sp = split(lists.size());
+  const Split sp = split_threads(threads_, lists.size());
   std::vector<FramePtr> results(lists.size());
   parallel_for(lists.size(), sp.workers, [&](size_t i) {
     const PacketList& l = lists[i];

@@ -14,6 +14,7 @@
 #include "bundle/bundle.h"
 #include "decode/cpu/decoder_pool.h"
 #include "engine/file_cache.h"
+#include "engine/parallel.h"
 #include "frames/frame_builder.h"
 #include "frames/host_pool.h"
 #include "gop/gop_plan.h"
@@ -65,13 +66,6 @@ class GopEngine {
   using FrameMap = std::unordered_map<int64_t, FramePtr>;
   // Builds a run's packets for the decoder (reading them first, when they come from a file).
   using FeedBuilder = std::function<std::vector<FeedPacket>(DecodeRun& run)>;
-  struct Split {
-    int workers;          // tasks decoded at once
-    int decoder_threads;  // libavcodec threads of each
-  };
-
-  // How a call's `tasks` (files, bundle entries) share the CPU threads.
-  Split split(size_t tasks) const;
   // Plans `targets` over `seq`, decodes each run on a pooled decoder and returns the frames by id.
   FrameMap decode_sequence(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
                            const StreamParams& params, OutputFormat out, const std::string& context,

@@ -1,5 +1,7 @@
-// Runs fn(0..n-1) on up to `workers` threads (the caller's included) and rethrows the first failure
-// in index order once all have finished, so a batch fails as a whole and names its first bad item.
+// How a call spreads over the CPU: its thread budget, how its tasks share it (split_threads), and
+// parallel_for, which runs fn(0..n-1) on up to `workers` threads (the caller's included) and rethrows
+// the first failure in index order once all have finished, so a batch fails as a whole and names its
+// first bad item.
 #pragma once
 
 #include <algorithm>
@@ -11,6 +13,24 @@
 #include <vector>
 
 namespace odvd {
+
+// The CPU threads a call may use: `requested`, or every core when it is 0 or less.
+inline int thread_count(int requested) {
+  return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// How a call's `tasks` (files, bundle entries) share `threads`: tasks decoded at once, and the
+// libavcodec threads of each.
+struct Split {
+  int workers;
+  int decoder_threads;
+};
+inline Split split_threads(int threads, size_t tasks) {
+  Split s;
+  s.workers = std::min<int>(threads, static_cast<int>(tasks));
+  s.decoder_threads = std::max(1, threads / std::max(1, s.workers));
+  return s;
+}
 
 inline void parallel_for(size_t n, int workers, const std::function<void(size_t)>& fn) {
   std::vector<std::exception_ptr> errors(n);

@@ -1,7 +1,6 @@
 #include "engine/sample_reader.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "engine/parallel.h"
 #include "engine/request_groups.h"
@@ -10,7 +9,7 @@ namespace odvd {
 
 SampleReader::SampleReader(size_t max_readers, int threads)
     : max_readers_(std::max<size_t>(1, max_readers)),
-      threads_(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())),
+      threads_(thread_count(threads)),
       pool_(HostPool::create()) {}
 
 std::shared_ptr<SampleReader::Slot> SampleReader::slot_for(const std::string& path) {
@@ -33,10 +32,9 @@ std::shared_ptr<SampleReader::Slot> SampleReader::slot_for(const std::string& pa
 std::vector<FramePtr> SampleReader::decode(const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
                                            OutputFormat out) {
   const auto groups = group_by(paths);
-  const int workers = std::min<int>(threads_, static_cast<int>(groups.size()));
-  const int decoder_threads = std::max(1, threads_ / std::max(1, workers));
+  const Split sp = split_threads(threads_, groups.size());
   std::vector<FramePtr> results(paths.size());
-  parallel_for(groups.size(), workers, [&](size_t g) {
+  parallel_for(groups.size(), sp.workers, [&](size_t g) {
     const std::vector<size_t>& reqs = groups[g];
     std::shared_ptr<Slot> slot = slot_for(paths[reqs.front()]);
     std::lock_guard<std::mutex> lock(slot->mutex);
@@ -53,7 +51,7 @@ std::vector<FramePtr> SampleReader::decode(const std::vector<std::string>& paths
         self->seeks_ += c.seeks;
       }
     } tally{this, {}};
-    for (size_t r : reqs) results[r] = slot->reader->read(ids[r], out, decoder_threads, tally.c);
+    for (size_t r : reqs) results[r] = slot->reader->read(ids[r], out, sp.decoder_threads, tally.c);
   });
   return results;
 }

@@ -53,6 +53,7 @@ FramePtr StreamReader::deliver(int64_t frame_id, const AVFrame* f, OutputFormat 
   frame->frame_id = frame_id;
   frame->pts = index.samples()[index.sample_of_frame(frame_id)].pts;
   last_id_ = frame_id;
+  last_format_ = out;
   last_frame_ = frame;
   return frame;
 }
@@ -61,12 +62,7 @@ FramePtr StreamReader::read(int64_t k, OutputFormat out, int threads, ReaderCoun
   const StreamIndex& index = file_->index();
   const auto& samples = index.samples();
   const int32_t t = index.sample_of_frame(k);  // IndexError naming the file and the valid range
-  const OutputFormat layout_of_last =
-      !last_frame_ ? out
-      : last_frame_->layout == FrameLayout::kRGB ? OutputFormat::kRGB
-      : last_frame_->layout == FrameLayout::kBGR ? OutputFormat::kBGR
-                                                 : OutputFormat::kNative;
-  if (k == last_id_ && last_frame_ && layout_of_last == out) return copy_frame(*last_frame_, *pool_);
+  if (k == last_id_ && last_frame_ && last_format_ == out) return copy_frame(*last_frame_, *pool_);
 
   // Put out earlier, ahead of its request (decoder delay, or the drain at the end of the file).
   if (auto it = ready_.find(k); it != ready_.end()) {

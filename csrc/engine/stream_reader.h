@@ -52,6 +52,7 @@ class StreamReader {
   std::deque<std::pair<int32_t, ff::PacketPtr>> queue_;  // read, not yet fed (sample, packet)
   std::map<int64_t, ff::FramePtr> ready_;                 // put out ahead of the request, not yet asked for
   int64_t last_id_ = -1;    // the frame returned last, for a request that repeats it
+  OutputFormat last_format_ = OutputFormat::kNative;
   FramePtr last_frame_;
 };
 

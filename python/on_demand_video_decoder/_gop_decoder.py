@@ -4,35 +4,17 @@ messages; the engine (C++, GIL released) does the work."""
 
 import operator
 import os
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
 from . import _engine
+from ._args import _ids, _paths
 from ._devices import CPU, select_backend
 from ._stream_info import check_infos
 
 DecodedFrameExt = _engine.DecodedFrameExt
 RGBFrame = _engine.RGBFrame
-
-
-def _paths(filepaths: Sequence[Any], name: str = "filepaths") -> List[str]:
-    if isinstance(filepaths, (str, bytes, os.PathLike)):
-        raise TypeError(f"{name} must be a list of paths, not a single path")
-    out = [os.fspath(p) for p in filepaths]
-    if not out:
-        raise ValueError(f"{name} is empty")
-    return out
-
-
-def _ids(frame_ids: Sequence[Any], n: int) -> List[int]:
-    try:
-        ids = [operator.index(i) for i in frame_ids]
-    except TypeError:
-        raise TypeError("frame_ids must be integers") from None
-    if len(ids) != n:
-        raise ValueError(f"filepaths and frame_ids differ in length ({n} vs {len(ids)})")
-    return ids
 
 
 def _bundle(numpy_data: Any, name: str = "numpy_data") -> np.ndarray:

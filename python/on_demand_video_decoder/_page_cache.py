@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Iterable
 
-from ._gop_decoder import _paths
+from ._args import _paths
 
 
 class DropCacheStatus(enum.Enum):

@@ -19,7 +19,8 @@ from typing import Any, List, Optional, Tuple
 
 from . import _engine
 from ._devices import CPU, select_backend
-from ._gop_decoder import DecodedFrameExt, RGBFrame, _ids, _paths
+from ._args import _ids, _paths
+from ._gop_decoder import DecodedFrameExt, RGBFrame
 
 
 def _count(value: Any, name: str) -> int:

@@ -8,20 +8,28 @@ instead of decoding with the wrong parameters. Opening a file here never probes 
 there is nothing further for an info to skip.
 """
 
-import os
 from fractions import Fraction
 from typing import Any, List, Sequence
 
 import numpy as np
 
 from . import _engine
+from ._args import _paths
 
 # libavutil's numbering (stable across FFmpeg versions): AVMEDIA_TYPE_VIDEO and the 4:2:0 formats.
 _AVMEDIA_TYPE_VIDEO = 0
 _PIX_FMT = {8: 0, 10: 64, 12: 123}  # AV_PIX_FMT_YUV420P, YUV420P10LE, YUV420P12LE
 _FIELDS = ("codec_id", "codec_type", "format", "width", "height", "time_base_num", "time_base_den", "start_time",
            "duration", "avg_frame_rate_num", "avg_frame_rate_den", "r_frame_rate_num", "r_frame_rate_den")
-_CHECKED = ("codec_id", "width", "height", "time_base_num", "time_base_den")
+# What is checked against a file: FastStreamInfo field -> the file's stream parameters (the engine's
+# params dict, as _index_report gives it).
+_CHECKED = {
+    "codec_id": lambda p: p["ff_codec_id"],
+    "width": lambda p: p["width"],
+    "height": lambda p: p["height"],
+    "time_base_num": lambda p: p["time_base"][0],
+    "time_base_den": lambda p: p["time_base"][1],
+}
 
 
 class FastStreamInfo:
@@ -84,12 +92,7 @@ def _rate(fps: float) -> Fraction:
 
 def GetFastInitInfo(filepaths: List[str]) -> List[FastStreamInfo]:
     """FastStreamInfo of each file (FileNotFoundError / ValueError for files that cannot be read)."""
-    if isinstance(filepaths, (str, bytes, os.PathLike)):
-        raise TypeError("filepaths must be a list of paths, not a single path")
-    paths = [os.fspath(p) for p in filepaths]
-    if not paths:
-        raise ValueError("filepaths is empty")
-    return [_info(p) for p in paths]
+    return [_info(p) for p in _paths(filepaths)]
 
 
 def check_infos(infos: Sequence[Any], paths: Sequence[str], engine) -> None:
@@ -101,8 +104,8 @@ def check_infos(infos: Sequence[Any], paths: Sequence[str], engine) -> None:
     for i, (info, path) in enumerate(zip(infos, paths)):
         if not isinstance(info, FastStreamInfo):
             raise TypeError(f"fastStreamInfos[{i}] is a {type(info).__name__}, not a FastStreamInfo")
-        facts = engine.stream_facts(path)
-        for name in _CHECKED:
-            if getattr(info, name) != facts[name]:
+        params = engine.stream_params(path)
+        for name, of_file in _CHECKED.items():
+            if getattr(info, name) != of_file(params):
                 raise ValueError(f"fastStreamInfos[{i}] does not match '{path}': {name} is {getattr(info, name)}, "
-                                 f"the file has {facts[name]}")
+                                 f"the file has {of_file(params)}")

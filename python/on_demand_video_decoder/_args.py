@@ -1,0 +1,24 @@
+"""Argument checks shared by the public calls: clear TypeError / ValueError before the engine runs."""
+
+import operator
+import os
+from typing import Any, List, Sequence
+
+
+def _paths(filepaths: Sequence[Any], name: str = "filepaths") -> List[str]:
+    if isinstance(filepaths, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} must be a list of paths, not a single path")
+    out = [os.fspath(p) for p in filepaths]
+    if not out:
+        raise ValueError(f"{name} is empty")
+    return out
+
+
+def _ids(frame_ids: Sequence[Any], n: int) -> List[int]:
+    try:
+        ids = [operator.index(i) for i in frame_ids]
+    except TypeError:
+        raise TypeError("frame_ids must be integers") from None
+    if len(ids) != n:
+        raise ValueError(f"filepaths and frame_ids differ in length ({n} vs {len(ids)})")
+    return ids
