@@ -7,6 +7,7 @@ True
 """
 
 from ._build_info import build_info
+from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
 from ._codec import Codec
 from ._gop_decoder import DecodedFrameExt, PyNvGopDecoder, RGBFrame, SavePacketsToFile
 from ._page_cache import DropCacheStatus, drop_videos_cache
@@ -17,7 +18,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "build_info",
+    "CachedGopDecoder",
     "Codec",
+    "CreateGopDecoder",
     "CreateSampleReader",
     "DecodedFrameExt",
     "drop_videos_cache",

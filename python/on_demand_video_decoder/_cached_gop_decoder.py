@@ -1,0 +1,158 @@
+"""CachedGopDecoder / CreateGopDecoder: PyNvGopDecoder with a GOP cache, as in the seed API.
+
+GetGOP and GetGOPList take ``useGOPCache``. With it, each request whose frame lies in a GOP already
+cached for that file (``first_frame_id <= frame_id < first_frame_id + gop_len``) is served from the
+cache; only the misses are demuxed, in one engine call, and then cached. The cache (_gop_cache.py)
+holds several GOPs per file, is shared by all files, is bounded by a number of GOPs and by bytes,
+and evicts the least recently used GOP first. Every other attribute is the inner PyNvGopDecoder's.
+
+The arrays GetGOPList hands out from the cache are read-only views (their writeable flag cannot be
+turned back on), and GetGOP's merged bundle is a new array, so nothing a caller does to a returned
+array reaches the cache.
+"""
+
+import operator
+from typing import Any, List, Optional, Tuple
+
+import numpy as np
+
+from ._args import _ids, _paths
+from ._gop_cache import CachedGop, GopCache, file_signature
+from ._gop_decoder import PyNvGopDecoder
+from ._stream_info import check_infos
+
+DEFAULT_CACHE_MAX_GOPS = 256
+DEFAULT_CACHE_MAX_BYTES = 512 << 20
+
+_FACTORY_KEY = object()
+
+
+class _CachedParams:
+    """check_infos' view of stream parameters: those remembered with a cached file, else the engine's."""
+
+    def __init__(self, cache: GopCache, engine, signatures: dict):
+        self._cache = cache
+        self._engine = engine
+        self._signatures = signatures
+
+    def stream_params(self, path: str) -> dict:
+        signature = self._signatures[path]
+        params = self._cache.stream_params(path, signature)
+        if params is None:
+            params = self._engine.stream_params(path)
+            self._cache.remember_params(path, signature, params)
+        return params
+
+
+class CachedGopDecoder:
+    """PyNvGopDecoder with transparent GOP caching; create it with CreateGopDecoder().
+
+    Example:
+        >>> dec = CreateGopDecoder(maxfiles=6, iGpu=-1)
+        >>> packets, first_ids, gop_lens = dec.GetGOP(files, [77, 77], useGOPCache=True)  # doctest: +SKIP
+        >>> dec.isCacheHit()  # doctest: +SKIP
+        [False, False]
+        >>> packets, first_ids, gop_lens = dec.GetGOP(files, [80, 80], useGOPCache=True)  # doctest: +SKIP
+        >>> dec.isCacheHit()  # same GOPs: served from the cache  # doctest: +SKIP
+        [True, True]
+    """
+
+    def __init__(self, decoder: PyNvGopDecoder, *, _key: Any = None, _cache: Optional[GopCache] = None):
+        if _key is not _FACTORY_KEY:
+            raise RuntimeError("CachedGopDecoder cannot be created directly; use CreateGopDecoder(maxfiles, iGpu, ...)")
+        self._decoder = decoder
+        self._cache = _cache if _cache is not None else GopCache(DEFAULT_CACHE_MAX_GOPS, DEFAULT_CACHE_MAX_BYTES)
+        self._last_hits: List[bool] = []
+
+    # -- the cached calls ------------------------------------------------------------------------
+    def GetGOP(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [],
+               useGOPCache: bool = False) -> Tuple[np.ndarray, List[int], List[int]]:
+        """PyNvGopDecoder.GetGOP; with ``useGOPCache`` the GOPs come from the cache where they can,
+        and the returned bundle (a new array) merges them in request order."""
+        if not useGOPCache:
+            result = self._decoder.GetGOP(filepaths, frame_ids, fastStreamInfos)
+            self._last_hits = [False] * len(result[1])
+            return result
+        gops = self._cached_gops(filepaths, frame_ids, fastStreamInfos)
+        merged = self._decoder.MergePacketDataToOne([g.bundle for g in gops])
+        return merged, [g.first_frame_id for g in gops], [g.gop_len for g in gops]
+
+    def GetGOPList(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [],
+                   useGOPCache: bool = False) -> List[Tuple[np.ndarray, List[int], List[int]]]:
+        """PyNvGopDecoder.GetGOPList; with ``useGOPCache`` each bundle is a read-only view of the
+        cached one."""
+        if not useGOPCache:
+            result = self._decoder.GetGOPList(filepaths, frame_ids, fastStreamInfos)
+            self._last_hits = [False] * len(result)
+            return result
+        return [(g.view(), [g.first_frame_id], [g.gop_len]) for g in self._cached_gops(filepaths, frame_ids, fastStreamInfos)]
+
+    def _cached_gops(self, filepaths, frame_ids, infos) -> List[CachedGop]:
+        paths = _paths(filepaths)
+        ids = _ids(frame_ids, len(paths))
+        signatures = [file_signature(p) for p in paths]
+        check_infos(infos, paths, _CachedParams(self._cache, self._decoder._engine, dict(zip(paths, signatures))))
+        found: List[Optional[CachedGop]] = [self._cache.lookup(p, i, s) for p, i, s in zip(paths, ids, signatures)]
+        misses = [k for k, gop in enumerate(found) if gop is None]
+        if misses:
+            # One engine call for all misses; it reads a GOP asked for twice only once.
+            fetched = self._decoder.GetGOPList([paths[k] for k in misses], [ids[k] for k in misses])
+            for k, (bundle, firsts, lens) in zip(misses, fetched):
+                found[k] = self._cache.insert(paths[k], signatures[k], firsts[0], lens[0], bundle)
+        missed = set(misses)
+        self._last_hits = [k not in missed for k in range(len(paths))]
+        return found
+
+    # -- the seed's cache calls ------------------------------------------------------------------
+    def isCacheHit(self) -> List[bool]:
+        """One flag per request of the last GetGOP / GetGOPList call: True when served from the
+        cache (always False for a call without useGOPCache); [] before the first call."""
+        return list(self._last_hits)
+
+    def get_cache_info(self) -> dict:
+        """Cache statistics and contents: cached_files_count, cached_files (per path: its most
+        recently used GOP's first_frame_id, gop_len, frame_range, packets_size_bytes, and ``gops``,
+        all its GOPs, least recently used first), cached_gops_count, cached_bytes, lru_order (every
+        cached (path, first_frame_id), least recently used first), max_gops,
+        max_bytes, and the counts of hits, misses, evictions and invalidations (files changed on
+        disk)."""
+        return self._cache.info()
+
+    def clear_cache(self) -> None:
+        """Drops every cached GOP (the hit/miss counts are kept)."""
+        self._cache.clear()
+
+    # -- everything else is the inner decoder's --------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        decoder = self.__dict__.get("_decoder")
+        if decoder is None:
+            raise AttributeError(name)
+        return getattr(decoder, name)
+
+    def __dir__(self) -> List[str]:
+        return sorted(set(super().__dir__()) | set(dir(self._decoder)))
+
+
+def _positive(value: Any, name: str) -> int:
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, not bool")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
+    if value < 1:
+        raise ValueError(f"{name}={value}: must be at least 1")
+    return value
+
+
+def CreateGopDecoder(maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False, *,
+                     cache_max_gops: int = DEFAULT_CACHE_MAX_GOPS,
+                     cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES) -> CachedGopDecoder:
+    """A CachedGopDecoder over a new PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning).
+
+    ``cache_max_gops`` and ``cache_max_bytes`` bound the GOP cache (least recently used GOPs go first;
+    a single GOP larger than ``cache_max_bytes`` is returned but not kept).
+    """
+    cache = GopCache(_positive(cache_max_gops, "cache_max_gops"), _positive(cache_max_bytes, "cache_max_bytes"))
+    decoder = PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning)
+    return CachedGopDecoder(decoder, _key=_FACTORY_KEY, _cache=cache)
