@@ -21,6 +21,16 @@ def ffprobe_stream(path) -> dict:
     return json.loads(out)["streams"][0]
 
 
+@pytest.mark.parametrize("name", [n for n in DECODABLE if "frames" in RECIPES[n].expect])
+def test_num_frames_is_the_reference_count(media, reference, name):
+    (info,) = odvd.GetFastInitInfo([str(media[name].path)])
+    assert info.num_frames == len(reference(name)) == media[name].expect["frames"]
+    dec = odvd.PyNvGopDecoder(maxfiles=1, iGpu=-1)
+    dec.GetGOP([str(media[name].path)], [info.num_frames - 1])
+    with pytest.raises(IndexError):
+        dec.GetGOP([str(media[name].path)], [info.num_frames])
+
+
 @pytest.mark.parametrize("name", DECODABLE)
 def test_facts_match_ffprobe(media, name):
     path = media[name].path

@@ -20,7 +20,7 @@ from ._args import _paths
 _AVMEDIA_TYPE_VIDEO = 0
 _PIX_FMT = {8: 0, 10: 64, 12: 123}  # AV_PIX_FMT_YUV420P, YUV420P10LE, YUV420P12LE
 _FIELDS = ("codec_id", "codec_type", "format", "width", "height", "time_base_num", "time_base_den", "start_time",
-           "duration", "avg_frame_rate_num", "avg_frame_rate_den", "r_frame_rate_num", "r_frame_rate_den")
+           "duration", "avg_frame_rate_num", "avg_frame_rate_den", "r_frame_rate_num", "r_frame_rate_den", "num_frames")
 # What is checked against a file: FastStreamInfo field -> the file's stream parameters (the engine's
 # params dict, as _index_report gives it).
 _CHECKED = {
@@ -41,7 +41,8 @@ class FastStreamInfo:
     - ``avg_frame_rate``: frames / duration; ``r_frame_rate``: 1 / the base frame duration, as a whole
       number or n/1001 where that is within 0.02% (FFmpeg's "real base frame rate");
     - ``codec_id`` (AVCodecID), ``codec_type`` (AVMediaType, 0 = video), ``format`` (AVPixelFormat of
-      the decoded 4:2:0 samples: yuv420p, yuv420p10le or yuv420p12le).
+      the decoded 4:2:0 samples: yuv420p, yuv420p10le or yuv420p12le);
+    - ``num_frames`` (not in the seed): the frames shown, so frame ids run from 0 to num_frames - 1.
     """
 
     __slots__ = _FIELDS
@@ -72,6 +73,7 @@ def _info(path: str) -> FastStreamInfo:
     # The base frame duration: the mean of the steps near the smallest one (the shortest frame
     # interval, with the jitter of timestamps rounded to a coarse time base such as Matroska's 1 ms).
     base = float(steps[steps <= 1.5 * steps.min()].mean()) if len(steps) else 1.0
+    info.num_frames = len(pts)
     info.start_time = int(pts[0])
     info.duration = int(pts[-1] - pts[0]) + max(1, round(base))  # the last frame lasts one base step
     avg = Fraction(len(pts) * info.time_base_den, info.duration * info.time_base_num)
