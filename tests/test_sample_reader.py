@@ -180,7 +180,7 @@ def test_async_errors(media):
         r.DecodeN12ToRGBAsync([path], [2])
     assert r.DecodeN12ToRGBAsyncGetBuffer([path], [2])[0].frame_id == 2
     with pytest.raises(ValueError, match="differ in length"):  # bad arguments raise at once
-        r.DecodeN12ToRGBAsync([path], [1, 2])
+        r.DecodeN12ToRGBAsync([path, path], [1])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         r.DecodeN12ToRGBAsync([path], [5])  # nothing pending: no warning

@@ -2,7 +2,7 @@
 
 import operator
 import os
-from typing import Any, List, Sequence
+from typing import Any, List, Sequence, Tuple
 
 
 def _paths(filepaths: Sequence[Any], name: str = "filepaths") -> List[str]:
@@ -22,3 +22,13 @@ def _ids(frame_ids: Sequence[Any], n: int) -> List[int]:
     if len(ids) != n:
         raise ValueError(f"filepaths and frame_ids differ in length ({n} vs {len(ids)})")
     return ids
+
+
+def _requests(filepaths: Sequence[Any], frame_ids: Sequence[Any]) -> Tuple[List[str], List[int]]:
+    """(paths, ids): one path per frame id. A single path with several ids stands for that path
+    repeated (as in the seed's examples, e.g. ``Decode(['video1.mp4'], [0, 10, 20])``)."""
+    paths = _paths(filepaths)
+    if len(paths) == 1 and not isinstance(frame_ids, (str, bytes)):
+        frame_ids = list(frame_ids)
+        paths = paths * max(1, len(frame_ids))
+    return paths, _ids(frame_ids, len(paths))

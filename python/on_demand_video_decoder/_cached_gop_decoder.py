@@ -16,7 +16,7 @@ from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
-from ._args import _ids, _paths
+from ._args import _requests
 from ._gop_cache import CachedGop, GopCache, file_signature
 from ._gop_decoder import PyNvGopDecoder
 from ._stream_info import check_infos
@@ -88,8 +88,7 @@ class CachedGopDecoder:
         return [(g.view(), [g.first_frame_id], [g.gop_len]) for g in self._cached_gops(filepaths, frame_ids, fastStreamInfos)]
 
     def _cached_gops(self, filepaths, frame_ids, infos) -> List[CachedGop]:
-        paths = _paths(filepaths)
-        ids = _ids(frame_ids, len(paths))
+        paths, ids = _requests(filepaths, frame_ids)
         signatures = [file_signature(p) for p in paths]
         check_infos(infos, paths, _CachedParams(self._cache, self._decoder._engine, dict(zip(paths, signatures))))
         found: List[Optional[CachedGop]] = [self._cache.lookup(p, i, s) for p, i, s in zip(paths, ids, signatures)]

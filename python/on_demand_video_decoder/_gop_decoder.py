@@ -9,7 +9,7 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from . import _engine
-from ._args import _ids, _paths
+from ._args import _paths, _requests
 from ._devices import CPU, select_backend
 from ._stream_info import check_infos
 
@@ -56,16 +56,14 @@ class PyNvGopDecoder:
     # -- decoding from files -------------------------------------------------------------------
     def Decode(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = []) -> List[DecodedFrameExt]:
         """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order."""
-        paths = _paths(filepaths)
-        ids = _ids(frame_ids, len(paths))
+        paths, ids = _requests(filepaths, frame_ids)
         check_infos(fastStreamInfos, paths, self._engine)
         return self._engine.decode(paths, ids, "native")
 
     def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
                        fastStreamInfos: List[Any] = []) -> List[RGBFrame]:
         """Frames as HWC uint8 RGB (or BGR), converted with each stream's own matrix and range."""
-        paths = _paths(filepaths)
-        ids = _ids(frame_ids, len(paths))
+        paths, ids = _requests(filepaths, frame_ids)
         check_infos(fastStreamInfos, paths, self._engine)
         return self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb")
 
@@ -75,35 +73,31 @@ class PyNvGopDecoder:
 
         The bundle (docs/bundle-format.md) decodes without the source file (DecodeFromGOP*).
         """
-        paths = _paths(filepaths)
-        ids = _ids(frame_ids, len(paths))
+        paths, ids = _requests(filepaths, frame_ids)
         check_infos(fastStreamInfos, paths, self._engine)
         return self._engine.get_gop(paths, ids)
 
     def GetGOPList(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = []) -> List[Tuple[np.ndarray, List[int], List[int]]]:
         """Like GetGOP, but one bundle per request: [(bytes, [first_frame_id], [gop_len]), ...]."""
-        paths = _paths(filepaths)
-        ids = _ids(frame_ids, len(paths))
+        paths, ids = _requests(filepaths, frame_ids)
         check_infos(fastStreamInfos, paths, self._engine)
         return self._engine.get_gop_list(paths, ids)
 
     def DecodeFromGOP(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int]) -> List[DecodedFrameExt]:
         """Native frames from a bundle; ``filepaths`` say which file's GOP each frame is in."""
-        paths = _paths(filepaths)
-        return self._engine.decode_bundles([_bundle(numpy_data)], paths, _ids(frame_ids, len(paths)), "native")
+        paths, ids = _requests(filepaths, frame_ids)
+        return self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "native")
 
     def DecodeFromGOPRGB(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int],
                          as_bgr: bool = False) -> List[RGBFrame]:
         """RGB (or BGR) frames from a bundle."""
-        paths = _paths(filepaths)
-        ids = _ids(frame_ids, len(paths))
+        paths, ids = _requests(filepaths, frame_ids)
         return self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "bgr" if as_bgr else "rgb")
 
     def DecodeFromGOPListRGB(self, numpy_datas: List[np.ndarray], filepaths: List[str], frame_ids: List[int],
                              as_bgr: bool = False) -> List[RGBFrame]:
         """RGB (or BGR) frames from several bundles (e.g. GetGOPList's, or LoadGopsToList's)."""
-        paths = _paths(filepaths)
-        ids = _ids(frame_ids, len(paths))
+        paths, ids = _requests(filepaths, frame_ids)
         if isinstance(numpy_datas, np.ndarray):
             raise TypeError("numpy_datas must be a list of bundles; use DecodeFromGOPRGB for one bundle")
         bundles = [_bundle(a, f"numpy_datas[{i}]") for i, a in enumerate(numpy_datas)]

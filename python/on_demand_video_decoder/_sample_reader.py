@@ -19,7 +19,7 @@ from typing import Any, List, Optional, Tuple
 
 from . import _engine
 from ._devices import CPU, select_backend
-from ._args import _ids, _paths
+from ._args import _requests
 from ._gop_decoder import DecodedFrameExt, RGBFrame
 
 
@@ -70,13 +70,13 @@ class PyNvSampleReader:
     # -- synchronous ---------------------------------------------------------------------------------
     def Decode(self, filepaths: List[str], frame_ids: List[int]) -> List[DecodedFrameExt]:
         """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order."""
-        paths = _paths(filepaths)
-        return self._engine.decode(paths, _ids(frame_ids, len(paths)), "native")
+        paths, ids = _requests(filepaths, frame_ids)
+        return self._engine.decode(paths, ids, "native")
 
     def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False) -> List[RGBFrame]:
         """Frames as HWC uint8 RGB (or BGR), converted with each stream's own matrix and range."""
-        paths = _paths(filepaths)
-        return self._engine.decode(paths, _ids(frame_ids, len(paths)), "bgr" if as_bgr else "rgb")
+        paths, ids = _requests(filepaths, frame_ids)
+        return self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb")
 
     # -- asynchronous (double-buffered) ----------------------------------------------------------------
     def DecodeN12ToRGBAsync(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False) -> None:
@@ -87,8 +87,8 @@ class PyNvSampleReader:
         One request is pending at a time: a request still decoding is waited for, and a result not
         collected is discarded, each with a RuntimeWarning.
         """
-        paths = _paths(filepaths)
-        key = (paths, _ids(frame_ids, len(paths)), bool(as_bgr))
+        paths, ids = _requests(filepaths, frame_ids)
+        key = (paths, ids, bool(as_bgr))
         if self._pending is not None:
             previous = self._pending[1]
             if not previous.done():
@@ -117,8 +117,7 @@ class PyNvSampleReader:
         if self._pending is None:
             raise RuntimeError("DecodeN12ToRGBAsyncGetBuffer: no pending request (call DecodeN12ToRGBAsync first)")
         (want_paths, want_ids, want_bgr), future = self._pending
-        paths = _paths(filepaths)
-        ids = _ids(frame_ids, len(paths))
+        paths, ids = _requests(filepaths, frame_ids)
         difference = _difference(want_paths, want_ids, want_bgr, paths, ids, bool(as_bgr))
         if difference:
             raise RuntimeError(f"DecodeN12ToRGBAsyncGetBuffer: arguments differ from the pending request: {difference}")

@@ -101,6 +101,8 @@ def check_infos(infos: Sequence[Any], paths: Sequence[str], engine) -> None:
     """ValueError unless `infos` is empty or holds one matching FastStreamInfo per path."""
     if not infos:
         return
+    if len(infos) == 1 and len(set(paths)) == 1:
+        infos = list(infos) * len(paths)  # one file asked for several frames
     if len(infos) != len(paths):
         raise ValueError(f"fastStreamInfos has {len(infos)} entries for {len(paths)} files")
     for i, (info, path) in enumerate(zip(infos, paths)):
