@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import on_demand_video_decoder as odvd
+from on_demand_video_decoder import _engine
 from utils import assert_frames_equal
 
 GOP30 = "h264_gop30"      # 90 frames, key frames at 0, 30, 60
@@ -98,7 +99,7 @@ def test_duplicates_in_one_call(clips):
     assert [o[1] for o in out] == [[0], [0], [30], [0]]
     assert dec.isCacheHit() == [False] * 4 and len(spy.calls) == 1
     assert cached_gops(dec) == {a: [(30, 30), (0, 30)]}  # each GOP kept once; (a, 0) used last
-    assert dec.get_cache_info()["cached_bytes"] == out[0][0].nbytes + out[2][0].nbytes
+    assert dec.get_cache_info()["cached_bytes"] == _engine._held_bytes(out[0][0].base) + _engine._held_bytes(out[2][0].base)
     merged, first, lens = dec.GetGOP([a, a], [7, 7], useGOPCache=True)
     assert dec.isCacheHit() == [True, True] and first == [0, 0]
     frames = dec.DecodeFromGOP(merged, [a, a], [7, 7])
@@ -127,24 +128,33 @@ def test_lru_eviction_order_by_count(clips):
 
 def test_byte_bound(clips):
     a, b = clips
-    plain = odvd.PyNvGopDecoder(maxfiles=4, iGpu=-1)
-    keys = [(a, 0), (b, 0), (a, 30), (b, 30), (a, 60)]
-    size = {k: plain.GetGOPList([k[0]], [k[1]])[0][0].nbytes for k in keys}
-    bound = size[keys[0]] + size[keys[1]] + size[keys[2]] - 1  # room for two of the first three
+    keys = [(a, 0), (b, 0), (a, 30), (b, 30), (a, 60), (b, 60)]
+    bound = 200_000  # two to three of these GOPs (each holds a 64 or 128 KiB buffer)
     dec = make(cache_max_bytes=bound)
-    for path, fid in keys:
+    held = {}
+    for k, (path, fid) in enumerate(keys):
         dec.GetGOPList([path], [fid], useGOPCache=True)
         info = dec.get_cache_info()
+        gop = info["cached_files"][path]  # the file's most recently used GOP: this one
+        assert gop["first_frame_id"] == fid
+        held[(path, fid)] = gop["held_bytes"]
+        assert gop["held_bytes"] >= gop["packets_size_bytes"]
         kept = lru_order(dec)
-        assert info["cached_bytes"] == sum(size[k] for k in kept) <= bound
-    # Newest first, kept while they fit: compute the expected survivors independently.
-    expected, total = [], 0
-    for k in reversed(keys):
-        if total + size[k] > bound:
-            break
-        expected.insert(0, k)
-        total += size[k]
-    assert kept == expected and len(kept) >= 2
+        # The newest GOPs, in insertion order, as many as fit: the next older one would not.
+        assert kept == keys[k + 1 - len(kept):k + 1]
+        assert info["cached_bytes"] == sum(held[g] for g in kept) <= bound
+        if len(kept) <= k:
+            assert info["cached_bytes"] + held[keys[k - len(kept)]] > bound
+    assert dec.get_cache_info()["evictions"] >= 3
+
+
+def test_held_bytes_are_the_engines_buffer(clips):
+    a, _ = clips
+    (data, _, _), = odvd.PyNvGopDecoder(maxfiles=1, iGpu=-1).GetGOPList([a], [3])
+    held = _engine._held_bytes(data)
+    assert held >= data.nbytes and held % 65536 == 0  # bundle buffers come in 64 KiB steps
+    assert _engine._held_bytes(np.zeros(1000, np.uint8)) == 1000
+    assert _engine._held_bytes(data[:10]) == 10  # a view is not the buffer's owner
 
 
 def test_a_gop_larger_than_the_bound_is_returned_but_not_kept(clips):
@@ -179,6 +189,7 @@ def test_cache_info_has_the_seed_keys(clips):
     entry = info["cached_files"][a]
     assert entry["first_frame_id"] == 60 and entry["gop_len"] == 30
     assert entry["frame_range"] == (60, 89) and entry["packets_size_bytes"] == data.nbytes
+    assert entry["held_bytes"] == _engine._held_bytes(data.base)
 
 
 # -- what comes out --------------------------------------------------------------------------------

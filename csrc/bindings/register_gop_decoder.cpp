@@ -16,6 +16,7 @@
 #include "bundle/bundle_buffers.h"
 #include "bundle/bundle_file.h"
 #include "engine/gop_engine.h"
+#include "frames/host_pool.h"
 #include "gop/gop_plan.h"
 
 namespace py = pybind11;
@@ -25,11 +26,25 @@ namespace {
 
 using ByteArray = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>;
 
+// The name of the capsules that own bundle buffers (the arrays' `base`).
+constexpr const char* kBufferCapsule = "odvd.bundle_buffer";
+
 // A NumPy array over `size` bytes of `buffer` that keeps the buffer alive (no copy).
 ByteArray owning_array(std::shared_ptr<uint8_t> buffer, size_t size) {
   auto* holder = new std::shared_ptr<uint8_t>(std::move(buffer));
-  py::capsule owner(holder, [](void* p) { delete static_cast<std::shared_ptr<uint8_t>*>(p); });
+  py::capsule owner(holder, kBufferCapsule, [](void* p) { delete static_cast<std::shared_ptr<uint8_t>*>(p); });
   return ByteArray({static_cast<py::ssize_t>(size)}, {py::ssize_t(1)}, holder->get(), owner);
+}
+
+// The bytes of memory `arr` keeps alive: the whole pooled buffer of an array GetGOP / GetGOPList /
+// the bundle functions returned (it may be larger than the bundle), else the array's own bytes.
+size_t held_bytes(const py::array& arr) {
+  py::object base = arr.base();
+  if (base && PyCapsule_IsValid(base.ptr(), kBufferCapsule)) {
+    const auto* holder = static_cast<const std::shared_ptr<uint8_t>*>(PyCapsule_GetPointer(base.ptr(), kBufferCapsule));
+    if (size_t n = HostPool::block_bytes(*holder)) return n;
+  }
+  return static_cast<size_t>(arr.nbytes());
 }
 
 // Serializes `entries` as one bundle (without the GIL) into `buffer`, or into a new pooled buffer
@@ -227,6 +242,8 @@ void register_gop_decoder(py::module_& m) {
     bundle::parse(data, size);  // only a valid bundle is written
     bundle::write_file_atomic(path, data, size);
   });
+  m.def("_held_bytes", &held_bytes, py::arg("array"),
+        "Bytes of memory a bundle array keeps alive (its pooled buffer), else its nbytes.");
   m.def("_bundle_checksum", [](const ByteArray& arr) { return bundle::checksum(arr.data(), arr.size()); });
   m.def("_plan_runs",
         [](const std::vector<int64_t>& frame_ids, const std::vector<uint32_t>& flags, const std::vector<int64_t>& targets) {

@@ -33,14 +33,20 @@ std::shared_ptr<uint8_t> HostPool::acquire(size_t bytes) {
     p = static_cast<uint8_t*>(std::aligned_alloc(kAlign, size));
     if (!p) throw std::bad_alloc();
   }
-  std::weak_ptr<HostPool> weak = weak_from_this();
-  return std::shared_ptr<uint8_t>(p, [weak, size](uint8_t* q) {
-    if (auto pool = weak.lock()) {
-      pool->give_back(q, size);
-    } else {
-      std::free(q);
-    }
-  });
+  return std::shared_ptr<uint8_t>(p, Release{weak_from_this(), size});
+}
+
+void HostPool::Release::operator()(uint8_t* p) const {
+  if (auto owner = pool.lock()) {
+    owner->give_back(p, size);
+  } else {
+    std::free(p);
+  }
+}
+
+size_t HostPool::block_bytes(const std::shared_ptr<uint8_t>& block) {
+  const Release* release = std::get_deleter<Release>(block);
+  return release ? release->size : 0;
 }
 
 void HostPool::give_back(uint8_t* p, size_t bytes) {

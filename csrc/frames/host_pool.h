@@ -21,8 +21,18 @@ class HostPool : public std::enable_shared_from_this<HostPool> {
   // Frees every idle block (release_device_memory on the CPU backend).
   void trim();
   size_t idle_bytes() const;
+  // The size of a block some HostPool handed out (what it holds, at least what was asked for), or 0
+  // for memory that did not come from a HostPool.
+  static size_t block_bytes(const std::shared_ptr<uint8_t>& block);
 
  private:
+  // The deleter of every block: back to the pool, or freed when the pool is gone.
+  struct Release {
+    std::weak_ptr<HostPool> pool;
+    size_t size;
+    void operator()(uint8_t* p) const;
+  };
+
   explicit HostPool(size_t max_idle_bytes) : max_idle_bytes_(max_idle_bytes) {}
   void give_back(uint8_t* p, size_t bytes);
 

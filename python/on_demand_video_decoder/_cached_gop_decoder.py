@@ -6,9 +6,10 @@ cache; only the misses are demuxed, in one engine call, and then cached. The cac
 holds several GOPs per file, is shared by all files, is bounded by a number of GOPs and by bytes,
 and evicts the least recently used GOP first. Every other attribute is the inner PyNvGopDecoder's.
 
-The arrays GetGOPList hands out from the cache are read-only views (their writeable flag cannot be
-turned back on), and GetGOP's merged bundle is a new array, so nothing a caller does to a returned
-array reaches the cache.
+The arrays GetGOPList hands out from the cache are read-only views of the engine's arrays, whose
+writeable flag cannot be turned back on (their memory belongs to the engine, not to NumPy), and
+GetGOP's merged bundle is a new array, so nothing a caller does to a returned array reaches the
+cache. The byte bound counts what each cached bundle keeps alive (its buffer, rounded up to 64 KiB).
 """
 
 import operator
@@ -110,7 +111,8 @@ class CachedGopDecoder:
 
     def get_cache_info(self) -> dict:
         """Cache statistics and contents: cached_files_count, cached_files (per path: its most
-        recently used GOP's first_frame_id, gop_len, frame_range, packets_size_bytes, and ``gops``,
+        recently used GOP's first_frame_id, gop_len, frame_range, packets_size_bytes, held_bytes (the
+        memory it keeps alive, what the byte bound counts), and ``gops``,
         all its GOPs, least recently used first), cached_gops_count, cached_bytes, lru_order (every
         cached (path, first_frame_id), least recently used first), max_gops,
         max_bytes, and the counts of hits, misses, evictions and invalidations (files changed on

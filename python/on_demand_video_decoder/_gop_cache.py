@@ -1,6 +1,8 @@
 """GopCache: GOP bundles kept by (file, first frame), least recently used first out.
 
-Bounded by a number of GOPs and by bytes (the bundles' own sizes: each is stored as a tight copy).
+Bounded by a number of GOPs and by bytes: the memory each cached bundle keeps alive (the engine's
+buffer, which may be larger than the bundle; bundles are kept as the engine returned them, read-only,
+without a copy).
 Several GOPs of one file may be cached; a frame hits when ``first <= frame_id < first + gop_len`` for
 one of them. A file is known by the path string it was asked for with, and its cached GOPs are
 dropped when its (device, inode, size, mtime) change, so a rewritten file is never served stale.
@@ -14,6 +16,8 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
+
+from . import _engine
 
 Signature = Tuple[int, int, int, int]
 
@@ -30,17 +34,14 @@ def file_signature(path: str) -> Optional[Signature]:
 class CachedGop:
     """One cached GOP: a read-only bundle holding one entry."""
 
-    __slots__ = ("path", "first_frame_id", "gop_len", "bundle")
+    __slots__ = ("path", "first_frame_id", "gop_len", "bundle", "nbytes")
 
     def __init__(self, path: str, first_frame_id: int, gop_len: int, bundle: np.ndarray):
         self.path = path
         self.first_frame_id = first_frame_id
         self.gop_len = gop_len
         self.bundle = bundle
-
-    @property
-    def nbytes(self) -> int:
-        return int(self.bundle.nbytes)
+        self.nbytes = int(_engine._held_bytes(bundle))  # what keeping it costs
 
     def view(self) -> np.ndarray:
         """A read-only view: the bundle's own flag is off, so the view's cannot be turned on."""
@@ -51,7 +52,8 @@ class CachedGop:
             "first_frame_id": self.first_frame_id,
             "gop_len": self.gop_len,
             "frame_range": (self.first_frame_id, self.first_frame_id + self.gop_len - 1),
-            "packets_size_bytes": self.nbytes,
+            "packets_size_bytes": int(self.bundle.nbytes),
+            "held_bytes": self.nbytes,
         }
 
 
@@ -115,11 +117,10 @@ class GopCache:
     # -- updates ---------------------------------------------------------------------------------
     def insert(self, path: str, signature: Optional[Signature], first_frame_id: int, gop_len: int,
                bundle: np.ndarray) -> CachedGop:
-        """Caches a tight, read-only copy of a one-entry ``bundle`` and returns it (even when the
-        bounds evict it at once: the caller may still hand it out)."""
-        stored = np.array(bundle, dtype=np.uint8, copy=True)
-        stored.flags.writeable = False
-        gop = CachedGop(path, int(first_frame_id), int(gop_len), stored)
+        """Caches a one-entry ``bundle`` the engine returned (nobody else holds it), made read-only, and
+        returns it (even when the bounds evict it at once: the caller may still hand it out)."""
+        bundle.flags.writeable = False
+        gop = CachedGop(path, int(first_frame_id), int(gop_len), bundle)
         if signature is None:
             return gop  # the file vanished under us: nothing to key it by
         with self._lock:
