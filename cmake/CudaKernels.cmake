@@ -54,12 +54,14 @@ function(odvd_embed_cuda_kernels target)
   foreach(s IN LISTS _sources)
     list(APPEND _abs_sources "${CMAKE_CURRENT_SOURCE_DIR}/${s}")
   endforeach()
+  # The headers the kernels include (their per-thread code and the colour formulas).
+  file(GLOB _headers CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/csrc/kernels/*.h" "${CMAKE_CURRENT_SOURCE_DIR}/csrc/convert/color.h")
   # One translation unit per fatbin keeps cuModuleLoadData to a single call; kernels.cu includes the rest.
   add_custom_command(
     OUTPUT "${_fatbin}"
     COMMAND "${CMAKE_CUDA_COMPILER}" -fatbin -std=c++17 -O3 -ccbin "${CMAKE_CXX_COMPILER}"
             -I "${CMAKE_CURRENT_SOURCE_DIR}/csrc" ${ODVD_CUDA_GENCODE} -o "${_fatbin}" ${_abs_sources}
-    DEPENDS ${_abs_sources}
+    DEPENDS ${_abs_sources} ${_headers}
     COMMENT "nvcc: CUDA kernels -> fatbin (${ODVD_CUDA_ARCH_LIST})"
     VERBATIM)
   add_custom_command(

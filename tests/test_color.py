@@ -68,6 +68,22 @@ def test_random_planes_match_twin(matrix, range_, depth, size):
 @pytest.mark.parametrize("depth", DEPTHS)
 @pytest.mark.parametrize("range_", RANGES)
 @pytest.mark.parametrize("matrix", MATRICES)
+@pytest.mark.parametrize("size", [(1, 1), (7, 5), (318, 178), (130, 37)])
+def test_cuda_kernel_code_matches_twin(matrix, range_, depth, size):
+    """The odvd_yuv_to_rgb kernel's per-thread code (kernels/yuv_to_rgb_block.h), run on the host over
+    the kernel's launch grid (several thread blocks in both directions for the larger sizes)."""
+    w, h = size
+    rng = np.random.default_rng(zlib.crc32(f"kernel {matrix} {range_} {depth} {w}x{h}".encode()))
+    native, width = random_native(rng, w, h, depth)
+    for bgr in (False, True):
+        got = _engine._native_to_rgb(native, depth, matrix, range_, bgr=bgr, width=width, kernel_twin=True)
+        want = ref.native_to_rgb(native, depth, matrix, range_, bgr=bgr, width=width)
+        assert_frames_equal(got, want, f"kernel code: {matrix} {range_} {depth}-bit {w}x{h} bgr={bgr}")
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+@pytest.mark.parametrize("range_", RANGES)
+@pytest.mark.parametrize("matrix", MATRICES)
 def test_extremes_clamp_and_match_twin(matrix, range_, depth):
     # Every combination of code-range extremes and nominal levels of Y, U, V, one per 2x2 block.
     top = (1 << depth) - 1

@@ -1,5 +1,6 @@
 // Private test helpers for the colour conversion (docs/color.md): _native_to_rgb runs the host
-// converter on a native frame held in a NumPy array, _resolve_color the tag -> formula rules.
+// converter (or the CUDA kernel's code on the host) on a native frame held in a NumPy array,
+// _resolve_color the tag -> formula rules.
 // tests/test_color.py checks both against a NumPy twin written from the document.
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
@@ -11,6 +12,7 @@
 #include "bindings/register.h"
 #include "convert/color_resolve.h"
 #include "convert/yuv_to_rgb.h"
+#include "kernels/host_twin.h"
 
 namespace py = pybind11;
 
@@ -35,7 +37,7 @@ color::Range parse_range(const std::string& name) {
 // then the chroma rows of interleaved U, V. width defaults to the array's width; a smaller one
 // leaves padding columns, which an odd width needs (its chroma rows hold width + 1 samples).
 py::array_t<uint8_t> native_to_rgb(const py::array& native, int bit_depth, const std::string& matrix,
-                                   const std::string& range, bool bgr, std::optional<int> width) {
+                                   const std::string& range, bool bgr, std::optional<int> width, bool kernel_twin) {
   const color::ColorSpec spec{parse_matrix(matrix), parse_range(range)};
   if (bit_depth != 8 && bit_depth != 10 && bit_depth != 12) {
     throw std::invalid_argument("bit_depth=" + std::to_string(bit_depth) + " not supported (8, 10 or 12)");
@@ -80,7 +82,22 @@ py::array_t<uint8_t> native_to_rgb(const py::array& native, int bit_depth, const
   uint8_t* dst = out.mutable_data();
   {
     py::gil_scoped_release release;
-    color::native_to_rgb(view, spec, bgr, dst, static_cast<size_t>(w) * 3);
+    if (kernel_twin) {
+      kernels::YuvToRgbArgs args{};
+      args.luma = view.luma;
+      args.chroma = view.chroma;
+      args.out = dst;
+      args.luma_pitch = args.chroma_pitch = pitch;
+      args.out_pitch = static_cast<uint64_t>(w) * 3;
+      args.width = static_cast<int32_t>(w);
+      args.height = static_cast<int32_t>(h);
+      args.bit_depth = bit_depth;
+      args.bgr = bgr ? 1 : 0;
+      args.coeff = color::make_coefficients(spec.matrix, spec.range, bit_depth);
+      kernels::yuv_to_rgb_on_host(args);
+    } else {
+      color::native_to_rgb(view, spec, bgr, dst, static_cast<size_t>(w) * 3);
+    }
   }
   return out;
 }
@@ -89,7 +106,7 @@ py::array_t<uint8_t> native_to_rgb(const py::array& native, int bit_depth, const
 
 void register_convert(py::module_& m) {
   m.def("_native_to_rgb", &native_to_rgb, py::arg("native"), py::arg("bit_depth"), py::arg("matrix"),
-        py::arg("range"), py::arg("bgr") = false, py::arg("width") = py::none(),
+        py::arg("range"), py::arg("bgr") = false, py::arg("width") = py::none(), py::arg("kernel_twin") = false,
         "Host YUV->RGB of a native frame (test helper). native: (H + (H+1)//2, W) uint8 NV12 "
         "(bit_depth 8) or uint16 P016 (10, 12), C-contiguous; matrix 'bt601'|'bt709'|'bt2020'; range "
         "'limited'|'full'. Returns (H, W, 3) uint8, RGB or BGR. width < W treats the extra columns as "
