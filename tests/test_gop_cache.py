@@ -5,6 +5,7 @@ fastStreamInfos, and cached GOPs decoding to the ffmpeg reference frames."""
 import os
 import shutil
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -99,7 +100,7 @@ def test_duplicates_in_one_call(clips):
     assert [o[1] for o in out] == [[0], [0], [30], [0]]
     assert dec.isCacheHit() == [False] * 4 and len(spy.calls) == 1
     assert cached_gops(dec) == {a: [(30, 30), (0, 30)]}  # each GOP kept once; (a, 0) used last
-    assert dec.get_cache_info()["cached_bytes"] == _engine._held_bytes(out[0][0].base) + _engine._held_bytes(out[2][0].base)
+    assert dec.get_cache_info()["cached_bytes"] == _engine._held_bytes(out[0][0]) + _engine._held_bytes(out[2][0])
     merged, first, lens = dec.GetGOP([a, a], [7, 7], useGOPCache=True)
     assert dec.isCacheHit() == [True, True] and first == [0, 0]
     frames = dec.DecodeFromGOP(merged, [a, a], [7, 7])
@@ -157,16 +158,19 @@ def test_held_bytes_are_the_engines_buffer(clips):
     assert _engine._held_bytes(data[:10]) == 10  # a view is not the buffer's owner
 
 
-def test_a_gop_larger_than_the_bound_is_returned_but_not_kept(clips):
+def test_a_gop_larger_than_the_bound_is_returned_but_not_kept(clips, media):
     a, _ = clips
-    dec = make(cache_max_bytes=1000)
-    (data, first, _), = dec.GetGOPList([a], [40], useGOPCache=True)
-    assert data.nbytes > 1000 and first == [30]
-    assert len(dec.DecodeFromGOPListRGB([data], [a], [40])) == 1
+    big = str(media["h264_gop250"].path)  # a 250-frame GOP: about 175 kB
+    bound = 170_000
+    dec = make(cache_max_bytes=bound)
+    dec.GetGOPList([a], [5], useGOPCache=True)          # a small GOP (64 or 128 KiB buffer): kept
+    (data, first, _), = dec.GetGOPList([big], [40], useGOPCache=True)
+    assert data.nbytes > bound and first == [0]
+    assert len(dec.DecodeFromGOPListRGB([data], [big], [40])) == 1
     info = dec.get_cache_info()
-    assert info["cached_gops_count"] == 0 and info["cached_bytes"] == 0
-    dec.GetGOPList([a], [40], useGOPCache=True)
-    assert dec.isCacheHit() == [False]
+    assert info["lru_order"] == [(a, 0)] and info["evictions"] == 0  # nothing else was pushed out
+    dec.GetGOPList([big, a], [41, 6], useGOPCache=True)
+    assert dec.isCacheHit() == [False, True]
 
 
 def test_clear_cache(clips):
@@ -189,7 +193,7 @@ def test_cache_info_has_the_seed_keys(clips):
     entry = info["cached_files"][a]
     assert entry["first_frame_id"] == 60 and entry["gop_len"] == 30
     assert entry["frame_range"] == (60, 89) and entry["packets_size_bytes"] == data.nbytes
-    assert entry["held_bytes"] == _engine._held_bytes(data.base)
+    assert entry["held_bytes"] == _engine._held_bytes(data)
 
 
 # -- what comes out --------------------------------------------------------------------------------
@@ -233,6 +237,11 @@ def test_returned_arrays_cannot_corrupt_the_cache(clips):
         data[100] ^= 0xFF
     with pytest.raises(ValueError):
         data.flags.writeable = True
+    # Nothing reachable from the array is the cached one: its base is an opaque capsule, and
+    # reshaping or replacing the array's own contents touches only that array.
+    assert not isinstance(data.base, np.ndarray)
+    data.shape = (2, -1)
+    data.__setstate__((1, (4,), np.dtype(np.uint8), False, b"\0\0\0\0"))
     merged, _, _ = dec.GetGOP([a], [10], useGOPCache=True)
     assert dec.isCacheHit() == [True] and merged.flags.writeable
     merged[:] = 0
@@ -258,6 +267,45 @@ def test_a_changed_file_is_not_served_stale(tmp_path, clips):
         dec.GetGOPList([path], [5], useGOPCache=True)
 
 
+def _flip_a_payload_byte(path):
+    """Rewrites one byte inside sample 1 (a P-frame of the first GOP) in place: same size."""
+    report = _engine._index_report(path)
+    k = int(np.flatnonzero(report["frame_id"] == 1)[0])
+    pos = int(report["pos"][k]) + int(report["size"][k]) // 2
+    with open(path, "r+b") as f:
+        f.seek(pos)
+        byte = f.read(1)
+        f.seek(pos)
+        f.write(bytes([byte[0] ^ 0xFF]))
+
+
+@pytest.mark.parametrize("how", ["renamed over", "rewritten in place"])
+def test_a_replaced_file_with_the_same_size_and_mtime_is_not_served_stale(tmp_path, clips, how):
+    a, _ = clips
+    path = str(tmp_path / "clip.mp4")
+    shutil.copyfile(a, path)
+    st = os.stat(path)
+    dec = make()
+    (old, _, _), = dec.GetGOPList([path], [5], useGOPCache=True)
+    time.sleep(0.05)  # past the file system's timestamp granularity
+    if how == "renamed over":  # e.g. an archive extracted again, rsync -t: a new inode
+        shutil.copyfile(a, path + ".new")
+        _flip_a_payload_byte(path + ".new")
+        os.utime(path + ".new", ns=(st.st_atime_ns, st.st_mtime_ns))
+        os.replace(path + ".new", path)
+    else:  # same inode, mtime set back: only the ctime tells
+        _flip_a_payload_byte(path)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    (new, _, _), = dec.GetGOPList([path], [5], useGOPCache=True)
+    assert dec.isCacheHit() == [False]
+    (fresh, _, _), = odvd.PyNvGopDecoder(maxfiles=1, iGpu=-1).GetGOPList([path], [5])
+    assert np.array_equal(new, fresh) and not np.array_equal(new, old)
+    (again, _, _), = dec.GetGOPList([path], [6], useGOPCache=True)
+    assert dec.isCacheHit() == [True] and np.array_equal(again, fresh)
+
+
 # -- fastStreamInfos and errors --------------------------------------------------------------------
 def test_fast_stream_infos_are_checked_on_hits_and_misses(clips):
     a, b = clips
@@ -278,7 +326,16 @@ def test_errors_leave_the_cache_as_it_was(clips, tmp_path):
     a, b = clips
     dec = make()
     dec.GetGOP([a], [0], useGOPCache=True)
-    before = dec.get_cache_info()["cached_files"]
+    dec.GetGOP([a], [1], useGOPCache=True)
+    before = dec.get_cache_info()
+    with pytest.raises(IndexError):
+        dec.GetGOP([a, a], [5, 90], useGOPCache=True)
+    assert dec.isCacheHit() == []  # no flags from a call that raised
+    assert dec.get_cache_info() == before  # nor counts
+    with pytest.raises(IndexError):
+        dec.GetGOPList([a], [500])
+    assert dec.isCacheHit() == []
+    before = before["cached_files"]
     with pytest.raises(IndexError):
         dec.GetGOP([b, a], [5, 90], useGOPCache=True)
     with pytest.raises(FileNotFoundError):
@@ -287,6 +344,10 @@ def test_errors_leave_the_cache_as_it_was(clips, tmp_path):
         dec.GetGOPList([a, b], [0], useGOPCache=True)
     with pytest.raises(TypeError):
         dec.GetGOPList(a, [0], useGOPCache=True)
+    with pytest.raises(TypeError, match="frame_ids must be a list of integers"):
+        dec.GetGOPList([a], 5, useGOPCache=True)
+    with pytest.raises(TypeError, match="frame_ids must be a list of integers"):
+        dec.GetGOPList([a], [True], useGOPCache=True)
     assert dec.get_cache_info()["cached_files"] == before
 
 

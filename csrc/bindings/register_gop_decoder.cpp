@@ -36,13 +36,30 @@ ByteArray owning_array(std::shared_ptr<uint8_t> buffer, size_t size) {
   return ByteArray({static_cast<py::ssize_t>(size)}, {py::ssize_t(1)}, holder->get(), owner);
 }
 
+// The pooled buffer behind `arr`, if an engine call returned it (its base is our capsule), else null.
+const std::shared_ptr<uint8_t>* buffer_of(const py::array& arr) {
+  py::object base = arr.base();
+  if (!base || !PyCapsule_IsValid(base.ptr(), kBufferCapsule)) return nullptr;
+  return static_cast<const std::shared_ptr<uint8_t>*>(PyCapsule_GetPointer(base.ptr(), kBufferCapsule));
+}
+
+// A new read-only array over the same bytes as `arr` (an engine array), owning its own reference to
+// the buffer: nothing reachable from it (its base is an opaque capsule) leads back to `arr`.
+ByteArray shared_read_only(const py::array& arr) {
+  const std::shared_ptr<uint8_t>* buffer = buffer_of(arr);
+  if (!buffer || arr.ndim() != 1 || arr.data() != buffer->get()) {
+    throw std::invalid_argument("_share: not a bundle array returned by the engine");
+  }
+  ByteArray out = owning_array(*buffer, static_cast<size_t>(arr.size()));
+  out.attr("setflags")(py::arg("write") = false);
+  return out;
+}
+
 // The bytes of memory `arr` keeps alive: the whole pooled buffer of an array GetGOP / GetGOPList /
 // the bundle functions returned (it may be larger than the bundle), else the array's own bytes.
 size_t held_bytes(const py::array& arr) {
-  py::object base = arr.base();
-  if (base && PyCapsule_IsValid(base.ptr(), kBufferCapsule)) {
-    const auto* holder = static_cast<const std::shared_ptr<uint8_t>*>(PyCapsule_GetPointer(base.ptr(), kBufferCapsule));
-    if (size_t n = HostPool::block_bytes(*holder)) return n;
+  if (const std::shared_ptr<uint8_t>* buffer = buffer_of(arr)) {
+    if (size_t n = HostPool::block_bytes(*buffer)) return n;
   }
   return static_cast<size_t>(arr.nbytes());
 }
@@ -242,6 +259,8 @@ void register_gop_decoder(py::module_& m) {
     bundle::parse(data, size);  // only a valid bundle is written
     bundle::write_file_atomic(path, data, size);
   });
+  m.def("_share", &shared_read_only, py::arg("array"),
+        "A new read-only array over an engine bundle array's bytes, sharing its buffer (the GOP cache's hits).");
   m.def("_held_bytes", &held_bytes, py::arg("array"),
         "Bytes of memory a bundle array keeps alive (its pooled buffer), else its nbytes.");
   m.def("_bundle_checksum", [](const ByteArray& arr) { return bundle::checksum(arr.data(), arr.size()); });

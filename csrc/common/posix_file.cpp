@@ -25,12 +25,19 @@ RegularFile open_regular_file(const std::string& path, const char* what) {
     throw std::invalid_argument("'" + path + "' is not a regular file");
   }
   f.size = st.st_size;
-  f.mtime_ns = mtime_ns(st);
+  f.identity = identity_of(st);
   return f;
 }
 
-int64_t mtime_ns(const struct stat& st) {
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+FileIdentity identity_of(const struct stat& st) {
+  auto ns = [](const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1000000000LL + t.tv_nsec; };
+  FileIdentity id;
+  id.dev = static_cast<uint64_t>(st.st_dev);
+  id.ino = static_cast<uint64_t>(st.st_ino);
+  id.size = static_cast<int64_t>(st.st_size);
+  id.mtime_ns = ns(st.st_mtim);
+  id.ctime_ns = ns(st.st_ctim);
+  return id;
 }
 
 void pread_exact(int fd, int64_t offset, uint8_t* dst, size_t n, const std::string& path, int64_t file_size) {

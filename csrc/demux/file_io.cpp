@@ -21,7 +21,7 @@ FileIO::FileIO(const std::string& path) : path_(path) {
   const RegularFile f = open_regular_file(path, "file");
   fd_ = f.fd;
   size_ = f.size;
-  mtime_ns_ = f.mtime_ns;
+  identity_ = f.identity;
   constexpr int kBufferSize = 65536;
   auto* buffer = static_cast<uint8_t*>(av_malloc(kBufferSize));
   avio_ = buffer ? avio_alloc_context(buffer, kBufferSize, 0, this, &FileIO::read_cb, nullptr, &FileIO::seek_cb)

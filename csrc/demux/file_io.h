@@ -13,6 +13,8 @@ extern "C" {
 #include <libavformat/avio.h>
 }
 
+#include "common/posix_file.h"
+
 namespace odvd {
 
 class FileIO {
@@ -26,7 +28,8 @@ class FileIO {
   AVIOContext* avio() { return avio_; }
   int fd() const { return fd_; }
   int64_t size() const { return size_; }
-  int64_t mtime_ns() const { return mtime_ns_; }
+  // The file as it was opened (compare with identity_of(stat(path)) to see whether it was replaced).
+  const FileIdentity& identity() const { return identity_; }
   void set_skip_payload(bool on);
 
   // Reads exactly `n` bytes at `offset` (pread, retried on EINTR / short reads); invalid_argument
@@ -40,7 +43,7 @@ class FileIO {
   std::string path_;
   int fd_ = -1;
   int64_t size_ = 0;
-  int64_t mtime_ns_ = 0;
+  FileIdentity identity_;
   int64_t pos_ = 0;
   bool skip_payload_ = false;
   AVIOContext* avio_ = nullptr;

@@ -81,7 +81,7 @@ VideoFile::~VideoFile() {
 bool VideoFile::unchanged_on_disk() const {
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) return false;
-  return st.st_size == io_->size() && mtime_ns(st) == io_->mtime_ns();
+  return identity_of(st) == io_->identity();
 }
 
 void VideoFile::open_container() {

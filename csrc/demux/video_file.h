@@ -30,7 +30,7 @@ class VideoFile {
   const StreamIndex& index() const { return index_; }
   // Whether the index came from reading the MP4 sample tables directly rather than the demuxer.
   bool indexed_directly() const { return !fmt_; }
-  // Whether the file on disk is still the one indexed (size and modification time).
+  // Whether the file on disk is still the one indexed (device, inode, size, mtime and ctime).
   bool unchanged_on_disk() const;
 
   // Holds the file for one job: reads, seeks and non-reference flags are not thread-safe.

@@ -14,11 +14,17 @@ def _paths(filepaths: Sequence[Any], name: str = "filepaths") -> List[str]:
     return out
 
 
+def _frame_id(i: Any) -> int:
+    if isinstance(i, bool):  # an int subclass, but never a frame id
+        raise TypeError
+    return operator.index(i)
+
+
 def _ids(frame_ids: Sequence[Any], n: int) -> List[int]:
     try:
-        ids = [operator.index(i) for i in frame_ids]
+        ids = [_frame_id(i) for i in frame_ids]
     except TypeError:
-        raise TypeError("frame_ids must be integers") from None
+        raise TypeError("frame_ids must be a list of integers") from None
     if len(ids) != n:
         raise ValueError(f"filepaths and frame_ids differ in length ({n} vs {len(ids)})")
     return ids
@@ -28,7 +34,12 @@ def _requests(filepaths: Sequence[Any], frame_ids: Sequence[Any]) -> Tuple[List[
     """(paths, ids): one path per frame id. A single path with several ids stands for that path
     repeated (as in the seed's examples, e.g. ``Decode(['video1.mp4'], [0, 10, 20])``)."""
     paths = _paths(filepaths)
-    if len(paths) == 1 and not isinstance(frame_ids, (str, bytes)):
+    if isinstance(frame_ids, (str, bytes)):
+        raise TypeError("frame_ids must be a list of integers")
+    try:
         frame_ids = list(frame_ids)
-        paths = paths * max(1, len(frame_ids))
+    except TypeError:
+        raise TypeError("frame_ids must be a list of integers") from None
+    if len(paths) == 1 and len(frame_ids) > 1:
+        paths = paths * len(frame_ids)
     return paths, _ids(frame_ids, len(paths))

@@ -6,10 +6,11 @@ cache; only the misses are demuxed, in one engine call, and then cached. The cac
 holds several GOPs per file, is shared by all files, is bounded by a number of GOPs and by bytes,
 and evicts the least recently used GOP first. Every other attribute is the inner PyNvGopDecoder's.
 
-The arrays GetGOPList hands out from the cache are read-only views of the engine's arrays, whose
-writeable flag cannot be turned back on (their memory belongs to the engine, not to NumPy), and
-GetGOP's merged bundle is a new array, so nothing a caller does to a returned array reaches the
-cache. The byte bound counts what each cached bundle keeps alive (its buffer, rounded up to 64 KiB).
+Each array GetGOPList hands out is a new read-only array over the cached bytes, whose writeable
+flag cannot be turned back on (the memory belongs to the engine, not to NumPy) and from which no
+cached object is reachable; GetGOP's merged bundle is a new array. So nothing a caller does to a
+returned array reaches the cache. The byte bound counts what each cached bundle keeps alive: the
+engine's buffer (64 KiB steps; a reused buffer may be up to twice the bundle's size).
 """
 
 import operator
@@ -70,6 +71,7 @@ class CachedGopDecoder:
                useGOPCache: bool = False) -> Tuple[np.ndarray, List[int], List[int]]:
         """PyNvGopDecoder.GetGOP; with ``useGOPCache`` the GOPs come from the cache where they can,
         and the returned bundle (a new array) merges them in request order."""
+        self._last_hits = []
         if not useGOPCache:
             result = self._decoder.GetGOP(filepaths, frame_ids, fastStreamInfos)
             self._last_hits = [False] * len(result[1])
@@ -82,11 +84,12 @@ class CachedGopDecoder:
                    useGOPCache: bool = False) -> List[Tuple[np.ndarray, List[int], List[int]]]:
         """PyNvGopDecoder.GetGOPList; with ``useGOPCache`` each bundle is a read-only view of the
         cached one."""
+        self._last_hits = []
         if not useGOPCache:
             result = self._decoder.GetGOPList(filepaths, frame_ids, fastStreamInfos)
             self._last_hits = [False] * len(result)
             return result
-        return [(g.view(), [g.first_frame_id], [g.gop_len]) for g in self._cached_gops(filepaths, frame_ids, fastStreamInfos)]
+        return [(g.share(), [g.first_frame_id], [g.gop_len]) for g in self._cached_gops(filepaths, frame_ids, fastStreamInfos)]
 
     def _cached_gops(self, filepaths, frame_ids, infos) -> List[CachedGop]:
         paths, ids = _requests(filepaths, frame_ids)
@@ -100,13 +103,15 @@ class CachedGopDecoder:
             for k, (bundle, firsts, lens) in zip(misses, fetched):
                 found[k] = self._cache.insert(paths[k], signatures[k], firsts[0], lens[0], bundle)
         missed = set(misses)
+        self._cache.count(len(paths) - len(missed), len(missed))
         self._last_hits = [k not in missed for k in range(len(paths))]
         return found
 
     # -- the seed's cache calls ------------------------------------------------------------------
     def isCacheHit(self) -> List[bool]:
         """One flag per request of the last GetGOP / GetGOPList call: True when served from the
-        cache (always False for a call without useGOPCache); [] before the first call."""
+        cache (always False for a call without useGOPCache); [] before the first call and after a
+        call that raised."""
         return list(self._last_hits)
 
     def get_cache_info(self) -> dict:

@@ -5,7 +5,9 @@ buffer, which may be larger than the bundle; bundles are kept as the engine retu
 without a copy).
 Several GOPs of one file may be cached; a frame hits when ``first <= frame_id < first + gop_len`` for
 one of them. A file is known by the path string it was asked for with, and its cached GOPs are
-dropped when its (device, inode, size, mtime) change, so a rewritten file is never served stale.
+dropped when its (device, inode, size, mtime, ctime) change: a file replaced by rename has a new
+inode, and rewriting one changes its ctime even when size and mtime are kept (ctime cannot be set
+back), so a replaced file is not served stale.
 Thread-safe: every method holds one lock.
 """
 
@@ -19,16 +21,16 @@ import numpy as np
 
 from . import _engine
 
-Signature = Tuple[int, int, int, int]
+Signature = Tuple[int, int, int, int, int]
 
 
 def file_signature(path: str) -> Optional[Signature]:
-    """(device, inode, size, mtime_ns) of ``path``, or None when it cannot be stat'ed."""
+    """(device, inode, size, mtime_ns, ctime_ns) of ``path``, or None when it cannot be stat'ed."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 class CachedGop:
@@ -43,9 +45,10 @@ class CachedGop:
         self.bundle = bundle
         self.nbytes = int(_engine._held_bytes(bundle))  # what keeping it costs
 
-    def view(self) -> np.ndarray:
-        """A read-only view: the bundle's own flag is off, so the view's cannot be turned on."""
-        return self.bundle.view()
+    def share(self) -> np.ndarray:
+        """A new read-only array over the bundle's bytes: nothing reachable from it (not even its
+        ``base``, an opaque capsule) leads to the cached array, so no caller can alter the cache."""
+        return _engine._share(self.bundle)
 
     def describe(self) -> dict:
         return {
@@ -95,12 +98,15 @@ class GopCache:
                 self.invalidations += 1
             elif record is not None:
                 gop = record.find(frame_id)
-            if gop is None:
-                self.misses += 1
-                return None
-            self.hits += 1
-            self._lru.move_to_end((path, gop.first_frame_id))
+            if gop is not None:
+                self._lru.move_to_end((path, gop.first_frame_id))
             return gop
+
+    def count(self, hits: int, misses: int) -> None:
+        """Adds a completed call's hits and misses to the statistics."""
+        with self._lock:
+            self.hits += hits
+            self.misses += misses
 
     def stream_params(self, path: str, signature: Optional[Signature]) -> Optional[dict]:
         """The stream parameters remembered for a cached file that has not changed, or None."""
@@ -121,8 +127,8 @@ class GopCache:
         returns it (even when the bounds evict it at once: the caller may still hand it out)."""
         bundle.flags.writeable = False
         gop = CachedGop(path, int(first_frame_id), int(gop_len), bundle)
-        if signature is None:
-            return gop  # the file vanished under us: nothing to key it by
+        if signature is None or gop.nbytes > self.max_bytes:
+            return gop  # the file vanished under us, or the GOP alone exceeds the bound: not kept
         with self._lock:
             record = self._files.get(path)
             if record is not None and record.signature != signature:
