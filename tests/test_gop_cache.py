@@ -360,6 +360,8 @@ def test_factory_arguments_and_direct_construction():
         make(cache_max_bytes=1.5)
     with pytest.raises(ValueError, match="maxfiles"):
         odvd.CreateGopDecoder(maxfiles=0, iGpu=-1)
+    with pytest.raises(TypeError, match="maxfiles must be an int, not bool"):
+        odvd.CreateGopDecoder(maxfiles=True, iGpu=-1)
 
 
 def test_other_methods_are_the_inner_decoders(clips, media, reference):

@@ -14,6 +14,19 @@ def _paths(filepaths: Sequence[Any], name: str = "filepaths") -> List[str]:
     return out
 
 
+def _count(value: Any, name: str) -> int:
+    """A size argument (maxfiles, num_of_set, a cache bound): an int of at least 1, bools refused."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, not bool")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
+    if value < 1:
+        raise ValueError(f"{name}={value}: must be at least 1")
+    return value
+
+
 def _frame_id(i: Any) -> int:
     if isinstance(i, bool):  # an int subclass, but never a frame id
         raise TypeError

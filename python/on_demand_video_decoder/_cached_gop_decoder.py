@@ -13,12 +13,11 @@ returned array reaches the cache. The byte bound counts what each cached bundle 
 engine's buffer (64 KiB steps; a reused buffer may be up to twice the bundle's size).
 """
 
-import operator
 from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
-from ._args import _requests
+from ._args import _count, _requests
 from ._gop_cache import CachedGop, GopCache, file_signature
 from ._gop_decoder import PyNvGopDecoder
 from ._stream_info import check_infos
@@ -60,10 +59,10 @@ class CachedGopDecoder:
     """
 
     def __init__(self, decoder: PyNvGopDecoder, *, _key: Any = None, _cache: Optional[GopCache] = None):
-        if _key is not _FACTORY_KEY:
+        if _key is not _FACTORY_KEY or _cache is None:
             raise RuntimeError("CachedGopDecoder cannot be created directly; use CreateGopDecoder(maxfiles, iGpu, ...)")
         self._decoder = decoder
-        self._cache = _cache if _cache is not None else GopCache(DEFAULT_CACHE_MAX_GOPS, DEFAULT_CACHE_MAX_BYTES)
+        self._cache = _cache
         self._last_hits: List[bool] = []
 
     # -- the cached calls ------------------------------------------------------------------------
@@ -82,8 +81,8 @@ class CachedGopDecoder:
 
     def GetGOPList(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [],
                    useGOPCache: bool = False) -> List[Tuple[np.ndarray, List[int], List[int]]]:
-        """PyNvGopDecoder.GetGOPList; with ``useGOPCache`` each bundle is a read-only view of the
-        cached one."""
+        """PyNvGopDecoder.GetGOPList; with ``useGOPCache`` each bundle is a new read-only array over
+        the cached bytes."""
         self._last_hits = []
         if not useGOPCache:
             result = self._decoder.GetGOPList(filepaths, frame_ids, fastStreamInfos)
@@ -139,18 +138,6 @@ class CachedGopDecoder:
         return sorted(set(super().__dir__()) | set(dir(self._decoder)))
 
 
-def _positive(value: Any, name: str) -> int:
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, not bool")
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
-    if value < 1:
-        raise ValueError(f"{name}={value}: must be at least 1")
-    return value
-
-
 def CreateGopDecoder(maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False, *,
                      cache_max_gops: int = DEFAULT_CACHE_MAX_GOPS,
                      cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES) -> CachedGopDecoder:
@@ -159,6 +146,6 @@ def CreateGopDecoder(maxfiles: int, iGpu: Optional[int] = None, suppressNoColorR
     ``cache_max_gops`` and ``cache_max_bytes`` bound the GOP cache (least recently used GOPs go first;
     a single GOP larger than ``cache_max_bytes`` is returned but not kept).
     """
-    cache = GopCache(_positive(cache_max_gops, "cache_max_gops"), _positive(cache_max_bytes, "cache_max_bytes"))
+    cache = GopCache(_count(cache_max_gops, "cache_max_gops"), _count(cache_max_bytes, "cache_max_bytes"))
     decoder = PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning)
     return CachedGopDecoder(decoder, _key=_FACTORY_KEY, _cache=cache)

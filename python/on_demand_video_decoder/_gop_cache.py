@@ -91,13 +91,8 @@ class GopCache:
     def lookup(self, path: str, frame_id: int, signature: Optional[Signature]) -> Optional[CachedGop]:
         """The cached GOP holding ``frame_id`` of ``path`` (now the most recently used), or None."""
         with self._lock:
-            gop = None
-            record = self._files.get(path)
-            if record is not None and record.signature != signature:
-                self._drop_file(path)
-                self.invalidations += 1
-            elif record is not None:
-                gop = record.find(frame_id)
+            record = self._record(path, signature)
+            gop = record.find(frame_id) if record is not None else None
             if gop is not None:
                 self._lru.move_to_end((path, gop.first_frame_id))
             return gop
@@ -111,13 +106,13 @@ class GopCache:
     def stream_params(self, path: str, signature: Optional[Signature]) -> Optional[dict]:
         """The stream parameters remembered for a cached file that has not changed, or None."""
         with self._lock:
-            record = self._files.get(path)
-            return record.params if record is not None and record.signature == signature else None
+            record = self._record(path, signature)
+            return record.params if record is not None else None
 
     def remember_params(self, path: str, signature: Optional[Signature], params: dict) -> None:
         with self._lock:
-            record = self._files.get(path)
-            if record is not None and record.signature == signature:
+            record = self._record(path, signature)
+            if record is not None:
                 record.params = params
 
     # -- updates ---------------------------------------------------------------------------------
@@ -130,11 +125,7 @@ class GopCache:
         if signature is None or gop.nbytes > self.max_bytes:
             return gop  # the file vanished under us, or the GOP alone exceeds the bound: not kept
         with self._lock:
-            record = self._files.get(path)
-            if record is not None and record.signature != signature:
-                self._drop_file(path)
-                self.invalidations += 1
-                record = None
+            record = self._record(path, signature)
             if record is None:
                 record = self._files[path] = _CachedFile(signature)
             existing = record.gops.get(gop.first_frame_id)
@@ -153,6 +144,16 @@ class GopCache:
             self._lru.clear()
             self._files.clear()
             self._bytes = 0
+
+    def _record(self, path: str, signature: Optional[Signature]) -> Optional[_CachedFile]:
+        """The cached file at ``path`` if it is still the file with ``signature``; a changed one is
+        dropped (an invalidation)."""
+        record = self._files.get(path)
+        if record is not None and record.signature != signature:
+            self._drop_file(path)
+            self.invalidations += 1
+            return None
+        return record
 
     def _evict(self) -> None:
         while self._lru and (len(self._lru) > self.max_gops or self._bytes > self.max_bytes):

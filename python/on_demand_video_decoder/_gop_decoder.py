@@ -9,7 +9,7 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from . import _engine
-from ._args import _paths, _requests
+from ._args import _count, _paths, _requests
 from ._devices import CPU, select_backend
 from ._stream_info import check_infos
 
@@ -38,9 +38,7 @@ class PyNvGopDecoder:
     """
 
     def __init__(self, maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False):
-        maxfiles = operator.index(maxfiles)
-        if maxfiles < 1:
-            raise ValueError(f"maxfiles={maxfiles}: must be at least 1")
+        maxfiles = _count(maxfiles, "maxfiles")
         self._device = select_backend(iGpu)
         assert self._device == CPU  # the NVDEC backend arrives with its own issue
         self._maxfiles = maxfiles

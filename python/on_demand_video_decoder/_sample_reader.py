@@ -12,25 +12,14 @@ seek, so walking a clip forward decodes every frame once. Readers are kept for u
 of one request stay valid while the next one decodes: no clone needed.
 """
 
-import operator
 import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 from . import _engine
 from ._devices import CPU, select_backend
-from ._args import _requests
+from ._args import _count, _requests
 from ._gop_decoder import DecodedFrameExt, RGBFrame
-
-
-def _count(value: Any, name: str) -> int:
-    try:
-        n = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
-    if n < 1:
-        raise ValueError(f"{name}={n}: must be at least 1")
-    return n
 
 
 class PyNvSampleReader:
