@@ -109,6 +109,15 @@ ODVD_HD inline int32_t luma_term(const Coefficients& c, int32_t y) {
 // before); negative sums clamp to 0 whichever way they round.
 ODVD_HD inline uint8_t to_u8(int32_t acc) { return static_cast<uint8_t>(detail::clamp_u8(acc >> kShift)); }
 
+// Sample i of a row of a native frame: a byte for NV12 (bit_depth 8); for P016 (10, 12) a
+// little-endian 16-bit word shifted down to the bit depth, its low (padding) bits dropped. Assembled
+// from bytes, so neither alignment nor host byte order matters; compilers make it one load.
+ODVD_HD inline int32_t native_sample(const uint8_t* row, int32_t i, int32_t bit_depth) {
+  if (bit_depth == 8) return row[i];
+  const uint32_t word = uint32_t{row[2 * i]} | (uint32_t{row[2 * i + 1]} << 8);
+  return static_cast<int32_t>(word >> (16 - bit_depth));
+}
+
 // One pixel. y, u, v are samples of the coefficients' bit depth (0 .. 2^bit_depth - 1).
 ODVD_HD inline void yuv_to_rgb(const Coefficients& c, int32_t y, int32_t u, int32_t v, uint8_t* r, uint8_t* g,
                                uint8_t* b) {

@@ -26,26 +26,14 @@ constexpr int byte_shift(int i) { return 24 - 8 * i; }
 constexpr int byte_shift(int i) { return 8 * i; }
 #endif
 
-// Sample i of a row: a byte for NV12; for P016 a little-endian 16-bit word shifted down to the
-// stream's bit depth, its low (padding) bits dropped. Assembled from bytes so that neither
-// alignment nor host byte order matters; compilers make it one load.
-template <int kDepth>
-inline int32_t sample(const uint8_t* row, int i) {
-  if constexpr (kDepth == 8) {
-    return row[i];
-  } else {
-    const uint32_t word = uint32_t{row[2 * i]} | (uint32_t{row[2 * i + 1]} << 8);
-    return static_cast<int32_t>(word >> (16 - kDepth));
-  }
-}
-
 // Chroma pairs [0, count) of one chroma row -> per-pixel terms: pair i serves pixels 2i and 2i+1
 // (nearest upsampling), so its terms are written twice.
 template <int kDepth>
 inline void chroma_block(Coefficients c, const uint8_t* __restrict chroma, int count, int32_t* __restrict tr,
                          int32_t* __restrict tg, int32_t* __restrict tb) {
   for (int i = 0; i < count; ++i) {
-    const ChromaTerms t = chroma_terms(c, sample<kDepth>(chroma, 2 * i), sample<kDepth>(chroma, 2 * i + 1));
+    const ChromaTerms t =
+        chroma_terms(c, native_sample(chroma, 2 * i, kDepth), native_sample(chroma, 2 * i + 1, kDepth));
     tr[2 * i] = tr[2 * i + 1] = t.r;
     tg[2 * i] = tg[2 * i + 1] = t.g;
     tb[2 * i] = tb[2 * i + 1] = t.b;
@@ -73,7 +61,7 @@ inline void luma_block(Coefficients c, const uint8_t* __restrict luma, const int
   constexpr int kB = kBgr ? 0 : 2;
   uint32_t px[kBlock];
   for (int j = 0; j < kBlock; ++j) {
-    const int32_t l = luma_term(c, sample<kDepth>(luma, j));
+    const int32_t l = luma_term(c, native_sample(luma, j, kDepth));
     px[j] = uint32_t{to_u8(l + tr[j])} << byte_shift(kR) | uint32_t{to_u8(l + tg[j])} << byte_shift(1) |
             uint32_t{to_u8(l + tb[j])} << byte_shift(kB);
   }
@@ -91,7 +79,7 @@ void luma_row(const Coefficients& c, const uint8_t* luma, const int32_t* tr, con
     luma_block<kDepth, kBgr>(c, luma + x * kBytes, tr + x, tg + x, tb + x, out + 3 * x);
   }
   for (; x < width; ++x) {
-    const int32_t l = luma_term(c, sample<kDepth>(luma, x));
+    const int32_t l = luma_term(c, native_sample(luma, x, kDepth));
     out[3 * x + kR] = to_u8(l + tr[x]);
     out[3 * x + 1] = to_u8(l + tg[x]);
     out[3 * x + kB] = to_u8(l + tb[x]);

@@ -27,26 +27,19 @@ struct YuvToRgbArgs {
 // The host (g++) and nvcc must agree on the layout the launch copies.
 static_assert(sizeof(color::Coefficients) == 28 && sizeof(YuvToRgbArgs) == 96, "YuvToRgbArgs layout changed");
 
-// Sample i of a row of the given bit depth (assembled from bytes: alignment and byte order do not matter).
-ODVD_HD inline int32_t sample_at(const uint8_t* row, int32_t i, int32_t bit_depth) {
-  if (bit_depth == 8) return row[i];
-  const uint32_t word = uint32_t{row[2 * i]} | (uint32_t{row[2 * i + 1]} << 8);
-  return static_cast<int32_t>(word >> (16 - bit_depth));
-}
-
 // Block (bx, by) covers pixels x in {2 bx, 2 bx + 1}, y in {2 by, 2 by + 1}, clipped to the frame.
 ODVD_HD inline void yuv_to_rgb_block(const YuvToRgbArgs& a, int32_t bx, int32_t by) {
   const int32_t x0 = 2 * bx, y0 = 2 * by;
   if (bx < 0 || by < 0 || x0 >= a.width || y0 >= a.height) return;
   const uint8_t* crow = a.chroma + static_cast<uint64_t>(by) * a.chroma_pitch;
-  const color::ChromaTerms t = color::chroma_terms(a.coeff, sample_at(crow, 2 * bx, a.bit_depth),
-                                                   sample_at(crow, 2 * bx + 1, a.bit_depth));
+  const color::ChromaTerms t = color::chroma_terms(a.coeff, color::native_sample(crow, 2 * bx, a.bit_depth),
+                                                   color::native_sample(crow, 2 * bx + 1, a.bit_depth));
   const int32_t ri = a.bgr ? 2 : 0, bi = a.bgr ? 0 : 2;
   for (int32_t y = y0; y < y0 + 2 && y < a.height; ++y) {
     const uint8_t* lrow = a.luma + static_cast<uint64_t>(y) * a.luma_pitch;
     uint8_t* orow = a.out + static_cast<uint64_t>(y) * a.out_pitch;
     for (int32_t x = x0; x < x0 + 2 && x < a.width; ++x) {
-      const int32_t l = color::luma_term(a.coeff, sample_at(lrow, x, a.bit_depth));
+      const int32_t l = color::luma_term(a.coeff, color::native_sample(lrow, x, a.bit_depth));
       orow[3 * x + ri] = color::to_u8(l + t.r);
       orow[3 * x + 1] = color::to_u8(l + t.g);
       orow[3 * x + bi] = color::to_u8(l + t.b);
