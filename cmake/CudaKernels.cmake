@@ -55,7 +55,7 @@ function(odvd_embed_cuda_kernels target)
     list(APPEND _abs_sources "${CMAKE_CURRENT_SOURCE_DIR}/${s}")
   endforeach()
   # The headers the kernels include (their per-thread code and the colour formulas).
-  file(GLOB _headers CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/csrc/kernels/*.h" "${CMAKE_CURRENT_SOURCE_DIR}/csrc/convert/color.h")
+  file(GLOB _headers CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/csrc/kernels/*.h" "${CMAKE_CURRENT_SOURCE_DIR}/csrc/convert/*.h")
   # One translation unit per fatbin keeps cuModuleLoadData to a single call; kernels.cu includes the rest.
   add_custom_command(
     OUTPUT "${_fatbin}"

@@ -139,3 +139,49 @@ def make_native(y: np.ndarray, u: np.ndarray, v: np.ndarray, bit_depth: int) -> 
     out[h:, 0::2] = (u.astype(np.int64) << shift).astype(dtype)
     out[h:, 1::2] = (v.astype(np.int64) << shift).astype(dtype)
     return out
+
+
+# -- section 6: output options ------------------------------------------------------------------------
+WEIGHT_BITS = 11
+ONE = 1 << WEIGHT_BITS
+
+
+def axis_taps(n_out: int, n_in: int):
+    """(i0, i1, w) arrays of the axis mapping of section 6, one entry per output coordinate."""
+    o = np.arange(n_out, dtype=np.int64)
+    if n_out == n_in:
+        return o, o.copy(), np.zeros(n_out, dtype=np.int64)
+    s = ((2 * o + 1) * n_in * ONE) // (2 * n_out) - ONE // 2
+    s = np.maximum(s, 0)
+    i0, w = s >> WEIGHT_BITS, s & (ONE - 1)
+    edge = i0 >= n_in - 1
+    i0 = np.where(edge, n_in - 1, i0)
+    w = np.where(edge, 0, w)
+    return i0, np.minimum(i0 + 1, n_in - 1), w
+
+
+def resize_convert(native: np.ndarray, bit_depth: int, matrix: str, range: str, bgr: bool = False,
+                   width: Optional[int] = None, size: Optional[Tuple[int, int]] = None, planar: bool = False,
+                   float32: bool = False, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0)) -> np.ndarray:
+    """Section 6 on a native frame: (H, W, 3) or (3, H, W), uint8 or float32.
+
+    float32 values are computed in float64 and rounded once to float32; the engine's single fmaf may
+    differ by one ulp (double rounding), so compare floats with a 1-ulp tolerance.
+    """
+    rgb = native_to_rgb(native, bit_depth, matrix, range, bgr, width).astype(np.int64)  # output order
+    h, w = rgb.shape[:2]
+    oh, ow = size if size is not None else (h, w)
+    x0, x1, wx = axis_taps(ow, w)
+    y0, y1, wy = axis_taps(oh, h)
+    wx, wy = wx[None, :, None], wy[:, None, None]
+    acc = (rgb[y0][:, x0] * (ONE - wx) * (ONE - wy) + rgb[y0][:, x1] * wx * (ONE - wy)
+           + rgb[y1][:, x0] * (ONE - wx) * wy + rgb[y1][:, x1] * wx * wy)
+    if float32:
+        mean32 = np.asarray(mean, dtype=np.float32).astype(np.float64)
+        std32 = np.asarray(std, dtype=np.float32).astype(np.float64)
+        scale = (1.0 / (255.0 * 2.0**22 * std32)).astype(np.float32).astype(np.float64)
+        bias = (-mean32 / std32).astype(np.float32).astype(np.float64)
+        out = (acc.astype(np.float32).astype(np.float64) * scale + bias).astype(np.float32)
+    else:
+        out = ((acc + (1 << 21)) >> 22).astype(np.uint8)
+    return np.ascontiguousarray(out.transpose(2, 0, 1)) if planar else out

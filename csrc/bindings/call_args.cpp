@@ -23,6 +23,13 @@ OutputFormat output_of(const std::string& s) {
   throw std::invalid_argument("output must be 'native', 'rgb' or 'bgr', not '" + s + "'");
 }
 
+OutputFormat work_format(OutputFormat out, const OutputOptions* options) {
+  if (!options || options->plain()) return out;
+  if (out == OutputFormat::kNative) throw std::invalid_argument("output options apply to RGB / BGR output only");
+  options->validate();
+  return OutputFormat::kNative;
+}
+
 py::list to_python(std::vector<FramePtr> frames) {
   py::list out;
   for (auto& f : frames) {

@@ -1,6 +1,6 @@
 // What the decoding bindings share: their argument checks, the output-format names, and running the
-// decode without the GIL and turning its frames into Python objects (DecodedFrameExt for native
-// frames, RGBFrame for RGB/BGR).
+// decode without the GIL (then the conversion with output options, if any) and turning its frames
+// into Python objects (DecodedFrameExt for native frames, RGBFrame for RGB/BGR).
 #pragma once
 
 #include <pybind11/pybind11.h>
@@ -10,6 +10,8 @@
 
 #include "frames/frame.h"
 #include "frames/frame_builder.h"
+#include "frames/frame_convert.h"
+#include "frames/host_pool.h"
 
 namespace odvd::bindings {
 
@@ -19,15 +21,23 @@ void check_lengths(size_t paths, size_t ids);
 OutputFormat output_of(const std::string& s);
 pybind11::list to_python(std::vector<FramePtr> frames);
 
-// A decoding call: `work(format)` runs without the GIL for the format named by `output`, and its
-// frames come back as Python objects.
+// The format `work` must produce for `output` with `options` (native when the options need the
+// conversion of frames/frame_convert); invalid_argument for options with native output.
+OutputFormat work_format(OutputFormat out, const OutputOptions* options);
+
+// A decoding call: `work(format)` runs without the GIL for the format named by `output`; with
+// output options (not plain) it decodes native frames that convert_frames turns into the output,
+// with `pool`'s memory on `threads` threads. The frames come back as Python objects.
 template <typename Work>
-pybind11::list decode_without_gil(const std::string& output, Work&& work) {
+pybind11::list decode_without_gil(const std::string& output, const OutputOptions* options, HostPool& pool,
+                                  int threads, Work&& work) {
   const OutputFormat out = output_of(output);
+  const OutputFormat format = work_format(out, options);
   std::vector<FramePtr> frames;
   {
     pybind11::gil_scoped_release release;
-    frames = work(out);
+    frames = work(format);
+    if (format != out) frames = convert_frames(frames, out == OutputFormat::kBGR, *options, pool, threads);
   }
   return to_python(std::move(frames));
 }

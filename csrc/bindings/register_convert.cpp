@@ -1,17 +1,22 @@
-// Private test helpers for the colour conversion (docs/color.md): _native_to_rgb runs the host
-// converter (or the CUDA kernel's code on the host) on a native frame held in a NumPy array,
-// _resolve_color the tag -> formula rules.
-// tests/test_color.py checks both against a NumPy twin written from the document.
+// _OutputOptions (the checked output options of the RGB methods, frames/frame_convert.h), and private
+// test helpers for the colour conversion (docs/color.md): _native_to_rgb and _native_to_output run
+// the host converter (or the CUDA kernels' code on the host) on a native frame held in a NumPy
+// array, _resolve_color the tag -> formula rules. tests/test_color.py and tests/test_output_options.py
+// check them against NumPy twins written from the document.
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <array>
 #include <optional>
 #include <stdexcept>
 #include <string>
 
+#include "bindings/call_args.h"
 #include "bindings/register.h"
 #include "convert/color_resolve.h"
 #include "convert/yuv_to_rgb.h"
+#include "frames/frame_convert.h"
+#include "frames/host_pool.h"
 #include "kernels/host_twin.h"
 
 namespace py = pybind11;
@@ -33,11 +38,17 @@ color::Range parse_range(const std::string& name) {
   throw std::invalid_argument("range='" + name + "' is not one of 'limited', 'full'");
 }
 
-// native: (H + (H + 1) // 2, pitch) of uint8 (NV12) or uint16 (P016), C-contiguous: H luma rows,
-// then the chroma rows of interleaved U, V. width defaults to the array's width; a smaller one
-// leaves padding columns, which an odd width needs (its chroma rows hold width + 1 samples).
-py::array_t<uint8_t> native_to_rgb(const py::array& native, int bit_depth, const std::string& matrix,
-                                   const std::string& range, bool bgr, std::optional<int> width, bool kernel_twin) {
+// A native frame held in a NumPy array, checked. native: (H + (H + 1) // 2, pitch) of uint8 (NV12)
+// or uint16 (P016), C-contiguous: H luma rows, then the chroma rows of interleaved U, V. width
+// defaults to the array's width; a smaller one leaves padding columns, which an odd width needs (its
+// chroma rows hold width + 1 samples).
+struct NativeArray {
+  color::NativeView view;
+  color::ColorSpec spec;
+};
+
+NativeArray check_native(const py::array& native, int bit_depth, const std::string& matrix, const std::string& range,
+                         std::optional<int> width) {
   const color::ColorSpec spec{parse_matrix(matrix), parse_range(range)};
   if (bit_depth != 8 && bit_depth != 10 && bit_depth != 12) {
     throw std::invalid_argument("bit_depth=" + std::to_string(bit_depth) + " not supported (8, 10 or 12)");
@@ -72,13 +83,19 @@ py::array_t<uint8_t> native_to_rgb(const py::array& native, int bit_depth, const
                                 " samples wide (chroma rows need 2 * ((width + 1) // 2) samples; pass an "
                                 "even-width array and width= for an odd width)");
   }
-
-  py::array_t<uint8_t> out({static_cast<py::ssize_t>(h), static_cast<py::ssize_t>(w), py::ssize_t{3}});
   const size_t pitch = static_cast<size_t>(cols) * native.itemsize();
   const auto* base = static_cast<const uint8_t*>(native.data());
   // The chroma rows follow the luma rows in the same array, with the same pitch.
-  const color::NativeView view{base, pitch, base + static_cast<size_t>(h) * pitch, pitch, static_cast<int>(w),
-                               static_cast<int>(h), bit_depth};
+  return NativeArray{{base, pitch, base + static_cast<size_t>(h) * pitch, pitch, static_cast<int>(w),
+                      static_cast<int>(h), bit_depth},
+                     spec};
+}
+
+py::array_t<uint8_t> native_to_rgb(const py::array& native, int bit_depth, const std::string& matrix,
+                                   const std::string& range, bool bgr, std::optional<int> width, bool kernel_twin) {
+  const NativeArray in = check_native(native, bit_depth, matrix, range, width);
+  const color::NativeView& view = in.view;
+  py::array_t<uint8_t> out({static_cast<py::ssize_t>(view.height), static_cast<py::ssize_t>(view.width), py::ssize_t{3}});
   uint8_t* dst = out.mutable_data();
   {
     py::gil_scoped_release release;
@@ -87,24 +104,94 @@ py::array_t<uint8_t> native_to_rgb(const py::array& native, int bit_depth, const
       args.luma = view.luma;
       args.chroma = view.chroma;
       args.out = dst;
-      args.luma_pitch = args.chroma_pitch = pitch;
-      args.out_pitch = static_cast<uint64_t>(w) * 3;
-      args.width = static_cast<int32_t>(w);
-      args.height = static_cast<int32_t>(h);
+      args.luma_pitch = args.chroma_pitch = view.luma_pitch;
+      args.out_pitch = static_cast<uint64_t>(view.width) * 3;
+      args.width = view.width;
+      args.height = view.height;
       args.bit_depth = bit_depth;
       args.bgr = bgr ? 1 : 0;
-      args.coeff = color::make_coefficients(spec.matrix, spec.range, bit_depth);
+      args.coeff = color::make_coefficients(in.spec.matrix, in.spec.range, bit_depth);
       kernels::yuv_to_rgb_on_host(args);
     } else {
-      color::native_to_rgb(view, spec, bgr, dst, static_cast<size_t>(w) * 3);
+      color::native_to_rgb(view, in.spec, bgr, dst, static_cast<size_t>(view.width) * 3);
     }
   }
   return out;
 }
 
+// The conversion with output options of a native frame held in a NumPy array: the CPU backend's
+// convert_frames (an RGBFrame), or the odvd_resize_convert kernel's code over its launch grid (an
+// array). The frame borrows the array's memory for the call.
+py::object native_to_output(const py::array& native, int bit_depth, const std::string& matrix,
+                            const std::string& range, bool bgr, std::optional<int> width, const OutputOptions& o,
+                            bool kernel_twin) {
+  const NativeArray in = check_native(native, bit_depth, matrix, range, width);
+  o.validate();
+  auto f = std::make_shared<Frame>();
+  f->data = std::shared_ptr<uint8_t>(const_cast<uint8_t*>(in.view.luma), [](uint8_t*) {});
+  f->layout = bit_depth == 8 ? FrameLayout::kNV12 : FrameLayout::kP016;
+  f->width = in.view.width;
+  f->height = in.view.height;
+  f->bit_depth = bit_depth;
+  f->itemsize = bit_depth == 8 ? 1 : 2;
+  f->strides = {static_cast<int64_t>(in.view.luma_pitch), f->itemsize};
+  f->color_matrix = static_cast<int32_t>(in.spec.matrix);
+  f->color_range = static_cast<int32_t>(in.spec.range);
+  if (!kernel_twin) {
+    std::vector<FramePtr> frames;
+    {
+      py::gil_scoped_release release;
+      auto pool = HostPool::create();
+      frames = convert_frames({f}, bgr, o, *pool, 0);
+    }
+    return to_python(std::move(frames))[0];
+  }
+  std::vector<py::ssize_t> shape;
+  for (int64_t d : output_shape(*f, o)) shape.push_back(static_cast<py::ssize_t>(d));
+  py::array out = o.float32 ? py::array(py::dtype("float32"), shape) : py::array(py::dtype("uint8"), shape);
+  const color::ResizeConvertArgs args = convert_args(*f, bgr, o, static_cast<uint8_t*>(out.mutable_data()));
+  {
+    py::gil_scoped_release release;
+    kernels::resize_convert_on_host(args);
+  }
+  return std::move(out);
+}
+
 }  // namespace
 
 void register_convert(py::module_& m) {
+  py::class_<OutputOptions>(m, "_OutputOptions",
+                            "Checked output options (size, layout, dtype, mean/std, stack) of the RGB methods.")
+      .def(py::init([](int32_t height, int32_t width, bool planar, bool float32, std::array<float, 3> mean,
+                       std::array<float, 3> std, bool stack) {
+             OutputOptions o;
+             o.height = height;
+             o.width = width;
+             o.planar = planar;
+             o.float32 = float32;
+             for (int c = 0; c < 3; ++c) {
+               o.mean[c] = mean[c];
+               o.std[c] = std[c];
+             }
+             o.stack = stack;
+             o.validate();
+             return o;
+           }),
+           py::arg("height") = 0, py::arg("width") = 0, py::arg("planar") = false, py::arg("float32") = false,
+           py::arg("mean") = std::array<float, 3>{0.f, 0.f, 0.f}, py::arg("std") = std::array<float, 3>{1.f, 1.f, 1.f},
+           py::arg("stack") = false)
+      .def_property_readonly("plain", &OutputOptions::plain)
+      .def("__repr__", [](const OutputOptions& o) {
+        return "_OutputOptions(size=(" + std::to_string(o.height) + ", " + std::to_string(o.width) +
+               "), planar=" + (o.planar ? "True" : "False") + ", float32=" + (o.float32 ? "True" : "False") +
+               ", stack=" + (o.stack ? "True" : "False") + ")";
+      });
+  m.def("_native_to_output", &native_to_output, py::arg("native"), py::arg("bit_depth"), py::arg("matrix"),
+        py::arg("range"), py::arg("bgr") = false, py::arg("width") = py::none(), py::arg("options"),
+        py::arg("kernel_twin") = false,
+        "The conversion with output options of a native frame (test helper): an RGBFrame from the CPU "
+        "backend's converter, or with kernel_twin=True an array from the odvd_resize_convert kernel's "
+        "code run on the host. Arguments as _native_to_rgb; options an _OutputOptions.");
   m.def("_native_to_rgb", &native_to_rgb, py::arg("native"), py::arg("bit_depth"), py::arg("matrix"),
         py::arg("range"), py::arg("bgr") = false, py::arg("width") = py::none(), py::arg("kernel_twin") = false,
         "Host YUV->RGB of a native frame (test helper). native: (H + (H+1)//2, W) uint8 NV12 "

@@ -27,7 +27,7 @@ py::tuple as_tuple(const std::vector<int64_t>& v) {
 py::dict array_interface(const Frame& f) {
   py::dict d;
   d["shape"] = as_tuple(f.shape);
-  d["typestr"] = f.itemsize == 1 ? "|u1" : "<u2";
+  d["typestr"] = f.floating ? "<f4" : (f.itemsize == 1 ? "|u1" : "<u2");
   d["data"] = py::make_tuple(reinterpret_cast<uintptr_t>(f.data.get()), false);
   d["strides"] = as_tuple(f.strides);
   d["version"] = 3;
@@ -63,7 +63,7 @@ py::capsule dlpack(const FramePtr& f, const py::object& stream) {
   t.data = f->data.get();
   t.device = {kDLCPU, 0};
   t.ndim = static_cast<int32_t>(ctx->shape.size());
-  t.dtype = {static_cast<uint8_t>(kDLUInt), static_cast<uint8_t>(8 * f->itemsize), 1};
+  t.dtype = {static_cast<uint8_t>(f->floating ? kDLFloat : kDLUInt), static_cast<uint8_t>(8 * f->itemsize), 1};
   t.shape = ctx->shape.data();
   t.strides = ctx->strides.data();
   t.byte_offset = 0;
@@ -77,6 +77,11 @@ py::capsule dlpack(const FramePtr& f, const py::object& stream) {
   return py::reinterpret_steal<py::capsule>(cap);
 }
 
+// A single frame's value, or None for a stack of frames (frame_ids / timestamps list those).
+py::object stacked_or(const FramePtr& f, py::object single) {
+  return f->stacked_ids.empty() ? single : py::none();
+}
+
 template <typename T>
 void add_common(py::class_<T, std::shared_ptr<T>>& c) {
   c.def_property_readonly("__array_interface__", [](const T& s) { return array_interface(*s.frame); })
@@ -88,9 +93,15 @@ void add_common(py::class_<T, std::shared_ptr<T>>& c) {
           py::arg("dl_device") = py::none(), py::arg("copy") = py::none())
       .def("__dlpack_device__", [](const T&) { return py::make_tuple(static_cast<int>(kDLCPU), 0); })
       .def_property_readonly("shape", [](const T& s) { return as_tuple(s.frame->shape); })
-      .def_property_readonly("frame_id", [](const T& s) { return s.frame->frame_id; })
-      .def_property_readonly("pts", [](const T& s) { return s.frame->pts; })
-      .def_property_readonly("timestamp", [](const T& s) { return s.frame->pts; })
+      .def_property_readonly("frame_id", [](const T& s) { return stacked_or(s.frame, py::int_(s.frame->frame_id)); })
+      .def_property_readonly("pts", [](const T& s) { return stacked_or(s.frame, py::int_(s.frame->pts)); })
+      .def_property_readonly("timestamp", [](const T& s) { return stacked_or(s.frame, py::int_(s.frame->pts)); })
+      .def_property_readonly("frame_ids", [](const T& s) {
+        return s.frame->stacked_ids.empty() ? std::vector<int64_t>{s.frame->frame_id} : s.frame->stacked_ids;
+      })
+      .def_property_readonly("timestamps", [](const T& s) {
+        return s.frame->stacked_pts.empty() ? std::vector<int64_t>{s.frame->pts} : s.frame->stacked_pts;
+      })
       .def_property_readonly("time_base", [](const T& s) {
         return py::make_tuple(s.frame->time_base_num, s.frame->time_base_den);
       })
@@ -101,9 +112,13 @@ void add_common(py::class_<T, std::shared_ptr<T>>& c) {
       .def("__repr__", [](const T& s) {
         const Frame& f = *s.frame;
         static const char* names[] = {"NV12", "P016", "RGB", "BGR"};
-        return std::string(T::kName) + "(frame_id=" + std::to_string(f.frame_id) + ", " +
-               names[static_cast<int>(f.layout)] + ", " + std::to_string(f.width) + "x" + std::to_string(f.height) +
-               ", cpu)";
+        std::string shape;
+        for (size_t i = 0; i < f.shape.size(); ++i) shape += (i ? ", " : "") + std::to_string(f.shape[i]);
+        const std::string which = f.stacked_ids.empty() ? "frame_id=" + std::to_string(f.frame_id)
+                                                        : std::to_string(f.stacked_ids.size()) + " frames";
+        return std::string(T::kName) + "(" + which + ", " + names[static_cast<int>(f.layout)] +
+               (f.planar ? " CHW" : "") + ", shape=(" + shape + "), " + (f.floating ? "float32" : "") +
+               (f.floating ? ", " : "") + "cpu)";
       });
 }
 
@@ -137,13 +152,17 @@ void register_frames(py::module_& m) {
       .def("framesize", [](const DecodedFrameExt& s) { return s.frame->bytes(); })
       .def("nvcv_image", [](const DecodedFrameExt&) -> py::object { throw std::runtime_error(kHostOnly); });
 
-  py::class_<RGBFrame, std::shared_ptr<RGBFrame>> rgb(m, "RGBFrame", "A decoded frame as HWC uint8 RGB or BGR.");
+  py::class_<RGBFrame, std::shared_ptr<RGBFrame>> rgb(
+      m, "RGBFrame",
+      "A decoded frame as RGB or BGR: HWC uint8 by default; with output options CHW, float32, resized, or a "
+      "stack of frames (shape (N, ...)).");
   add_common(rgb);
   rgb.def_property_readonly("isBGR", [](const RGBFrame& s) { return s.frame->layout == FrameLayout::kBGR; })
       .def_property_readonly("stride", [](const RGBFrame& s) { return as_tuple(s.frame->strides); })
       .def_property_readonly("strides", [](const RGBFrame& s) { return as_tuple(s.frame->strides); })
       .def_property_readonly("dataptr", [](const RGBFrame& s) { return reinterpret_cast<uintptr_t>(s.frame->data.get()); })
-      .def_property_readonly("dtype", [](const RGBFrame&) { return py::dtype("uint8"); })
+      .def_property_readonly("dtype", [](const RGBFrame& s) { return py::dtype(s.frame->floating ? "float32" : "uint8"); })
+      .def_property_readonly("layout", [](const RGBFrame& s) { return s.frame->planar ? "CHW" : "HWC"; })
       .def_property_readonly("data", [](py::object self) {
         // A NumPy view that keeps this frame (and so its pixels) alive.
         return py::module_::import("numpy").attr("asarray")(self);

@@ -116,11 +116,12 @@ void register_gop_decoder(py::module_& m) {
       .def(py::init<size_t, int>(), py::arg("maxfiles"), py::arg("threads") = 0)
       .def("decode",
            [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
-              const std::string& output) {
+              const std::string& output, const OutputOptions* options) {
              check_lengths(paths.size(), ids.size());
-             return decode_without_gil(output, [&](OutputFormat out) { return e.decode_files(paths, ids, out); });
+             return decode_without_gil(output, options, e.pool(), e.threads(),
+                                       [&](OutputFormat out) { return e.decode_files(paths, ids, out); });
            },
-           py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"))
+           py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"), py::arg("options") = nullptr)
       .def("get_gop",
            [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids) {
              const auto gops = extract(e, paths, ids);
@@ -137,18 +138,19 @@ void register_gop_decoder(py::module_& m) {
            py::arg("filepaths"), py::arg("frame_ids"))
       .def("decode_bundles",
            [](GopEngine& e, const std::vector<ByteArray>& arrays, const std::vector<std::string>& paths,
-              const std::vector<int64_t>& ids, const std::string& output) {
+              const std::vector<int64_t>& ids, const std::string& output, const OutputOptions* options) {
              check_lengths(paths.size(), ids.size());
              const std::vector<bundle::EntryView> entries = parse_all(arrays);
-             return decode_without_gil(output,
+             return decode_without_gil(output, options, e.pool(), e.threads(),
                                        [&](OutputFormat out) { return e.decode_entries(entries, paths, ids, out); });
            },
-           py::arg("bundles"), py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"))
+           py::arg("bundles"), py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"),
+           py::arg("options") = nullptr)
       .def("decode_packet_lists",
            [](GopEngine& e, const std::vector<std::vector<ByteArray>>& datas,
               const std::vector<std::vector<int64_t>>& packet_idxs, const std::vector<int>& widths,
               const std::vector<int>& heights, const std::vector<int64_t>& frame_ids, const std::vector<int>& codecs,
-              const std::string& output) {
+              const std::string& output, const OutputOptions* options) {
              const size_t n = datas.size();
              if (packet_idxs.size() != n || widths.size() != n || heights.size() != n || frame_ids.size() != n ||
                  codecs.size() != n) {
@@ -182,8 +184,11 @@ void register_gop_decoder(py::module_& m) {
                                              " is not among packet_idxs[" + std::to_string(i) + "]");
                }
              }
-             return decode_without_gil(output, [&](OutputFormat out) { return e.decode_packet_lists(lists, out); });
-           })
+             return decode_without_gil(output, options, e.pool(), e.threads(),
+                                       [&](OutputFormat out) { return e.decode_packet_lists(lists, out); });
+           },
+           py::arg("numpy_datas"), py::arg("packet_idxs"), py::arg("widths"), py::arg("heights"),
+           py::arg("frame_ids"), py::arg("codecs"), py::arg("output"), py::arg("options") = nullptr)
       .def("release_decoders", &GopEngine::release_decoders, py::call_guard<py::gil_scoped_release>())
       .def("release_memory", &GopEngine::release_memory, py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("open_files", &GopEngine::open_files)

@@ -16,11 +16,12 @@ void register_sample_reader(py::module_& m) {
       .def(py::init<size_t, int>(), py::arg("max_readers"), py::arg("threads") = 0)
       .def("decode",
            [](SampleReader& r, const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
-              const std::string& output) {
+              const std::string& output, const OutputOptions* options) {
              check_lengths(paths.size(), ids.size());
-             return decode_without_gil(output, [&](OutputFormat out) { return r.decode(paths, ids, out); });
+             return decode_without_gil(output, options, r.pool(), r.threads(),
+                                       [&](OutputFormat out) { return r.decode(paths, ids, out); });
            },
-           py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"))
+           py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"), py::arg("options") = nullptr)
       .def("clear", &SampleReader::clear, py::call_guard<py::gil_scoped_release>())
       .def("release_memory", &SampleReader::release_memory)
       .def_property_readonly("readers", &SampleReader::readers)

@@ -57,6 +57,9 @@ class GopEngine {
   void release_decoders();
   void release_memory();
   size_t open_files() const { return files_.size(); }
+  // Where returned frames' memory comes from, and the CPU threads a call uses (frames/frame_convert).
+  HostPool& pool() { return *pool_; }
+  int threads() const { return threads_; }
   // The stream parameters of `path`, opening and indexing it (and keeping it, like a decode would).
   StreamParams params_of(const std::string& path) { return files_.get(path)->params(); }
   // Packets fed to decoders since construction (tests and benchmarks count decode work with it).

@@ -29,6 +29,9 @@ class SampleReader {
   // Frees idle pixel memory (release_device_memory on the CPU backend).
   void release_memory();
   size_t readers() const;
+  // Where returned frames' memory comes from, and the CPU threads a call uses (frames/frame_convert).
+  HostPool& pool() { return *pool_; }
+  int threads() const { return threads_; }
   ReaderCounters counters() const;
 
  private:

@@ -1,7 +1,8 @@
 // A returned frame: pixels in a reference-counted host block plus what describes them. Native frames
 // are NV12 / P016 (DESIGN.md "Native output"): shape (height + (height+1)/2, width) with the luma
 // rows, then rows of interleaved U,V; P016 samples are little-endian uint16 with the value in the
-// high bits. RGB frames are HWC uint8.
+// high bits. RGB frames are HWC uint8 by default; with output options (frames/frame_convert.h) they
+// may be CHW, float32, resized, or a batch of frames stacked along a leading axis.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +21,14 @@ struct Frame {
   int32_t bit_depth = 8;           // of the decoded samples (native frames)
   std::vector<int64_t> shape;      // array shape
   std::vector<int64_t> strides;    // in bytes
-  int32_t itemsize = 1;            // 1 (uint8) or 2 (uint16)
+  int32_t itemsize = 1;            // 1 (uint8), 2 (uint16) or 4 (float32)
+  bool floating = false;           // float32 samples (itemsize 4)
+  bool planar = false;             // RGB as CHW (channel planes) rather than HWC
   int64_t frame_id = -1;
   int64_t pts = 0;                 // in the stream's time base
+  // A stack of frames (shape (N, ...)): each frame's id and pts; empty for a single frame.
+  std::vector<int64_t> stacked_ids;
+  std::vector<int64_t> stacked_pts;
   int32_t time_base_num = 1;
   int32_t time_base_den = 1;
   int32_t color_matrix = 0;        // odvd::color::Matrix used / to use for RGB

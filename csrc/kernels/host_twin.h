@@ -3,11 +3,15 @@
 // meet").
 #pragma once
 
+#include "convert/resize_convert.h"
 #include "kernels/yuv_to_rgb_block.h"
 
 namespace odvd::kernels {
 
 // Every (block, thread) of the odvd_yuv_to_rgb launch for `a`, one after another.
 void yuv_to_rgb_on_host(const YuvToRgbArgs& a);
+
+// Every (block, thread) of the odvd_resize_convert launch for `a`, one after another.
+void resize_convert_on_host(const color::ResizeConvertArgs& a);
 
 }  // namespace odvd::kernels

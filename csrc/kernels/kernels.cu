@@ -2,6 +2,7 @@
 // Kernels are extern "C" so the host finds them by name with cuModuleGetFunction. Each kernel's
 // per-thread work lives in a header compiled for the host too (kernels/host_twin.cpp), where the
 // tests run it.
+#include "convert/resize_convert.h"
 #include "kernels/yuv_to_rgb_block.h"
 
 // Writes out[i] = (i * 2654435761) ^ seed: a pattern the host recomputes to prove that the embedded
@@ -16,4 +17,11 @@ extern "C" __global__ void odvd_selftest_pattern(unsigned int* out, unsigned int
 extern "C" __global__ void odvd_yuv_to_rgb(odvd::kernels::YuvToRgbArgs a) {
   odvd::kernels::yuv_to_rgb_block(a, static_cast<int32_t>(blockIdx.x * blockDim.x + threadIdx.x),
                                   static_cast<int32_t>(blockIdx.y * blockDim.y + threadIdx.y));
+}
+
+// NV12 / P016 -> RGB / BGR with output options (size, CHW, float32 normalised). Launch: block
+// (kResizeBlockX, kResizeBlockY), grid covering (out_width, out_height); one thread per output pixel.
+extern "C" __global__ void odvd_resize_convert(odvd::color::ResizeConvertArgs a) {
+  odvd::color::resize_convert_pixel(a, static_cast<int32_t>(blockIdx.x * blockDim.x + threadIdx.x),
+                                    static_cast<int32_t>(blockIdx.y * blockDim.y + threadIdx.y));
 }

@@ -11,6 +11,7 @@ import numpy as np
 from . import _engine
 from ._args import _count, _paths, _requests
 from ._devices import CPU, select_backend
+from ._output import output_options
 from ._stream_info import check_infos
 
 DecodedFrameExt = _engine.DecodedFrameExt
@@ -59,11 +60,17 @@ class PyNvGopDecoder:
         return self._engine.decode(paths, ids, "native")
 
     def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
-                       fastStreamInfos: List[Any] = []) -> List[RGBFrame]:
-        """Frames as HWC uint8 RGB (or BGR), converted with each stream's own matrix and range."""
+                       fastStreamInfos: List[Any] = [], **output: Any) -> List[RGBFrame]:
+        """Frames as HWC uint8 RGB (or BGR), converted with each stream's own matrix and range.
+
+        Keyword-only output options (every RGB method takes them): ``size=(height, width)``,
+        ``layout="HWC"|"CHW"``, ``dtype="uint8"|"float32"``, ``mean``, ``std`` and ``stack``
+        (docs/output-options.md). ``stack=True`` returns a list of one frame of shape (N, ...).
+        """
+        options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
         check_infos(fastStreamInfos, paths, self._engine)
-        return self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb")
+        return self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb", options)
 
     # -- GOP bundles -------------------------------------------------------------------------------
     def GetGOP(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = []) -> Tuple[np.ndarray, List[int], List[int]]:
@@ -87,21 +94,24 @@ class PyNvGopDecoder:
         return self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "native")
 
     def DecodeFromGOPRGB(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int],
-                         as_bgr: bool = False) -> List[RGBFrame]:
-        """RGB (or BGR) frames from a bundle."""
+                         as_bgr: bool = False, **output: Any) -> List[RGBFrame]:
+        """RGB (or BGR) frames from a bundle (output options as DecodeN12ToRGB)."""
+        options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
-        return self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "bgr" if as_bgr else "rgb")
+        return self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "bgr" if as_bgr else "rgb", options)
 
     def DecodeFromGOPListRGB(self, numpy_datas: List[np.ndarray], filepaths: List[str], frame_ids: List[int],
-                             as_bgr: bool = False) -> List[RGBFrame]:
-        """RGB (or BGR) frames from several bundles (e.g. GetGOPList's, or LoadGopsToList's)."""
+                             as_bgr: bool = False, **output: Any) -> List[RGBFrame]:
+        """RGB (or BGR) frames from several bundles (e.g. GetGOPList's, or LoadGopsToList's); output
+        options as DecodeN12ToRGB."""
+        options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
         if isinstance(numpy_datas, np.ndarray):
             raise TypeError("numpy_datas must be a list of bundles; use DecodeFromGOPRGB for one bundle")
         bundles = [_bundle(a, f"numpy_datas[{i}]") for i, a in enumerate(numpy_datas)]
         if not bundles:
             raise ValueError("numpy_datas is empty")
-        return self._engine.decode_bundles(bundles, paths, ids, "bgr" if as_bgr else "rgb")
+        return self._engine.decode_bundles(bundles, paths, ids, "bgr" if as_bgr else "rgb", options)
 
     def ParseSerializedPacketBundle(self, numpy_data: np.ndarray) -> tuple:
         """The bundle's entries as the 11 lists of the seed, one item per entry (requested frame):
@@ -127,13 +137,15 @@ class PyNvGopDecoder:
 
     def DecodeFromPacketListRGB(self, numpy_datas: List[List[np.ndarray]], packet_idxs: List[List[int]],
                                 widths: List[int], heights: List[int], frame_ids: List[int],
-                                as_bgr: bool = False) -> List[RGBFrame]:
+                                as_bgr: bool = False, **output: Any) -> List[RGBFrame]:
         """Decodes packets given as arrays (one list per frame, decode order, starting at a key frame).
 
         ``packet_idxs[i][k]`` is the frame_id packet k of frame i produces (ParseSerializedPacketBundle's
         decode_idxs); frame i is the one whose id is ``frame_ids[i]``. Call
-        DecodeFromPacketListInitialize with one codec id per frame first.
+        DecodeFromPacketListInitialize with one codec id per frame first. Output options as
+        DecodeN12ToRGB.
         """
+        options = output_options(**output)
         if not self._packet_list_codecs:
             raise RuntimeError("call DecodeFromPacketListInitialize(codec_ids) before DecodeFromPacketListRGB")
         datas = [[np.ascontiguousarray(np.asarray(p, dtype=np.uint8).reshape(-1)) for p in frame] for frame in numpy_datas]
@@ -141,7 +153,7 @@ class PyNvGopDecoder:
         return self._engine.decode_packet_lists(datas, idxs, [operator.index(w) for w in widths],
                                                 [operator.index(h) for h in heights],
                                                 [operator.index(f) for f in frame_ids], self._packet_list_codecs,
-                                                "bgr" if as_bgr else "rgb")
+                                                "bgr" if as_bgr else "rgb", options)
 
     def MergePacketDataToOne(self, packet_data_arrays: List[np.ndarray]) -> np.ndarray:
         """One bundle holding every entry of the given bundles, in order."""

@@ -14,12 +14,13 @@ of one request stay valid while the next one decodes: no clone needed.
 
 import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from . import _engine
 from ._devices import CPU, select_backend
 from ._args import _count, _requests
 from ._gop_decoder import DecodedFrameExt, RGBFrame
+from ._output import normalise, output_options
 
 
 class PyNvSampleReader:
@@ -62,22 +63,30 @@ class PyNvSampleReader:
         paths, ids = _requests(filepaths, frame_ids)
         return self._engine.decode(paths, ids, "native")
 
-    def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False) -> List[RGBFrame]:
-        """Frames as HWC uint8 RGB (or BGR), converted with each stream's own matrix and range."""
+    def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
+                       **output: Any) -> List[RGBFrame]:
+        """Frames as HWC uint8 RGB (or BGR), converted with each stream's own matrix and range.
+
+        Keyword-only output options: ``size``, ``layout``, ``dtype``, ``mean``, ``std``, ``stack``
+        (docs/output-options.md), as PyNvGopDecoder.DecodeN12ToRGB.
+        """
+        options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
-        return self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb")
+        return self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb", options)
 
     # -- asynchronous (double-buffered) ----------------------------------------------------------------
-    def DecodeN12ToRGBAsync(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False) -> None:
+    def DecodeN12ToRGBAsync(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
+                            **output: Any) -> None:
         """Starts decoding on a background thread and returns at once; collect the frames with
-        DecodeN12ToRGBAsyncGetBuffer (same arguments). Bad arguments raise here; errors of the decode
-        itself raise from DecodeN12ToRGBAsyncGetBuffer.
+        DecodeN12ToRGBAsyncGetBuffer (same arguments, output options included). Bad arguments raise
+        here; errors of the decode itself raise from DecodeN12ToRGBAsyncGetBuffer.
 
         One request is pending at a time: a request still decoding is waited for, and a result not
         collected is discarded, each with a RuntimeWarning.
         """
+        options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
-        key = (paths, ids, bool(as_bgr))
+        key = (paths, ids, bool(as_bgr), normalise(**output))
         if self._pending is not None:
             previous = self._pending[1]
             if not previous.done():
@@ -92,11 +101,11 @@ class PyNvSampleReader:
             self._pending = None
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odvd-sample-reader")
-        future = self._executor.submit(self._engine.decode, key[0], key[1], "bgr" if key[2] else "rgb")
+        future = self._executor.submit(self._engine.decode, key[0], key[1], "bgr" if key[2] else "rgb", options)
         self._pending = (key, future)
 
     def DecodeN12ToRGBAsyncGetBuffer(self, filepaths: List[str], frame_ids: List[int],
-                                     as_bgr: bool = False) -> List[RGBFrame]:
+                                     as_bgr: bool = False, **output: Any) -> List[RGBFrame]:
         """The frames of the pending DecodeN12ToRGBAsync request, waiting for them if needed.
 
         Raises RuntimeError when nothing is pending or when the arguments differ from the pending
@@ -105,9 +114,12 @@ class PyNvSampleReader:
         """
         if self._pending is None:
             raise RuntimeError("DecodeN12ToRGBAsyncGetBuffer: no pending request (call DecodeN12ToRGBAsync first)")
-        (want_paths, want_ids, want_bgr), future = self._pending
+        (want_paths, want_ids, want_bgr, want_output), future = self._pending
+        given_output = normalise(**output)
         paths, ids = _requests(filepaths, frame_ids)
         difference = _difference(want_paths, want_ids, want_bgr, paths, ids, bool(as_bgr))
+        if not difference and given_output != want_output:
+            difference = f"output options {output} differ from the pending request's"
         if difference:
             raise RuntimeError(f"DecodeN12ToRGBAsyncGetBuffer: arguments differ from the pending request: {difference}")
         self._pending = None

@@ -1,0 +1,210 @@
+#include "frames/frame_convert.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "convert/color_resolve.h"
+#include "convert/yuv_to_rgb.h"
+#include "engine/parallel.h"
+
+namespace odvd {
+namespace {
+
+constexpr int32_t kMaxSide = 16384;  // NVDEC's largest coded size; a typo like 90000 fails early
+constexpr int32_t kBandRows = 32;    // rows per parallel task
+
+color::ColorSpec spec_of(const Frame& f) {
+  return color::ColorSpec{static_cast<color::Matrix>(f.color_matrix), static_cast<color::Range>(f.color_range)};
+}
+
+std::string shape_text(const std::vector<int64_t>& s) {
+  std::string t = "(";
+  for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
+  return t + ")";
+}
+
+// Rows [r0, r1) of the output of `a`.
+void convert_rows(const color::ResizeConvertArgs& a, color::ColorSpec spec, int32_t r0, int32_t r1) {
+  if (a.out_width != a.src_width || a.out_height != a.src_height) {
+    for (int32_t y = r0; y < r1; ++y)
+      for (int32_t x = 0; x < a.out_width; ++x) color::resize_convert_pixel(a, x, y);
+    return;
+  }
+  // Own size: every tap but the first has weight 0, so a pixel is its 8-bit level times
+  // 2^kLevelShift. The row converter gives those levels (same formulas, faster), placed here.
+  const int32_t w = a.out_width;
+  const bool direct = !a.planar && !a.float32;
+  std::vector<uint8_t> row(direct ? 0 : size_t(w) * 3);
+  const int32_t elem = a.float32 ? 4 : 1;
+  for (int32_t y = r0; y < r1; ++y) {
+    const color::NativeView v{a.luma + uint64_t(y) * a.luma_pitch, a.luma_pitch,
+                              a.chroma + uint64_t(y / 2) * a.chroma_pitch, a.chroma_pitch, w, 1, a.bit_depth};
+    uint8_t* out_row = a.out + uint64_t(y) * a.out_row_pitch;
+    color::native_to_rgb(v, spec, a.bgr != 0, direct ? out_row : row.data(), size_t(w) * 3);
+    if (direct) continue;
+    for (int32_t oc = 0; oc < 3; ++oc) {
+      for (int32_t x = 0; x < w; ++x) {
+        const int32_t level = row[3 * size_t(x) + oc];
+        uint8_t* p = a.planar ? out_row + uint64_t(oc) * a.out_plane_pitch + uint64_t(x) * elem
+                              : out_row + (uint64_t(x) * 3 + oc) * elem;
+        if (a.float32) {
+          *reinterpret_cast<float*>(p) = fmaf(static_cast<float>(level << color::kLevelShift), a.scale[oc], a.bias[oc]);
+        } else {
+          *p = static_cast<uint8_t>(level);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void OutputOptions::validate() const {
+  if ((width == 0) != (height == 0) || width < 0 || height < 0 || width > kMaxSide || height > kMaxSide) {
+    throw std::invalid_argument("size (" + std::to_string(height) + ", " + std::to_string(width) +
+                                ") must be (height, width) with both in 1.." + std::to_string(kMaxSide));
+  }
+  for (int c = 0; c < 3; ++c) {
+    if (!std::isfinite(mean[c]) || !std::isfinite(std[c]) || std[c] == 0.f) {
+      throw std::invalid_argument("mean and std must be finite, and std non-zero");
+    }
+    if (!float32 && (mean[c] != 0.f || std[c] != 1.f)) {
+      throw std::invalid_argument("mean and std apply to float32 output; pass dtype='float32'");
+    }
+  }
+}
+
+std::vector<int64_t> output_shape(const Frame& native, const OutputOptions& o) {
+  const int64_t w = o.width ? o.width : native.width, h = o.height ? o.height : native.height;
+  return o.planar ? std::vector<int64_t>{3, h, w} : std::vector<int64_t>{h, w, 3};
+}
+
+color::ResizeConvertArgs convert_args(const Frame& native, bool bgr, const OutputOptions& o, uint8_t* out) {
+  if (native.layout != FrameLayout::kNV12 && native.layout != FrameLayout::kP016) {
+    throw std::invalid_argument("output options convert native (NV12 / P016) frames only");
+  }
+  color::ResizeConvertArgs a{};
+  const uint64_t pitch = static_cast<uint64_t>(native.strides[0]);
+  a.luma = native.data.get();
+  a.chroma = a.luma + uint64_t(native.height) * pitch;
+  a.out = out;
+  a.luma_pitch = a.chroma_pitch = pitch;
+  a.src_width = native.width;
+  a.src_height = native.height;
+  a.out_width = o.width ? o.width : native.width;
+  a.out_height = o.height ? o.height : native.height;
+  const uint64_t elem = o.float32 ? 4 : 1;
+  a.out_row_pitch = uint64_t(a.out_width) * elem * (o.planar ? 1 : 3);
+  a.out_plane_pitch = o.planar ? uint64_t(a.out_width) * uint64_t(a.out_height) * elem : 0;
+  a.bit_depth = native.bit_depth;
+  a.bgr = bgr ? 1 : 0;
+  a.planar = o.planar ? 1 : 0;
+  a.float32 = o.float32 ? 1 : 0;
+  for (int c = 0; c < 3; ++c) {
+    // (acc / (255 * 2^kLevelShift) - mean) / std = acc * scale + bias.
+    const double sd = o.std[c];
+    a.scale[c] = o.float32 ? static_cast<float>(1.0 / (255.0 * double(int64_t{1} << color::kLevelShift) * sd)) : 0.f;
+    a.bias[c] = o.float32 ? static_cast<float>(-double(o.mean[c]) / sd) : 0.f;
+  }
+  const color::ColorSpec spec = spec_of(native);
+  a.coeff = color::make_coefficients(spec.matrix, spec.range, native.bit_depth);
+  return a;
+}
+
+std::vector<FramePtr> convert_frames(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o,
+                                     HostPool& pool, int threads) {
+  o.validate();
+  const size_t n = natives.size();
+  if (n == 0) return {};
+  std::vector<std::vector<int64_t>> shapes;
+  for (const auto& f : natives) shapes.push_back(output_shape(*f, o));
+  if (o.stack) {
+    for (size_t i = 1; i < n; ++i) {
+      if (shapes[i] != shapes[0]) {
+        throw std::invalid_argument("stack=True needs one output shape for every frame; frame 0 is " +
+                                    shape_text(shapes[0]) + ", frame " + std::to_string(i) + " is " +
+                                    shape_text(shapes[i]) + " (pass size=(height, width))");
+      }
+    }
+  }
+  const int32_t elem = o.float32 ? 4 : 1;
+  auto bytes_of = [&](size_t i) { return size_t(elem) * size_t(shapes[i][0] * shapes[i][1] * shapes[i][2]); };
+
+  // Output blocks: one per frame, or one for the stack.
+  std::vector<std::shared_ptr<uint8_t>> blocks;
+  std::vector<uint8_t*> outs(n);
+  if (o.stack) {
+    blocks.push_back(pool.acquire(bytes_of(0) * n));
+    for (size_t i = 0; i < n; ++i) outs[i] = blocks[0].get() + i * bytes_of(0);
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      blocks.push_back(pool.acquire(bytes_of(i)));
+      outs[i] = blocks.back().get();
+    }
+  }
+
+  std::vector<color::ResizeConvertArgs> args;
+  struct Band {
+    size_t frame;
+    int32_t r0, r1;
+  };
+  std::vector<Band> bands;
+  for (size_t i = 0; i < n; ++i) {
+    args.push_back(convert_args(*natives[i], bgr, o, outs[i]));
+    for (int32_t r = 0; r < args[i].out_height; r += kBandRows) {
+      bands.push_back(Band{i, r, std::min(args[i].out_height, r + kBandRows)});
+    }
+  }
+  parallel_for(bands.size(), thread_count(threads), [&](size_t b) {
+    const Band& band = bands[b];
+    convert_rows(args[band.frame], spec_of(*natives[band.frame]), band.r0, band.r1);
+  });
+
+  auto describe = [&](const Frame& src, Frame& dst, const std::vector<int64_t>& shape) {
+    dst.layout = bgr ? FrameLayout::kBGR : FrameLayout::kRGB;
+    dst.width = static_cast<int32_t>(o.planar ? shape[2] : shape[1]);
+    dst.height = static_cast<int32_t>(o.planar ? shape[1] : shape[0]);
+    dst.bit_depth = 8;
+    dst.itemsize = elem;
+    dst.floating = o.float32;
+    dst.planar = o.planar;
+    dst.time_base_num = src.time_base_num;
+    dst.time_base_den = src.time_base_den;
+    dst.color_matrix = src.color_matrix;
+    dst.color_range = src.color_range;
+  };
+  auto strides_of = [&](const std::vector<int64_t>& s) {
+    return std::vector<int64_t>{s[1] * s[2] * elem, s[2] * elem, elem};
+  };
+
+  std::vector<FramePtr> result;
+  if (o.stack) {
+    auto f = std::make_shared<Frame>();
+    describe(*natives[0], *f, shapes[0]);
+    f->data = blocks[0];
+    f->shape = {static_cast<int64_t>(n), shapes[0][0], shapes[0][1], shapes[0][2]};
+    f->strides = strides_of(shapes[0]);
+    f->strides.insert(f->strides.begin(), static_cast<int64_t>(bytes_of(0)));
+    for (const auto& s : natives) {
+      f->stacked_ids.push_back(s->frame_id);
+      f->stacked_pts.push_back(s->pts);
+    }
+    result.push_back(std::move(f));
+    return result;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    auto f = std::make_shared<Frame>();
+    describe(*natives[i], *f, shapes[i]);
+    f->data = blocks[i];
+    f->shape = shapes[i];
+    f->strides = strides_of(shapes[i]);
+    f->frame_id = natives[i]->frame_id;
+    f->pts = natives[i]->pts;
+    result.push_back(std::move(f));
+  }
+  return result;
+}
+
+}  // namespace odvd

@@ -1,0 +1,45 @@
+// Native frames (NV12 / P016) -> RGB or BGR with output options: size (bilinear resize fused into the
+// conversion), layout HWC or CHW, uint8 or float32 normalised by per-channel mean and std, and a
+// batch stacked into one contiguous block. The per-pixel formulas are convert/resize_convert.h's,
+// shared with the CUDA kernel; docs/color.md section 7 states them.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "convert/resize_convert.h"
+#include "frames/frame.h"
+#include "frames/host_pool.h"
+
+namespace odvd {
+
+struct OutputOptions {
+  int32_t width = 0;   // output size; 0 x 0: each frame's own size
+  int32_t height = 0;
+  bool planar = false;   // CHW instead of HWC
+  bool float32 = false;  // float32 (level / 255 - mean) / std instead of uint8 levels
+  float mean[3] = {0.f, 0.f, 0.f};  // per output channel (B, G, R order for BGR output)
+  float std[3] = {1.f, 1.f, 1.f};
+  bool stack = false;  // one frame of shape (N, ...) instead of N frames
+
+  // The plain RGB output (each frame HWC uint8 at its own size): the engines' direct path.
+  bool plain() const { return width == 0 && height == 0 && !planar && !float32 && !stack; }
+  // std::invalid_argument for a size with one side 0, a negative or oversized side (> 16384), a
+  // std of 0 or non-finite mean/std, or mean/std other than 0/1 with uint8 output.
+  void validate() const;
+};
+
+// Shape of one converted frame: (H, W, 3) or (3, H, W).
+std::vector<int64_t> output_shape(const Frame& native, const OutputOptions& o);
+
+// The per-pixel arguments for converting `native` into `out` (a block laid out as output_shape
+// says, C-contiguous). scale and bias fold 1 / (255 * 2^kLevelShift), mean and std into one fmaf.
+color::ResizeConvertArgs convert_args(const Frame& native, bool bgr, const OutputOptions& o, uint8_t* out);
+
+// Converts host native frames on `threads` threads (frames, and bands of rows, in parallel). With
+// o.stack the result is one frame whose shape has a leading N (invalid_argument if the frames'
+// output shapes differ: pass a size). Metadata (frame_id, pts, time base, colour) carries over.
+std::vector<FramePtr> convert_frames(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o,
+                                     HostPool& pool, int threads);
+
+}  // namespace odvd
