@@ -160,15 +160,15 @@ def axis_taps(n_out: int, n_in: int):
     return i0, np.minimum(i0 + 1, n_in - 1), w
 
 
-def resize_convert(native: np.ndarray, bit_depth: int, matrix: str, range: str, bgr: bool = False,
-                   width: Optional[int] = None, size: Optional[Tuple[int, int]] = None, planar: bool = False,
-                   float32: bool = False, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0)) -> np.ndarray:
-    """Section 6 on a native frame: (H, W, 3) or (3, H, W), uint8 or float32.
+def resize_rgb(rgb: np.ndarray, size: Optional[Tuple[int, int]] = None, planar: bool = False,
+               float32: bool = False, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0)) -> np.ndarray:
+    """Section 6 on (H, W, 3) uint8 levels (already in output channel order): (H', W', 3) or
+    (3, H', W'), uint8 or float32.
 
     float32 values are computed in float64 and rounded once to float32; the engine's single fmaf may
     differ by one ulp (double rounding), so compare floats with a 1-ulp tolerance.
     """
-    rgb = native_to_rgb(native, bit_depth, matrix, range, bgr, width).astype(np.int64)  # output order
+    rgb = np.asarray(rgb).astype(np.int64)
     h, w = rgb.shape[:2]
     oh, ow = size if size is not None else (h, w)
     x0, x1, wx = axis_taps(ow, w)
@@ -185,3 +185,9 @@ def resize_convert(native: np.ndarray, bit_depth: int, matrix: str, range: str, 
     else:
         out = ((acc + (1 << 21)) >> 22).astype(np.uint8)
     return np.ascontiguousarray(out.transpose(2, 0, 1)) if planar else out
+
+
+def resize_convert(native: np.ndarray, bit_depth: int, matrix: str, range: str, bgr: bool = False,
+                   width: Optional[int] = None, **options) -> np.ndarray:
+    """Sections 2 to 6 on a native frame; ``options`` as resize_rgb's."""
+    return resize_rgb(native_to_rgb(native, bit_depth, matrix, range, bgr, width), **options)

@@ -39,3 +39,17 @@ def assert_frames_close(actual, expected, atol: float, context: str = "frame") -
     bad = np.abs(actual.astype(np.float64) - expected.astype(np.float64)) > atol
     if bad.any():
         raise AssertionError(f"{context} (atol={atol}): {_describe_first_difference(actual, expected, bad)}")
+
+
+def assert_floats_ulp(actual, expected, maxulp: int, context: str = "frame") -> None:
+    """float32 samples within ``maxulp`` units in the last place of the expected ones."""
+    actual, expected = _check_layout(actual, expected, context)
+    assert actual.dtype == np.float32
+    a = actual.view(np.int32).astype(np.int64)
+    e = expected.view(np.int32).astype(np.int64)
+    # Map the sign-magnitude float bits onto a monotone integer line, so ulps are differences.
+    a = np.where(a < 0, -(a & 0x7FFFFFFF), a)
+    e = np.where(e < 0, -(e & 0x7FFFFFFF), e)
+    bad = np.abs(a - e) > maxulp
+    if bad.any():
+        raise AssertionError(f"{context}: {_describe_first_difference(actual, expected, bad)} (> {maxulp} ulp)")
