@@ -11,7 +11,7 @@
 #include "frames/frame.h"
 #include "frames/frame_builder.h"
 #include "frames/frame_convert.h"
-#include "frames/host_pool.h"
+#include "frames/block_pool.h"
 
 namespace odvd::bindings {
 
@@ -29,7 +29,7 @@ OutputFormat work_format(OutputFormat out, const OutputOptions* options);
 // output options (not plain) it decodes native frames that convert_frames turns into the output,
 // with `pool`'s memory on `threads` threads. The frames come back as Python objects.
 template <typename Work>
-pybind11::list decode_without_gil(const std::string& output, const OutputOptions* options, HostPool& pool,
+pybind11::list decode_without_gil(const std::string& output, const OutputOptions* options, BlockPool& pool,
                                   int threads, Work&& work) {
   const OutputFormat out = output_of(output);
   const OutputFormat format = work_format(out, options);

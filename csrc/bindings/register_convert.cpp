@@ -16,7 +16,7 @@
 #include "convert/color_resolve.h"
 #include "convert/yuv_to_rgb.h"
 #include "frames/frame_convert.h"
-#include "frames/host_pool.h"
+#include "frames/block_pool.h"
 #include "kernels/host_twin.h"
 
 namespace py = pybind11;
@@ -141,7 +141,7 @@ py::object native_to_output(const py::array& native, int bit_depth, const std::s
     std::vector<FramePtr> frames;
     {
       py::gil_scoped_release release;
-      auto pool = HostPool::create();
+      auto pool = BlockPool::create();
       frames = convert_frames({f}, bgr, o, *pool, 0);
     }
     return to_python(std::move(frames))[0];

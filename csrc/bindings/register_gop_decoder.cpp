@@ -16,7 +16,7 @@
 #include "bundle/bundle_buffers.h"
 #include "bundle/bundle_file.h"
 #include "engine/gop_engine.h"
-#include "frames/host_pool.h"
+#include "frames/block_pool.h"
 #include "gop/gop_plan.h"
 
 namespace py = pybind11;
@@ -59,7 +59,7 @@ ByteArray shared_read_only(const py::array& arr) {
 // the bundle functions returned (it may be larger than the bundle), else the array's own bytes.
 size_t held_bytes(const py::array& arr) {
   if (const std::shared_ptr<uint8_t>* buffer = buffer_of(arr)) {
-    if (size_t n = HostPool::block_bytes(*buffer)) return n;
+    if (size_t n = BlockPool::block_bytes(*buffer)) return n;
   }
   return static_cast<size_t>(arr.nbytes());
 }

@@ -1,12 +1,12 @@
 #include "bundle/bundle_buffers.h"
 
-#include "frames/host_pool.h"
+#include "frames/block_pool.h"
 
 namespace odvd::bundle {
 namespace {
 
-HostPool& pool() {
-  static const std::shared_ptr<HostPool> p = HostPool::create(size_t(64) << 20);
+BlockPool& pool() {
+  static const std::shared_ptr<BlockPool> p = BlockPool::create(size_t(64) << 20);
   return *p;
 }
 

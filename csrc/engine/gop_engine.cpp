@@ -29,7 +29,7 @@ std::vector<FeedPacket> feed_of(const DecodeRun& run, Make make) {
 GopEngine::GopEngine(size_t maxfiles, int threads)
     : threads_(thread_count(threads)),
       files_(maxfiles),
-      pool_(HostPool::create()) {}
+      pool_(BlockPool::create()) {}
 
 GopEngine::FrameMap GopEngine::decode_sequence(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
                                                const StreamParams& params, OutputFormat out,

@@ -16,7 +16,7 @@
 #include "engine/file_cache.h"
 #include "engine/parallel.h"
 #include "frames/frame_builder.h"
-#include "frames/host_pool.h"
+#include "frames/block_pool.h"
 #include "gop/gop_plan.h"
 
 namespace odvd {
@@ -58,7 +58,7 @@ class GopEngine {
   void release_memory();
   size_t open_files() const { return files_.size(); }
   // Where returned frames' memory comes from, and the CPU threads a call uses (frames/frame_convert).
-  HostPool& pool() { return *pool_; }
+  BlockPool& pool() { return *pool_; }
   int threads() const { return threads_; }
   // The stream parameters of `path`, opening and indexing it (and keeping it, like a decode would).
   StreamParams params_of(const std::string& path) { return files_.get(path)->params(); }
@@ -81,7 +81,7 @@ class GopEngine {
   int threads_;
   FileCache files_;
   CpuDecoderPool decoders_;
-  std::shared_ptr<HostPool> pool_;
+  std::shared_ptr<BlockPool> pool_;
   std::atomic<uint64_t> packets_fed_{0};
 };
 

@@ -10,7 +10,7 @@ namespace odvd {
 SampleReader::SampleReader(size_t max_readers, int threads)
     : max_readers_(std::max<size_t>(1, max_readers)),
       threads_(thread_count(threads)),
-      pool_(HostPool::create()) {}
+      pool_(BlockPool::create()) {}
 
 std::shared_ptr<SampleReader::Slot> SampleReader::slot_for(const std::string& path) {
   std::lock_guard<std::mutex> lock(mutex_);

@@ -30,7 +30,7 @@ class SampleReader {
   void release_memory();
   size_t readers() const;
   // Where returned frames' memory comes from, and the CPU threads a call uses (frames/frame_convert).
-  HostPool& pool() { return *pool_; }
+  BlockPool& pool() { return *pool_; }
   int threads() const { return threads_; }
   ReaderCounters counters() const;
 
@@ -43,7 +43,7 @@ class SampleReader {
 
   size_t max_readers_;
   int threads_;
-  std::shared_ptr<HostPool> pool_;
+  std::shared_ptr<BlockPool> pool_;
   mutable std::mutex mutex_;
   std::list<std::string> lru_;  // most recent first
   std::unordered_map<std::string, std::pair<std::shared_ptr<Slot>, std::list<std::string>::iterator>> slots_;

@@ -16,7 +16,7 @@ ff::FramePtr ref_of(const AVFrame* f) {
 
 }  // namespace
 
-StreamReader::StreamReader(std::shared_ptr<VideoFile> file, std::shared_ptr<HostPool> pool)
+StreamReader::StreamReader(std::shared_ptr<VideoFile> file, std::shared_ptr<BlockPool> pool)
     : file_(std::move(file)), pool_(std::move(pool)), context_("'" + file_->path() + "'") {}
 
 void StreamReader::release_decoder() {

@@ -14,7 +14,7 @@
 #include "decode/cpu/cpu_decoder.h"
 #include "demux/video_file.h"
 #include "frames/frame_builder.h"
-#include "frames/host_pool.h"
+#include "frames/block_pool.h"
 
 namespace odvd {
 
@@ -27,7 +27,7 @@ struct ReaderCounters {
 
 class StreamReader {
  public:
-  StreamReader(std::shared_ptr<VideoFile> file, std::shared_ptr<HostPool> pool);
+  StreamReader(std::shared_ptr<VideoFile> file, std::shared_ptr<BlockPool> pool);
 
   const VideoFile& file() const { return *file_; }
   // Frame `frame_id` in the `out` format; IndexError naming the file for an id out of range.
@@ -43,7 +43,7 @@ class StreamReader {
   FramePtr deliver(int64_t frame_id, const AVFrame* f, OutputFormat out);
 
   std::shared_ptr<VideoFile> file_;
-  std::shared_ptr<HostPool> pool_;
+  std::shared_ptr<BlockPool> pool_;
   std::string context_;
   std::unique_ptr<CpuDecoder> dec_;
   bool live_ = false;       // fed since the last restart and not drained: can continue

@@ -14,7 +14,9 @@ namespace odvd {
 enum class FrameLayout : int32_t { kNV12 = 0, kP016 = 1, kRGB = 2, kBGR = 3 };
 
 struct Frame {
-  std::shared_ptr<uint8_t> data;  // owns the pixels (HostPool block)
+  std::shared_ptr<uint8_t> data;  // owns the pixels (BlockPool block; device memory when device >= 0)
+  int32_t device = -1;            // -1: host memory; >= 0: memory of that CUDA device
+  uint64_t stream = 0;            // device frames: the CUstream that wrote them (work on it is finished)
   FrameLayout layout = FrameLayout::kNV12;
   int32_t width = 0;               // picture size
   int32_t height = 0;

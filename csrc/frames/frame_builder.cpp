@@ -66,7 +66,7 @@ void write_native(const AVFrame* src, bool semi_planar, int shift, int cols, T* 
 
 }  // namespace
 
-FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputFormat out, HostPool& pool,
+FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputFormat out, BlockPool& pool,
                      const std::string& context) {
   SourceLayout l{};
   const auto fmt = static_cast<AVPixelFormat>(src->format);
@@ -123,7 +123,7 @@ FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputForma
   return frame;
 }
 
-FramePtr copy_frame(const Frame& f, HostPool& pool) {
+FramePtr copy_frame(const Frame& f, BlockPool& pool) {
   auto c = std::make_shared<Frame>(f);
   c->data = pool.acquire(f.bytes());
   std::memcpy(c->data.get(), f.data.get(), f.bytes());

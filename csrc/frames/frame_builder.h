@@ -7,7 +7,7 @@
 #include "common/ffmpeg.h"
 #include "common/stream_params.h"
 #include "frames/frame.h"
-#include "frames/host_pool.h"
+#include "frames/block_pool.h"
 
 namespace odvd {
 
@@ -16,10 +16,10 @@ enum class OutputFormat { kNative, kRGB, kBGR };
 // Builds the requested output of `src` (a decoded picture); `params` supplies the colour description
 // where the bitstream leaves it unspecified, and the time base. Throws invalid_argument for pixel
 // formats other than 4:2:0 at 8/10/12 bits.
-FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputFormat out, HostPool& pool,
+FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputFormat out, BlockPool& pool,
                      const std::string& context);
 
 // A frame with its own copy of the pixels (a frame asked for twice in one call).
-FramePtr copy_frame(const Frame& f, HostPool& pool);
+FramePtr copy_frame(const Frame& f, BlockPool& pool);
 
 }  // namespace odvd

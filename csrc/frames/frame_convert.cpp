@@ -114,7 +114,7 @@ color::ResizeConvertArgs convert_args(const Frame& native, bool bgr, const Outpu
 }
 
 std::vector<FramePtr> convert_frames(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o,
-                                     HostPool& pool, int threads) {
+                                     BlockPool& pool, int threads) {
   o.validate();
   const size_t n = natives.size();
   if (n == 0) return {};

@@ -9,7 +9,7 @@
 
 #include "convert/resize_convert.h"
 #include "frames/frame.h"
-#include "frames/host_pool.h"
+#include "frames/block_pool.h"
 
 namespace odvd {
 
@@ -40,6 +40,6 @@ color::ResizeConvertArgs convert_args(const Frame& native, bool bgr, const Outpu
 // o.stack the result is one frame whose shape has a leading N (invalid_argument if the frames'
 // output shapes differ: pass a size). Metadata (frame_id, pts, time base, colour) carries over.
 std::vector<FramePtr> convert_frames(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o,
-                                     HostPool& pool, int threads);
+                                     BlockPool& pool, int threads);
 
 }  // namespace odvd

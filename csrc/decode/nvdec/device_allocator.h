@@ -1,0 +1,25 @@
+// Device memory for BlockPool (frames/block_pool.h): cuMemAlloc / cuMemFree in a device's primary
+// context, which the allocator keeps retained for as long as any block exists, so a frame freed
+// after its decoder (or at interpreter exit) still frees into a live context.
+#pragma once
+
+#include <memory>
+
+#include "frames/block_pool.h"
+#include "runtime/cuda_context.h"
+
+namespace odvd {
+
+class DeviceAllocator final : public BlockAllocator {
+ public:
+  explicit DeviceAllocator(std::shared_ptr<cuda::PrimaryContext> ctx) : ctx_(std::move(ctx)) {}
+  // std::bad_alloc (MemoryError) when the device is out of memory, std::runtime_error otherwise.
+  uint8_t* allocate(size_t bytes) override;
+  // Errors are ignored: at interpreter exit the driver may already be shut down.
+  void release(uint8_t* p) noexcept override;
+
+ private:
+  std::shared_ptr<cuda::PrimaryContext> ctx_;
+};
+
+}  // namespace odvd
