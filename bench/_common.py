@@ -1,5 +1,6 @@
 """What the benchmark scripts share: clip index, machine facts, timing statistics, output."""
 
+import dataclasses
 import datetime
 import json
 import os
@@ -15,12 +16,45 @@ from adapters.base import ClipInfo
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
-def index_clip(path: str) -> ClipInfo:
-    """One PyAV demux of the clip (untimed): pts in presentation order and packet byte ranges by GOP.
+INDEX_SUFFIX = ".index.json"
 
-    This is the harness's ground truth for the checks; it relies on the clips being made by
-    make_clips.py (keyframe every GOP, packets in decode order).
+
+def index_clip(path: str) -> ClipInfo:
+    """The clip's index: pts in presentation order and packet byte ranges by GOP (untimed).
+
+    Made by one PyAV demux (``_demux_index``) and kept next to the clip as ``<clip>.index.json``,
+    which is read instead when it matches the clip's size: machines without PyAV (the GPU machine)
+    use the index made where the clip was made.
     """
+    sidecar = path + INDEX_SUFFIX
+    size = os.path.getsize(path)
+    try:
+        with open(sidecar) as f:
+            d = json.load(f)
+        if d.get("nbytes") == size:
+            d["path"] = path
+            d["gops"] = [(first, n, [tuple(r) for r in ranges]) for first, n, ranges in d["gops"]]
+            return ClipInfo(**d)
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    try:
+        info = _demux_index(path)
+    except ImportError as e:
+        raise RuntimeError(f"indexing {path} needs PyAV ({e}), or the {INDEX_SUFFIX} file that "
+                           "make_clips.py writes next to each clip where PyAV is installed") from None
+    try:
+        tmp = sidecar + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump({**dataclasses.asdict(info), "path": os.path.basename(path)}, f)
+        os.replace(tmp, sidecar)
+    except OSError:
+        pass  # a read-only clips folder: index again next time
+    return info
+
+
+def _demux_index(path: str) -> ClipInfo:
+    """One PyAV demux of the clip. This is the harness's ground truth for the checks; it relies on
+    the clips being made by make_clips.py (keyframe every GOP, packets in decode order)."""
     import av
 
     with av.open(path) as container:

@@ -4,7 +4,8 @@ Each clip is a different lavfi source so the six differ in content and bitrate; 
 ``keyint=30:min-keyint=30:scenecut=0:bframes=0:open-gop=0`` gives an IDR every 30 frames and
 P-frames between (decode order = presentation order). Clips are cached by a name that holds the
 size, length, GOP and a hash of the whole ffmpeg command, so changed settings make new files and
-unchanged ones are made once.
+unchanged ones are made once. Run as a script it also writes each clip's index next to it
+(``<clip>.index.json``, by PyAV), which the benchmarks read on machines without PyAV or ffmpeg.
 
     python bench/make_clips.py                       # 6 x 300 frames, 1600x900, /tmp/odvd-bench-clips
     python bench/make_clips.py --size 800x450 --frames 90 --clips-dir /tmp/small
@@ -87,9 +88,9 @@ def check_clip(path: Path, width: int, height: int, frames: int, gop: int) -> No
 
 def ensure_clips(clips_dir=DEFAULT_CLIPS_DIR, size="1600x900", frames=300, gop=30, fps=30,
                  preset="ultrafast", verbose=True) -> List[str]:
-    """Paths of the six clips, made (and checked) where missing."""
-    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
-        raise RuntimeError("the ffmpeg and ffprobe CLIs are needed to make the clips (apt-get install ffmpeg)")
+    """Paths of the six clips, made (and checked) where missing. The ffmpeg and ffprobe CLIs are
+    needed only to make a clip: clips made elsewhere and copied here (the GPU machine has no ffmpeg)
+    are used as they are."""
     width, height = (int(x) for x in size.lower().split("x"))
     clips_dir = Path(clips_dir)
     clips_dir.mkdir(parents=True, exist_ok=True)
@@ -97,6 +98,9 @@ def ensure_clips(clips_dir=DEFAULT_CLIPS_DIR, size="1600x900", frames=300, gop=3
     for name, cmd in clip_commands(width, height, frames, gop, fps, preset):
         path = clips_dir / name
         if not path.exists():
+            if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
+                raise RuntimeError(f"{path} is missing, and the ffmpeg and ffprobe CLIs are needed to make it "
+                                   "(apt-get install ffmpeg; or copy the clips made on another machine)")
             tmp = clips_dir / (".tmp-" + name)
             t0 = time.perf_counter()
             subprocess.run([str(tmp) if c == "{out}" else c for c in cmd], check=True)
@@ -127,7 +131,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_clip_arguments(parser)
     args = parser.parse_args(argv)
-    for path in clips_from_args(args):
+    paths = clips_from_args(args)
+    try:  # write each clip's index (<clip>.index.json) now, for machines without PyAV
+        from _common import index_clip
+
+        for path in paths:
+            index_clip(path)
+    except RuntimeError as e:
+        print(f"note: clips not indexed: {e}", file=sys.stderr)
+    for path in paths:
         print(path)
     return 0
 

@@ -12,14 +12,16 @@ from .base import Adapter, ClipInfo, GopInfo
 from .odvd import OdvdAdapter
 from .pread import PreadPacketsAdapter, PreadRangeAdapter
 from .pyav import PyAVAdapter
+from .pynvc import PyNvcSeekAdapter, PyNvcSimpleAdapter
 
 REGISTRY: Dict[str, Type[Adapter]] = {
     "odvd": OdvdAdapter,
     "pyav": PyAVAdapter,
     "pread-packets": PreadPacketsAdapter,
     "pread-range": PreadRangeAdapter,
-    # Next, on a GPU machine: "pynvvideocodec" (PyNvVideoCodec's SimpleDecoder); our NVDEC backend
-    # is "odvd:iGpu=0".
+    # GPU (NVDEC) peers; our own NVDEC backend is "odvd:iGpu=0".
+    "pynvvideocodec": PyNvcSimpleAdapter,
+    "pynvvideocodec-seek": PyNvcSeekAdapter,
 }
 
 

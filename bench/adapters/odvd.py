@@ -2,7 +2,9 @@
 
 Default ``iGpu=-1``: the CPU backend (libavcodec). ``odvd:iGpu=0`` selects the NVDEC backend of GPU 0
 (frames then stay on the device: the timed call does not copy them to the host, as for any GPU
-library; the checks do, untimed).
+library; the checks do, untimed). On a GPU every timed call ends with ``torch.cuda.synchronize``,
+so work left queued on a CUDA stream is counted (the same rule as the PyNvVideoCodec adapters; the
+GPU runs need PyTorch for it, and the adapter is reported unavailable without it).
 
 - random access: one decoder for the whole run, ``DecodeN12ToRGB(paths, ids)`` per iteration; on
   the CPU backend ``np.asarray`` of each frame is part of the timed call (it is a view, no copy).
@@ -19,6 +21,7 @@ from typing import Any, Dict, List, Sequence
 
 import numpy as np
 
+from . import _cuda
 from .base import Adapter, ClipInfo, GopInfo
 
 
@@ -39,6 +42,7 @@ class OdvdAdapter(Adapter):
         self.maxfiles = int(maxfiles)
         self.on_host = self.iGpu == -1  # refined from the decoder's device in prepare
         self._dec = None
+        self._torch = None  # set on a GPU: the device synchronisation that ends each timed call
 
     def label(self) -> str:
         return f"{self.name}:iGpu={self.iGpu}"
@@ -63,6 +67,12 @@ class OdvdAdapter(Adapter):
         if self._dec is None:
             self._dec = self._new_decoder(max(self.maxfiles, len(clips)))
             self.on_host = getattr(self._dec, "device", "cpu" if self.iGpu == -1 else "cuda") == "cpu"
+            if not self.on_host:
+                self._torch = _cuda.cuda_torch(max(self.iGpu, 0), "odvd on a GPU")
+
+    def _synchronize(self) -> None:
+        if self._torch is not None:
+            _cuda.synchronize(self._torch, max(self.iGpu, 0))
 
     def close(self) -> None:
         self._dec = None
@@ -72,6 +82,7 @@ class OdvdAdapter(Adapter):
         frames = self._dec.DecodeN12ToRGB(list(paths), list(frame_ids), as_bgr=False)
         if self.on_host:
             return frames, [np.asarray(f) for f in frames]
+        self._synchronize()
         return frames, None
 
     def to_arrays(self, result: Any) -> List[np.ndarray]:
@@ -99,6 +110,7 @@ class OdvdAdapter(Adapter):
                     np.asarray(f)
             n += len(frames)
             del frames  # give the frames' memory back to the pool before the next GOP
+        self._synchronize()
         return n
 
     def decode_sequential_native(self, path: str, num_frames: int, gop_len: int) -> int:
@@ -108,6 +120,7 @@ class OdvdAdapter(Adapter):
             frames = self._dec.Decode([path] * len(ids), ids)
             n += len(frames)
             del frames
+        self._synchronize()
         return n
 
     # -- GOP extraction ----------------------------------------------------------------------

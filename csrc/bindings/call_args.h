@@ -11,7 +11,6 @@
 #include "frames/frame.h"
 #include "frames/frame_builder.h"
 #include "frames/frame_convert.h"
-#include "frames/block_pool.h"
 
 namespace odvd::bindings {
 
@@ -26,18 +25,18 @@ pybind11::list to_python(std::vector<FramePtr> frames);
 OutputFormat work_format(OutputFormat out, const OutputOptions* options);
 
 // A decoding call: `work(format)` runs without the GIL for the format named by `output`; with
-// output options (not plain) it decodes native frames that convert_frames turns into the output,
-// with `pool`'s memory on `threads` threads. The frames come back as Python objects.
-template <typename Work>
-pybind11::list decode_without_gil(const std::string& output, const OutputOptions* options, BlockPool& pool,
-                                  int threads, Work&& work) {
+// output options (not plain) it decodes native frames that engine.convert turns into the output.
+// The frames come back as Python objects.
+template <typename Engine, typename Work>
+pybind11::list decode_without_gil(const std::string& output, const OutputOptions* options, Engine& engine,
+                                  Work&& work) {
   const OutputFormat out = output_of(output);
   const OutputFormat format = work_format(out, options);
   std::vector<FramePtr> frames;
   {
     pybind11::gil_scoped_release release;
     frames = work(format);
-    if (format != out) frames = convert_frames(frames, out == OutputFormat::kBGR, *options, pool, threads);
+    if (format != out) frames = engine.convert(frames, out == OutputFormat::kBGR, *options);
   }
   return to_python(std::move(frames));
 }

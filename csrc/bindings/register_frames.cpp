@@ -1,12 +1,15 @@
 // DecodedFrameExt (native NV12/P016) and RGBFrame: Python views of a Frame that own a reference to
-// its pixels. They hand the memory to NumPy (__array_interface__, no copy) and to PyTorch and others
-// (__dlpack__ / __dlpack_device__); either keeps the pixels alive for as long as it needs them.
+// its pixels. Host frames go to NumPy (__array_interface__, no copy); GPU frames to CuPy, Numba and
+// PyTorch (__cuda_array_interface__ version 3, with the stream that wrote them); both to PyTorch and
+// others through __dlpack__ / __dlpack_device__. Each keeps the pixels alive for as long as it
+// needs them.
 #include "bindings/frame_objects.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include "bindings/register.h"
+#include "decode/nvdec/nvdec_pool.h"
 #include "frames/dlpack.h"
 
 namespace py = pybind11;
@@ -24,13 +27,37 @@ py::tuple as_tuple(const std::vector<int64_t>& v) {
   return t;
 }
 
+const char* typestr(const Frame& f) { return f.floating ? "<f4" : (f.itemsize == 1 ? "|u1" : "<u2"); }
+
 py::dict array_interface(const Frame& f) {
+  if (f.device >= 0) {
+    throw py::type_error("this frame is in GPU memory (cuda:" + std::to_string(f.device) +
+                         "): use torch.as_tensor(frame, device='cuda'), torch.from_dlpack(frame), cupy.asarray(frame), "
+                         "or frame.cpu() for a host copy");
+  }
   py::dict d;
   d["shape"] = as_tuple(f.shape);
-  d["typestr"] = f.floating ? "<f4" : (f.itemsize == 1 ? "|u1" : "<u2");
+  d["typestr"] = typestr(f);
   d["data"] = py::make_tuple(reinterpret_cast<uintptr_t>(f.data.get()), false);
   d["strides"] = as_tuple(f.strides);
   d["version"] = 3;
+  return d;
+}
+
+// CUDA Array Interface v3 (numba.readthedocs.io/en/stable/cuda/cuda_array_interface.html). The
+// frame's work is finished before it is returned, so consumers that wait on `stream` wait for nothing.
+py::dict cuda_array_interface(const Frame& f) {
+  if (f.device < 0) {
+    throw py::attribute_error("this frame is in host memory (CPU backend): it has __array_interface__, not "
+                              "__cuda_array_interface__");
+  }
+  py::dict d;
+  d["shape"] = as_tuple(f.shape);
+  d["typestr"] = typestr(f);
+  d["data"] = py::make_tuple(reinterpret_cast<uintptr_t>(f.data.get()), false);
+  d["strides"] = as_tuple(f.strides);
+  d["version"] = 3;
+  d["stream"] = f.stream ? py::object(py::int_(f.stream)) : py::object(py::none());
   return d;
 }
 
@@ -52,16 +79,19 @@ void capsule_destructor(PyObject* capsule) {
 }
 
 py::capsule dlpack(const FramePtr& f, const py::object& stream) {
-  if (!stream.is_none()) {
+  if (!stream.is_none() && f->device < 0) {
     // DLPack: for CPU tensors the consumer passes no stream; -1 or None mean "no synchronisation".
     const bool minus_one = py::isinstance<py::int_>(stream) && stream.cast<long long>() == -1;
     if (!minus_one) throw py::value_error("stream must be None for a host frame");
   }
+  if (!stream.is_none() && !py::isinstance<py::int_>(stream)) throw py::type_error("stream must be an int or None");
+  // GPU frames are complete when returned (their stream was synchronised): any consumer stream may
+  // use them at once, so nothing is enqueued on it.
   auto* ctx = new DlpackContext{f, f->shape, {}, {}};
   for (int64_t s : f->strides) ctx->strides.push_back(s / f->itemsize);
   DLTensor& t = ctx->tensor.dl_tensor;
   t.data = f->data.get();
-  t.device = {kDLCPU, 0};
+  t.device = f->device >= 0 ? DLDevice{kDLCUDA, f->device} : DLDevice{kDLCPU, 0};
   t.ndim = static_cast<int32_t>(ctx->shape.size());
   t.dtype = {static_cast<uint8_t>(f->floating ? kDLFloat : kDLUInt), static_cast<uint8_t>(8 * f->itemsize), 1};
   t.shape = ctx->shape.data();
@@ -85,13 +115,17 @@ py::object stacked_or(const FramePtr& f, py::object single) {
 template <typename T>
 void add_common(py::class_<T, std::shared_ptr<T>>& c) {
   c.def_property_readonly("__array_interface__", [](const T& s) { return array_interface(*s.frame); })
+      .def_property_readonly("__cuda_array_interface__", [](const T& s) { return cuda_array_interface(*s.frame); })
       .def(
           "__dlpack__",
           [](const T& s, py::object stream, py::object /*max_version*/, py::object /*dl_device*/,
              py::object /*copy*/) { return dlpack(s.frame, stream); },
           py::kw_only(), py::arg("stream") = py::none(), py::arg("max_version") = py::none(),
           py::arg("dl_device") = py::none(), py::arg("copy") = py::none())
-      .def("__dlpack_device__", [](const T&) { return py::make_tuple(static_cast<int>(kDLCPU), 0); })
+      .def("__dlpack_device__", [](const T& s) {
+        const bool gpu = s.frame->device >= 0;
+        return py::make_tuple(static_cast<int>(gpu ? kDLCUDA : kDLCPU), gpu ? static_cast<int>(s.frame->device) : 0);
+      })
       .def_property_readonly("shape", [](const T& s) { return as_tuple(s.frame->shape); })
       .def_property_readonly("frame_id", [](const T& s) { return stacked_or(s.frame, py::int_(s.frame->frame_id)); })
       .def_property_readonly("pts", [](const T& s) { return stacked_or(s.frame, py::int_(s.frame->pts)); })
@@ -107,8 +141,24 @@ void add_common(py::class_<T, std::shared_ptr<T>>& c) {
       })
       .def_property_readonly("width", [](const T& s) { return s.frame->width; })
       .def_property_readonly("height", [](const T& s) { return s.frame->height; })
-      .def_property_readonly("device", [](const T&) { return "cpu"; })
-      .def("cuda", [](const T&) -> py::object { throw std::runtime_error(kHostOnly); })
+      .def_property_readonly("device", [](const T& s) {
+        return s.frame->device >= 0 ? "cuda:" + std::to_string(s.frame->device) : std::string("cpu");
+      })
+      .def("cpu", [](py::object self) -> py::object {
+        const FramePtr& f = self.cast<const T&>().frame;
+        if (f->device < 0) return self;
+        static const std::shared_ptr<BlockPool> host = BlockPool::create();
+        FramePtr c;
+        {
+          py::gil_scoped_release release;
+          c = GpuDevice::to_host(*f, *host);
+        }
+        return py::cast(std::make_shared<T>(T{std::move(c)}));
+      })
+      .def("cuda", [](py::object self) -> py::object {
+        if (self.cast<const T&>().frame->device >= 0) return self;
+        throw std::runtime_error(kHostOnly);
+      })
       .def("__repr__", [](const T& s) {
         const Frame& f = *s.frame;
         static const char* names[] = {"NV12", "P016", "RGB", "BGR"};
@@ -118,13 +168,27 @@ void add_common(py::class_<T, std::shared_ptr<T>>& c) {
                                                         : std::to_string(f.stacked_ids.size()) + " frames";
         return std::string(T::kName) + "(" + which + ", " + names[static_cast<int>(f.layout)] +
                (f.planar ? " CHW" : "") + ", shape=(" + shape + "), " + (f.floating ? "float32" : "") +
-               (f.floating ? ", " : "") + "cpu)";
+               (f.floating ? ", " : "") + (f.device >= 0 ? "cuda:" + std::to_string(f.device) : std::string("cpu")) +
+               ")";
       });
 }
 
 }  // namespace
 
 void register_frames(py::module_& m) {
+  // Test helper: the same frame labelled as GPU memory (device, stream), to check the CUDA-facing
+  // interfaces' format on machines without a GPU. Its pointer is host memory: never hand it to CUDA.
+  m.def("_as_device_frame", [](py::object frame, int device, uint64_t stream) -> py::object {
+    auto relabel = [&](FramePtr f) {
+      auto c = std::make_shared<Frame>(*f);
+      c->device = device;
+      c->stream = stream;
+      return c;
+    };
+    if (py::isinstance<RGBFrame>(frame)) return py::cast(std::make_shared<RGBFrame>(RGBFrame{relabel(frame.cast<const RGBFrame&>().frame)}));
+    return py::cast(std::make_shared<DecodedFrameExt>(DecodedFrameExt{relabel(frame.cast<const DecodedFrameExt&>().frame)}));
+  }, py::arg("frame"), py::arg("device"), py::arg("stream"));
+
   py::class_<DecodedFrameExt, std::shared_ptr<DecodedFrameExt>> native(
       m, "DecodedFrameExt", "A decoded frame in its native layout: NV12 (uint8) or P016 (uint16).");
   add_common(native);

@@ -113,12 +113,13 @@ std::vector<bundle::EntryView> parse_all(const std::vector<ByteArray>& arrays) {
 
 void register_gop_decoder(py::module_& m) {
   py::class_<GopEngine, std::shared_ptr<GopEngine>>(m, "_GopEngine")
-      .def(py::init<size_t, int>(), py::arg("maxfiles"), py::arg("threads") = 0)
+      .def(py::init<size_t, int, int>(), py::arg("maxfiles"), py::arg("threads") = 0, py::arg("device") = -1)
+      .def_property_readonly("device", &GopEngine::device)
       .def("decode",
            [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
               const std::string& output, const OutputOptions* options) {
              check_lengths(paths.size(), ids.size());
-             return decode_without_gil(output, options, e.pool(), e.threads(),
+             return decode_without_gil(output, options, e,
                                        [&](OutputFormat out) { return e.decode_files(paths, ids, out); });
            },
            py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"), py::arg("options") = nullptr)
@@ -141,7 +142,7 @@ void register_gop_decoder(py::module_& m) {
               const std::vector<int64_t>& ids, const std::string& output, const OutputOptions* options) {
              check_lengths(paths.size(), ids.size());
              const std::vector<bundle::EntryView> entries = parse_all(arrays);
-             return decode_without_gil(output, options, e.pool(), e.threads(),
+             return decode_without_gil(output, options, e,
                                        [&](OutputFormat out) { return e.decode_entries(entries, paths, ids, out); });
            },
            py::arg("bundles"), py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"),
@@ -184,7 +185,7 @@ void register_gop_decoder(py::module_& m) {
                                              " is not among packet_idxs[" + std::to_string(i) + "]");
                }
              }
-             return decode_without_gil(output, options, e.pool(), e.threads(),
+             return decode_without_gil(output, options, e,
                                        [&](OutputFormat out) { return e.decode_packet_lists(lists, out); });
            },
            py::arg("numpy_datas"), py::arg("packet_idxs"), py::arg("widths"), py::arg("heights"),

@@ -18,7 +18,7 @@ void register_sample_reader(py::module_& m) {
            [](SampleReader& r, const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
               const std::string& output, const OutputOptions* options) {
              check_lengths(paths.size(), ids.size());
-             return decode_without_gil(output, options, r.pool(), r.threads(),
+             return decode_without_gil(output, options, r,
                                        [&](OutputFormat out) { return r.decode(paths, ids, out); });
            },
            py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"), py::arg("options") = nullptr)

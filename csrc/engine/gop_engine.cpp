@@ -26,16 +26,57 @@ std::vector<FeedPacket> feed_of(const DecodeRun& run, Make make) {
 
 }  // namespace
 
-GopEngine::GopEngine(size_t maxfiles, int threads)
+GopEngine::GopEngine(size_t maxfiles, int threads, int device)
     : threads_(thread_count(threads)),
       files_(maxfiles),
-      pool_(BlockPool::create()) {}
+      pool_(BlockPool::create()),
+      gpu_(device >= 0 ? std::make_shared<GpuDevice>(device) : nullptr) {}
+
+GopEngine::FrameMap GopEngine::decode_sequence_gpu(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
+                                                   const StreamParams& params, OutputFormat out,
+                                                   const std::string& context,
+                                                   const std::function<int64_t(int64_t)>& pts_of,
+                                                   const FeedBuilder& build_feed) {
+  std::unique_ptr<NvdecDecoder> dec = gpu_->take(params);
+  struct GiveBack {  // a session that threw has flushed itself: it goes back too
+    GpuDevice& gpu;
+    std::unique_ptr<NvdecDecoder>& d;
+    ~GiveBack() { gpu.give_back(std::move(d)); }
+  } give_back{*gpu_, dec};
+  FrameMap got;
+  for (DecodeRun& run : plan_runs(seq, targets)) {
+    const std::vector<FeedPacket> feed = build_feed(run);
+    packets_fed_ += feed.size();
+    dec->run(feed, run.targets, params, gpu_->pool(),
+             [&](int64_t id, FramePtr frame) {
+               if (got.count(id)) return;
+               frame->pts = pts_of(id);
+               got.emplace(id, std::move(frame));
+             },
+             context);
+    for (int64_t id : run.targets) {
+      if (!got.count(id)) {
+        throw std::invalid_argument(context + ": frame_id=" + std::to_string(id) +
+                                    " was not produced by the decoder (corrupt or undecodable data)");
+      }
+    }
+  }
+  if (out != OutputFormat::kNative) {
+    std::vector<FramePtr> natives;
+    for (auto& kv : got) natives.push_back(kv.second);
+    std::vector<FramePtr> rgb = gpu_->convert(natives, out == OutputFormat::kBGR, nullptr);
+    size_t i = 0;
+    for (auto& kv : got) kv.second = rgb[i++];
+  }
+  return got;
+}
 
 GopEngine::FrameMap GopEngine::decode_sequence(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
                                                const StreamParams& params, OutputFormat out,
                                                const std::string& context, int decoder_threads,
                                                const std::function<int64_t(int64_t)>& pts_of,
                                                const FeedBuilder& build_feed) {
+  if (gpu_) return decode_sequence_gpu(seq, targets, params, out, context, pts_of, build_feed);
   std::unique_ptr<CpuDecoder> dec = decoders_.take(params.codec, decoder_threads);
   FrameMap got;
   for (DecodeRun& run : plan_runs(seq, targets)) {
@@ -67,7 +108,8 @@ void GopEngine::deliver(FrameMap& got, const std::vector<size_t>& reqs, const st
                         std::vector<FramePtr>& results) {
   for (size_t r : reqs) {
     FramePtr& f = got.at(ids[r]);
-    results[r] = f.use_count() > 1 ? copy_frame(*f, *pool_) : f;  // duplicates get their own pixels
+    // Duplicates get their own pixels.
+    results[r] = f.use_count() == 1 ? f : (f->device >= 0 ? gpu_->copy(*f) : copy_frame(*f, *pool_));
   }
 }
 
@@ -256,10 +298,19 @@ std::vector<FramePtr> GopEngine::decode_packet_lists(const std::vector<PacketLis
   return results;
 }
 
-void GopEngine::release_decoders() { decoders_.clear(); }
+std::vector<FramePtr> GopEngine::convert(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o) {
+  if (gpu_) return gpu_->convert(natives, bgr, &o);
+  return convert_frames(natives, bgr, o, *pool_, threads_);
+}
+
+void GopEngine::release_decoders() {
+  decoders_.clear();
+  if (gpu_) gpu_->release_decoders();
+}
 
 void GopEngine::release_memory() {
   pool_->trim();
+  if (gpu_) gpu_->release_memory();
   bundle::trim_buffers();
 }
 

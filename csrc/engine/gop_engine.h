@@ -13,6 +13,7 @@
 
 #include "bundle/bundle.h"
 #include "decode/cpu/decoder_pool.h"
+#include "decode/nvdec/nvdec_pool.h"
 #include "engine/file_cache.h"
 #include "engine/parallel.h"
 #include "frames/frame_builder.h"
@@ -42,8 +43,10 @@ struct PacketList {
 
 class GopEngine {
  public:
-  // maxfiles: files kept open and indexed; threads: CPU threads for a call (0: all cores).
-  GopEngine(size_t maxfiles, int threads);
+  // maxfiles: files kept open and indexed; threads: CPU threads for a call (0: all cores); device:
+  // -1 decodes with libavcodec into host memory, >= 0 with NVDEC on that GPU into its memory (not
+  // yet run on a GPU: docs/validation/gpu.md).
+  GopEngine(size_t maxfiles, int threads, int device = -1);
 
   std::vector<FramePtr> decode_files(const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
                                      OutputFormat out);
@@ -54,12 +57,13 @@ class GopEngine {
                                        OutputFormat out);
   std::vector<FramePtr> decode_packet_lists(const std::vector<PacketList>& lists, OutputFormat out);
 
+  // Native frames -> RGB / BGR with output options, on the device that holds them.
+  std::vector<FramePtr> convert(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o);
+  int device() const { return gpu_ ? gpu_->index() : -1; }
+
   void release_decoders();
   void release_memory();
   size_t open_files() const { return files_.size(); }
-  // Where returned frames' memory comes from, and the CPU threads a call uses (frames/frame_convert).
-  BlockPool& pool() { return *pool_; }
-  int threads() const { return threads_; }
   // The stream parameters of `path`, opening and indexing it (and keeping it, like a decode would).
   StreamParams params_of(const std::string& path) { return files_.get(path)->params(); }
   // Packets fed to decoders since construction (tests and benchmarks count decode work with it).
@@ -70,6 +74,9 @@ class GopEngine {
   // Builds a run's packets for the decoder (reading them first, when they come from a file).
   using FeedBuilder = std::function<std::vector<FeedPacket>(DecodeRun& run)>;
   // Plans `targets` over `seq`, decodes each run on a pooled decoder and returns the frames by id.
+  FrameMap decode_sequence_gpu(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
+                               const StreamParams& params, OutputFormat out, const std::string& context,
+                               const std::function<int64_t(int64_t)>& pts_of, const FeedBuilder& build_feed);
   FrameMap decode_sequence(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
                            const StreamParams& params, OutputFormat out, const std::string& context,
                            int decoder_threads, const std::function<int64_t(int64_t)>& pts_of,
@@ -82,6 +89,7 @@ class GopEngine {
   FileCache files_;
   CpuDecoderPool decoders_;
   std::shared_ptr<BlockPool> pool_;
+  std::shared_ptr<GpuDevice> gpu_;  // null for the CPU backend
   std::atomic<uint64_t> packets_fed_{0};
 };
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/stream_reader.h"
+#include "frames/frame_convert.h"
 
 namespace odvd {
 
@@ -29,9 +30,10 @@ class SampleReader {
   // Frees idle pixel memory (release_device_memory on the CPU backend).
   void release_memory();
   size_t readers() const;
-  // Where returned frames' memory comes from, and the CPU threads a call uses (frames/frame_convert).
-  BlockPool& pool() { return *pool_; }
-  int threads() const { return threads_; }
+  // Native frames -> RGB / BGR with output options (frames/frame_convert).
+  std::vector<FramePtr> convert(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o) {
+    return convert_frames(natives, bgr, o, *pool_, threads_);
+  }
   ReaderCounters counters() const;
 
  private:

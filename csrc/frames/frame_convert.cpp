@@ -113,57 +113,48 @@ color::ResizeConvertArgs convert_args(const Frame& native, bool bgr, const Outpu
   return a;
 }
 
-std::vector<FramePtr> convert_frames(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o,
-                                     BlockPool& pool, int threads) {
+OutputPlan plan_outputs(const std::vector<FramePtr>& natives, const OutputOptions& o, BlockPool& pool) {
   o.validate();
+  OutputPlan plan;
   const size_t n = natives.size();
-  if (n == 0) return {};
-  std::vector<std::vector<int64_t>> shapes;
-  for (const auto& f : natives) shapes.push_back(output_shape(*f, o));
+  if (n == 0) return plan;
+  for (const auto& f : natives) plan.shapes.push_back(output_shape(*f, o));
   if (o.stack) {
     for (size_t i = 1; i < n; ++i) {
-      if (shapes[i] != shapes[0]) {
+      if (plan.shapes[i] != plan.shapes[0]) {
         throw std::invalid_argument("stack=True needs one output shape for every frame; frame 0 is " +
-                                    shape_text(shapes[0]) + ", frame " + std::to_string(i) + " is " +
-                                    shape_text(shapes[i]) + " (pass size=(height, width))");
+                                    shape_text(plan.shapes[0]) + ", frame " + std::to_string(i) + " is " +
+                                    shape_text(plan.shapes[i]) + " (pass size=(height, width))");
       }
     }
   }
-  const int32_t elem = o.float32 ? 4 : 1;
-  auto bytes_of = [&](size_t i) { return size_t(elem) * size_t(shapes[i][0] * shapes[i][1] * shapes[i][2]); };
-
+  plan.elem = o.float32 ? 4 : 1;
+  auto bytes_of = [&](size_t i) {
+    const auto& s = plan.shapes[i];
+    return size_t(plan.elem) * size_t(s[0] * s[1] * s[2]);
+  };
   // Output blocks: one per frame, or one for the stack.
-  std::vector<std::shared_ptr<uint8_t>> blocks;
-  std::vector<uint8_t*> outs(n);
+  plan.outs.resize(n);
   if (o.stack) {
-    blocks.push_back(pool.acquire(bytes_of(0) * n));
-    for (size_t i = 0; i < n; ++i) outs[i] = blocks[0].get() + i * bytes_of(0);
+    plan.blocks.push_back(pool.acquire(bytes_of(0) * n));
+    for (size_t i = 0; i < n; ++i) plan.outs[i] = plan.blocks[0].get() + i * bytes_of(0);
   } else {
     for (size_t i = 0; i < n; ++i) {
-      blocks.push_back(pool.acquire(bytes_of(i)));
-      outs[i] = blocks.back().get();
+      plan.blocks.push_back(pool.acquire(bytes_of(i)));
+      plan.outs[i] = plan.blocks.back().get();
     }
   }
+  return plan;
+}
 
-  std::vector<color::ResizeConvertArgs> args;
-  struct Band {
-    size_t frame;
-    int32_t r0, r1;
-  };
-  std::vector<Band> bands;
-  for (size_t i = 0; i < n; ++i) {
-    args.push_back(convert_args(*natives[i], bgr, o, outs[i]));
-    for (int32_t r = 0; r < args[i].out_height; r += kBandRows) {
-      bands.push_back(Band{i, r, std::min(args[i].out_height, r + kBandRows)});
-    }
-  }
-  parallel_for(bands.size(), thread_count(threads), [&](size_t b) {
-    const Band& band = bands[b];
-    convert_rows(args[band.frame], spec_of(*natives[band.frame]), band.r0, band.r1);
-  });
-
+std::vector<FramePtr> finish_outputs(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o,
+                                     const OutputPlan& plan) {
+  const size_t n = natives.size();
+  const int32_t elem = plan.elem;
   auto describe = [&](const Frame& src, Frame& dst, const std::vector<int64_t>& shape) {
     dst.layout = bgr ? FrameLayout::kBGR : FrameLayout::kRGB;
+    dst.device = src.device;
+    dst.stream = src.stream;
     dst.width = static_cast<int32_t>(o.planar ? shape[2] : shape[1]);
     dst.height = static_cast<int32_t>(o.planar ? shape[1] : shape[0]);
     dst.bit_depth = 8;
@@ -174,19 +165,17 @@ std::vector<FramePtr> convert_frames(const std::vector<FramePtr>& natives, bool 
     dst.time_base_den = src.time_base_den;
     dst.color_matrix = src.color_matrix;
     dst.color_range = src.color_range;
+    dst.shape = shape;
+    dst.strides = {shape[1] * shape[2] * elem, shape[2] * elem, elem};
   };
-  auto strides_of = [&](const std::vector<int64_t>& s) {
-    return std::vector<int64_t>{s[1] * s[2] * elem, s[2] * elem, elem};
-  };
-
   std::vector<FramePtr> result;
+  if (n == 0) return result;
   if (o.stack) {
     auto f = std::make_shared<Frame>();
-    describe(*natives[0], *f, shapes[0]);
-    f->data = blocks[0];
-    f->shape = {static_cast<int64_t>(n), shapes[0][0], shapes[0][1], shapes[0][2]};
-    f->strides = strides_of(shapes[0]);
-    f->strides.insert(f->strides.begin(), static_cast<int64_t>(bytes_of(0)));
+    describe(*natives[0], *f, plan.shapes[0]);
+    f->data = plan.blocks[0];
+    f->shape.insert(f->shape.begin(), static_cast<int64_t>(n));
+    f->strides.insert(f->strides.begin(), f->strides[0] * f->shape[1]);
     for (const auto& s : natives) {
       f->stacked_ids.push_back(s->frame_id);
       f->stacked_pts.push_back(s->pts);
@@ -196,15 +185,38 @@ std::vector<FramePtr> convert_frames(const std::vector<FramePtr>& natives, bool 
   }
   for (size_t i = 0; i < n; ++i) {
     auto f = std::make_shared<Frame>();
-    describe(*natives[i], *f, shapes[i]);
-    f->data = blocks[i];
-    f->shape = shapes[i];
-    f->strides = strides_of(shapes[i]);
+    describe(*natives[i], *f, plan.shapes[i]);
+    f->data = plan.blocks[i];
     f->frame_id = natives[i]->frame_id;
     f->pts = natives[i]->pts;
     result.push_back(std::move(f));
   }
   return result;
+}
+
+std::vector<FramePtr> convert_frames(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o,
+                                     BlockPool& pool, int threads) {
+  for (const auto& f : natives) {
+    if (f->device >= 0) throw std::invalid_argument("convert_frames converts host frames; GPU frames convert on the GPU");
+  }
+  const OutputPlan plan = plan_outputs(natives, o, pool);
+  std::vector<color::ResizeConvertArgs> args;
+  struct Band {
+    size_t frame;
+    int32_t r0, r1;
+  };
+  std::vector<Band> bands;
+  for (size_t i = 0; i < natives.size(); ++i) {
+    args.push_back(convert_args(*natives[i], bgr, o, plan.outs[i]));
+    for (int32_t r = 0; r < args[i].out_height; r += kBandRows) {
+      bands.push_back(Band{i, r, std::min(args[i].out_height, r + kBandRows)});
+    }
+  }
+  parallel_for(bands.size(), thread_count(threads), [&](size_t b) {
+    const Band& band = bands[b];
+    convert_rows(args[band.frame], spec_of(*natives[band.frame]), band.r0, band.r1);
+  });
+  return finish_outputs(natives, bgr, o, plan);
 }
 
 }  // namespace odvd

@@ -36,6 +36,21 @@ std::vector<int64_t> output_shape(const Frame& native, const OutputOptions& o);
 // says, C-contiguous). scale and bias fold 1 / (255 * 2^kLevelShift), mean and std into one fmaf.
 color::ResizeConvertArgs convert_args(const Frame& native, bool bgr, const OutputOptions& o, uint8_t* out);
 
+// The outputs of a conversion, before their pixels are written: each frame's shape and where it
+// goes (one block per frame, or one block for a stack), elem = bytes per sample.
+struct OutputPlan {
+  std::vector<std::vector<int64_t>> shapes;
+  std::vector<std::shared_ptr<uint8_t>> blocks;
+  std::vector<uint8_t*> outs;
+  int32_t elem = 1;
+};
+// Checks the options (and, with stack, that the shapes agree: invalid_argument naming them) and
+// takes the output blocks from `pool` (host or device memory).
+OutputPlan plan_outputs(const std::vector<FramePtr>& natives, const OutputOptions& o, BlockPool& pool);
+// The frames of a written plan: metadata (frame_id, pts, time base, colour, device) from the natives.
+std::vector<FramePtr> finish_outputs(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o,
+                                     const OutputPlan& plan);
+
 // Converts host native frames on `threads` threads (frames, and bands of rows, in parallel). With
 // o.stack the result is one frame whose shape has a leading N (invalid_argument if the frames'
 // output shapes differ: pass a size). Metadata (frame_id, pts, time base, colour) carries over.

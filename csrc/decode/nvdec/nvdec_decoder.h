@@ -34,6 +34,8 @@ class NvdecDecoder {
   NvdecDecoder& operator=(const NvdecDecoder&) = delete;
 
   Codec codec() const { return codec_; }
+  int bit_depth() const { return bit_depth_; }
+  CUstream stream() const { return stream_; }
   // The largest coded size the current decoder takes without being recreated (0 before the first).
   uint32_t max_width() const { return max_width_; }
   uint32_t max_height() const { return max_height_; }
