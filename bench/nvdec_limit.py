@@ -265,7 +265,8 @@ def main(argv=None) -> int:
     table = _common.markdown_table(
         ["decoder", "sessions", "NVDEC engines", "all-sessions decode frames/s, median (min-max)",
          "mean frames per target", "NVDEC-bound limit frames/s", "80% of it"],
-        [[f"{args.decoder} ({info.get('output')})", len(sessions), info.get("nvdec_engines", "-"),
+        [[f"{args.decoder} ({info.get('output')})", len(sessions),
+          info["nvdec_engines"] if isinstance(info.get("nvdec_engines"), int) else "?",
           f"{rate:.1f} ({min(runs):.1f}-{max(runs):.1f})", f"{cost:.2f}", f"{limit:.1f}", f"{0.8 * limit:.1f}"]])
     table += f"\n\nMean frames per target from {cost_source}."
     if rows_cmp:

@@ -1,6 +1,13 @@
-"""Backend selection for ``iGpu`` (DESIGN.md "Devices"): None = auto, -1 = CPU, >= 0 = that GPU."""
+"""Backend selection for ``iGpu`` (DESIGN.md "Devices"): None = auto, -1 = CPU, >= 0 = that GPU.
+
+The NVDEC backend is written and compiled but has not yet run on a GPU (docs/validation/gpu.md).
+Until a GPU run has validated it, it is opt-in: ``ODVD_EXPERIMENTAL_NVDEC=1`` lets ``iGpu>=0``
+(and ``iGpu=None``) use it; otherwise ``iGpu>=0`` raises RuntimeError saying so, and ``iGpu=None``
+decodes on the CPU.
+"""
 
 import operator
+import os
 import warnings
 from typing import Optional
 
@@ -31,10 +38,12 @@ def select_backend(iGpu: Optional[int]) -> int:
             return CPU
     runtime = _engine.build_info()["runtime"]
     if iGpu is None:
+        if runtime.get("gpu_decode_usable") and nvdec_enabled():
+            return 0
         if not _warned_auto_cpu:
             _warned_auto_cpu = True
             reason = (
-                "this version has no NVDEC backend yet"
+                "the NVDEC backend is not yet validated on a GPU; set ODVD_EXPERIMENTAL_NVDEC=1 to try it"
                 if runtime.get("gpu_decode_usable")
                 else _why_no_gpu(runtime)
             )
@@ -44,8 +53,18 @@ def select_backend(iGpu: Optional[int]) -> int:
     if not runtime.get("gpu_decode_usable"):
         raise RuntimeError(f"iGpu={iGpu}: GPU decoding is not possible here: {_why_no_gpu(runtime)}. "
                            "Use iGpu=-1 for the CPU backend or iGpu=None to pick automatically.")
-    raise RuntimeError(f"iGpu={iGpu}: this version of on_demand_video_decoder has no NVDEC backend yet; "
-                       "use iGpu=-1 (CPU) or iGpu=None.")
+    if not nvdec_enabled():
+        raise RuntimeError(f"iGpu={iGpu}: the NVDEC backend of this version has not yet been validated on a GPU; "
+                           "set ODVD_EXPERIMENTAL_NVDEC=1 to use it anyway, or use iGpu=-1 (CPU) or iGpu=None.")
+    count = runtime.get("device_count") or 0
+    if iGpu >= count:
+        raise RuntimeError(f"iGpu={iGpu}: only {count} CUDA device(s) visible")
+    return iGpu
+
+
+def nvdec_enabled() -> bool:
+    """Whether the (not yet GPU-validated) NVDEC backend may be used: ODVD_EXPERIMENTAL_NVDEC=1."""
+    return os.environ.get("ODVD_EXPERIMENTAL_NVDEC") == "1"
 
 
 def _why_no_gpu(runtime: dict) -> str:

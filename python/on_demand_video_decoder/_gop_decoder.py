@@ -41,10 +41,10 @@ class PyNvGopDecoder:
     def __init__(self, maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False):
         maxfiles = _count(maxfiles, "maxfiles")
         self._device = select_backend(iGpu)
-        assert self._device == CPU  # the NVDEC backend arrives with its own issue
         self._maxfiles = maxfiles
         self._suppress_color_range_warning = bool(suppressNoColorRangeWarning)
-        self._engine = _engine._GopEngine(maxfiles)
+        # device >= 0: NVDEC into that GPU's memory (opt-in until validated on a GPU: _devices.py).
+        self._engine = _engine._GopEngine(maxfiles, device=self._device)
         self._packet_list_codecs: List[int] = []
 
     @property

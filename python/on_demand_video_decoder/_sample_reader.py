@@ -40,7 +40,11 @@ class PyNvSampleReader:
         self._num_of_set = _count(num_of_set, "num_of_set")
         self._num_of_file = _count(num_of_file, "num_of_file")
         self._device = select_backend(iGpu)
-        assert self._device == CPU  # the NVDEC backend arrives with its own issue
+        if self._device != CPU and iGpu is None:
+            self._device = CPU  # auto: the CPU until this reader has an NVDEC path
+        if self._device != CPU:
+            raise RuntimeError(f"iGpu={iGpu}: PyNvSampleReader has no NVDEC path yet (PyNvGopDecoder has one); use "
+                               "iGpu=-1")
         self._suppress_color_range_warning = bool(suppressNoColorRangeWarning)
         self._engine = _engine._SampleReader(self._num_of_set * self._num_of_file)
         self._executor: Optional[ThreadPoolExecutor] = None
