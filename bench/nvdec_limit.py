@@ -259,8 +259,11 @@ def main(argv=None) -> int:
         cost, cost_source = args.cost, "--cost"
     rows_cmp = []
     if args.compare:
-        cost, rows_cmp = compare(args.compare, rate)
-        cost_source = f"the targets drawn by {args.compare}"
+        try:
+            cost, rows_cmp = compare(args.compare, rate)
+            cost_source = f"the targets drawn by {args.compare}"
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            print(f"nvdec_limit: --compare {args.compare} not used: {type(e).__name__}: {e}", file=sys.stderr)
     limit = rate / cost
     table = _common.markdown_table(
         ["decoder", "sessions", "NVDEC engines", "all-sessions decode frames/s, median (min-max)",
