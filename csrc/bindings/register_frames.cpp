@@ -29,12 +29,8 @@ py::tuple as_tuple(const std::vector<int64_t>& v) {
 
 const char* typestr(const Frame& f) { return f.floating ? "<f4" : (f.itemsize == 1 ? "|u1" : "<u2"); }
 
-py::dict array_interface(const Frame& f) {
-  if (f.device >= 0) {
-    throw py::type_error("this frame is in GPU memory (cuda:" + std::to_string(f.device) +
-                         "): use torch.as_tensor(frame, device='cuda'), torch.from_dlpack(frame), cupy.asarray(frame), "
-                         "or frame.cpu() for a host copy");
-  }
+// The keys the NumPy array interface and the CUDA array interface (version 3) share.
+py::dict interface_dict(const Frame& f) {
   py::dict d;
   d["shape"] = as_tuple(f.shape);
   d["typestr"] = typestr(f);
@@ -44,6 +40,15 @@ py::dict array_interface(const Frame& f) {
   return d;
 }
 
+py::dict array_interface(const Frame& f) {
+  if (f.device >= 0) {
+    throw py::type_error("this frame is in GPU memory (cuda:" + std::to_string(f.device) +
+                         "): use torch.as_tensor(frame, device='cuda'), torch.from_dlpack(frame), cupy.asarray(frame), "
+                         "or frame.cpu() for a host copy");
+  }
+  return interface_dict(f);
+}
+
 // CUDA Array Interface v3 (numba.readthedocs.io/en/stable/cuda/cuda_array_interface.html). The
 // frame's work is finished before it is returned, so consumers that wait on `stream` wait for nothing.
 py::dict cuda_array_interface(const Frame& f) {
@@ -51,12 +56,7 @@ py::dict cuda_array_interface(const Frame& f) {
     throw py::attribute_error("this frame is in host memory (CPU backend): it has __array_interface__, not "
                               "__cuda_array_interface__");
   }
-  py::dict d;
-  d["shape"] = as_tuple(f.shape);
-  d["typestr"] = typestr(f);
-  d["data"] = py::make_tuple(reinterpret_cast<uintptr_t>(f.data.get()), false);
-  d["strides"] = as_tuple(f.strides);
-  d["version"] = 3;
+  py::dict d = interface_dict(f);
   d["stream"] = f.stream ? py::object(py::int_(f.stream)) : py::object(py::none());
   return d;
 }

@@ -32,6 +32,16 @@ GopEngine::GopEngine(size_t maxfiles, int threads, int device)
       pool_(BlockPool::create()),
       gpu_(device >= 0 ? std::make_shared<GpuDevice>(device) : nullptr) {}
 
+// A target the decoder never produced is an error, never a silently missing frame.
+void GopEngine::require_produced(const std::vector<int64_t>& targets, const FrameMap& got, const std::string& context) {
+  for (int64_t id : targets) {
+    if (!got.count(id)) {
+      throw std::invalid_argument(context + ": frame_id=" + std::to_string(id) +
+                                  " was not produced by the decoder (corrupt or undecodable data)");
+    }
+  }
+}
+
 GopEngine::FrameMap GopEngine::decode_sequence_gpu(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
                                                    const StreamParams& params, OutputFormat out,
                                                    const std::string& context,
@@ -54,12 +64,7 @@ GopEngine::FrameMap GopEngine::decode_sequence_gpu(const std::vector<PlanItem>& 
                got.emplace(id, std::move(frame));
              },
              context);
-    for (int64_t id : run.targets) {
-      if (!got.count(id)) {
-        throw std::invalid_argument(context + ": frame_id=" + std::to_string(id) +
-                                    " was not produced by the decoder (corrupt or undecodable data)");
-      }
-    }
+    require_produced(run.targets, got, context);
   }
   if (out != OutputFormat::kNative) {
     std::vector<FramePtr> natives;
@@ -92,13 +97,7 @@ GopEngine::FrameMap GopEngine::decode_sequence(const std::vector<PlanItem>& seq,
           got.emplace(id, std::move(frame));
         },
         context);
-    // A target the decoder never produced is an error, never a silently missing frame.
-    for (int64_t id : run.targets) {
-      if (!got.count(id)) {
-        throw std::invalid_argument(context + ": frame_id=" + std::to_string(id) +
-                                    " was not produced by the decoder (corrupt or undecodable data)");
-      }
-    }
+    require_produced(run.targets, got, context);
   }
   decoders_.give_back(std::move(dec));
   return got;

@@ -74,6 +74,7 @@ class GopEngine {
   // Builds a run's packets for the decoder (reading them first, when they come from a file).
   using FeedBuilder = std::function<std::vector<FeedPacket>(DecodeRun& run)>;
   // Plans `targets` over `seq`, decodes each run on a pooled decoder and returns the frames by id.
+  static void require_produced(const std::vector<int64_t>& targets, const FrameMap& got, const std::string& context);
   FrameMap decode_sequence_gpu(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
                                const StreamParams& params, OutputFormat out, const std::string& context,
                                const std::function<int64_t(int64_t)>& pts_of, const FeedBuilder& build_feed);

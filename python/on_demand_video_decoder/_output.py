@@ -15,12 +15,12 @@ The arithmetic is docs/color.md section 6; the same per-pixel code runs on the C
 
 import math
 import numbers
-import operator
 from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
 from . import _engine
+from ._args import _count
 
 _LAYOUTS = ("HWC", "CHW")
 
@@ -30,13 +30,11 @@ def _size(size: Any) -> Tuple[int, int]:
         raise TypeError(f"size must be (height, width), got {size!r}")
     out = []
     for name, v in zip(("height", "width"), size):
-        if isinstance(v, bool):
-            raise TypeError(f"size {name} must be an int, not bool")
         try:
-            v = operator.index(v)
-        except TypeError:
-            raise TypeError(f"size {name} must be an int, not {type(v).__name__}") from None
-        if not 1 <= v <= 16384:
+            v = _count(v, f"size {name}")
+        except ValueError:
+            raise ValueError(f"size {name}={v}: must be 1..16384") from None
+        if v > 16384:
             raise ValueError(f"size {name}={v}: must be 1..16384")
         out.append(v)
     return out[0], out[1]
