@@ -140,11 +140,5 @@ class OdvdAdapter(Adapter):
 
 
 def _device_to_host(frame) -> np.ndarray:
-    """A GPU frame as a host array, for the untimed checks: ``cpu()`` when the frame has it, else
-    DLPack asking the producer for a host copy (NumPy >= 2.1).
-
-    TODO(odvd): settle on the GPU frame's host-copy path once the NVDEC backend exists.
-    """
-    if hasattr(frame, "cpu"):
-        return np.asarray(frame.cpu())
-    return np.from_dlpack(frame, device="cpu", copy=True)
+    """A GPU frame as a host array, for the untimed checks (``RGBFrame.cpu()``: a host copy)."""
+    return np.asarray(frame.cpu())
