@@ -85,6 +85,15 @@ def test_dlpack_capsule_describes_the_gpu_frame(frames):
         assert [t.strides[i] for i in range(4)] == [s // 4 for s in arr.strides]  # in elements
     with pytest.raises(TypeError, match="stream"):
         gpu.__dlpack__(stream="s")
+    with pytest.raises(ValueError, match="stream=0 is ambiguous"):
+        gpu.__dlpack__(stream=0)
+    with pytest.raises(BufferError, match="dl_device"):
+        gpu.__dlpack__(dl_device=(1, 0))
+    with pytest.raises(BufferError, match="copy"):
+        gpu.__dlpack__(copy=True)
+    del capsule
+    capsule = gpu.__dlpack__(dl_device=(2, 0), copy=False)
+    assert _dltensor(capsule).device.device_type == 2
     capsule = _engine._as_device_frame(frames[1], 0, 0).__dlpack__()
     native = _dltensor(capsule)
     assert (native.dtype.code, native.dtype.bits) == (1, 16)  # P016: kDLUInt 16

@@ -85,6 +85,10 @@ py::capsule dlpack(const FramePtr& f, const py::object& stream) {
     if (!minus_one) throw py::value_error("stream must be None for a host frame");
   }
   if (!stream.is_none() && !py::isinstance<py::int_>(stream)) throw py::type_error("stream must be an int or None");
+  if (f->device >= 0 && !stream.is_none() && stream.cast<long long>() == 0) {
+    throw py::value_error("stream=0 is ambiguous for CUDA (DLPack): pass 1 (legacy default stream), 2 (per-thread "
+                          "default stream), a stream handle, or None");
+  }
   // GPU frames are complete when returned (their stream was synchronised): any consumer stream may
   // use them at once, so nothing is enqueued on it.
   auto* ctx = new DlpackContext{f, f->shape, {}, {}};
@@ -118,8 +122,24 @@ void add_common(py::class_<T, std::shared_ptr<T>>& c) {
       .def_property_readonly("__cuda_array_interface__", [](const T& s) { return cuda_array_interface(*s.frame); })
       .def(
           "__dlpack__",
-          [](const T& s, py::object stream, py::object /*max_version*/, py::object /*dl_device*/,
-             py::object /*copy*/) { return dlpack(s.frame, stream); },
+          [](const T& s, py::object stream, py::object /*max_version*/, py::object dl_device, py::object copy) {
+            // The frame is handed over in place, on its own device; anything else is refused as the
+            // Array API standard asks (BufferError).
+            const bool gpu = s.frame->device >= 0;
+            if (!dl_device.is_none()) {
+              const auto want = dl_device.cast<std::pair<int, int>>();
+              if (want.first != (gpu ? kDLCUDA : kDLCPU) || want.second != (gpu ? s.frame->device : 0)) {
+                PyErr_SetString(PyExc_BufferError, "dl_device: this frame is exported only on its own device "
+                                                   "(use frame.cpu() for a host copy)");
+                throw py::error_already_set();
+              }
+            }
+            if (!copy.is_none() && copy.cast<bool>()) {
+              PyErr_SetString(PyExc_BufferError, "copy=True: frames are exported without a copy");
+              throw py::error_already_set();
+            }
+            return dlpack(s.frame, stream);
+          },
           py::kw_only(), py::arg("stream") = py::none(), py::arg("max_version") = py::none(),
           py::arg("dl_device") = py::none(), py::arg("copy") = py::none())
       .def("__dlpack_device__", [](const T& s) {

@@ -48,7 +48,7 @@ GopEngine::FrameMap GopEngine::decode_sequence_gpu(const std::vector<PlanItem>& 
                                                    const std::function<int64_t(int64_t)>& pts_of,
                                                    const FeedBuilder& build_feed) {
   std::unique_ptr<NvdecDecoder> dec = gpu_->take(params);
-  struct GiveBack {  // a session that threw has flushed itself: it goes back too
+  struct GiveBack {  // a session that threw has flushed itself: it goes back too (never throws)
     GpuDevice& gpu;
     std::unique_ptr<NvdecDecoder>& d;
     ~GiveBack() { gpu.give_back(std::move(d)); }
@@ -69,7 +69,7 @@ GopEngine::FrameMap GopEngine::decode_sequence_gpu(const std::vector<PlanItem>& 
   if (out != OutputFormat::kNative) {
     std::vector<FramePtr> natives;
     for (auto& kv : got) natives.push_back(kv.second);
-    std::vector<FramePtr> rgb = gpu_->convert(natives, out == OutputFormat::kBGR, nullptr);
+    std::vector<FramePtr> rgb = gpu_->convert(natives, out == OutputFormat::kBGR, nullptr, dec->stream());
     size_t i = 0;
     for (auto& kv : got) kv.second = rgb[i++];
   }

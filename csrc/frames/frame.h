@@ -17,6 +17,7 @@ struct Frame {
   std::shared_ptr<uint8_t> data;  // owns the pixels (BlockPool block; device memory when device >= 0)
   int32_t device = -1;            // -1: host memory; >= 0: memory of that CUDA device
   uint64_t stream = 0;            // device frames: the CUstream that wrote them (work on it is finished)
+  std::shared_ptr<void> stream_owner;  // keeps that stream alive as long as the frame (a consumer may wait on it)
   FrameLayout layout = FrameLayout::kNV12;
   int32_t width = 0;               // picture size
   int32_t height = 0;

@@ -155,6 +155,7 @@ std::vector<FramePtr> finish_outputs(const std::vector<FramePtr>& natives, bool 
     dst.layout = bgr ? FrameLayout::kBGR : FrameLayout::kRGB;
     dst.device = src.device;
     dst.stream = src.stream;
+    dst.stream_owner = src.stream_owner;
     dst.width = static_cast<int32_t>(o.planar ? shape[2] : shape[1]);
     dst.height = static_cast<int32_t>(o.planar ? shape[1] : shape[0]);
     dst.bit_depth = 8;

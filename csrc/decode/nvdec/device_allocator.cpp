@@ -26,4 +26,18 @@ void DeviceAllocator::release(uint8_t* p) noexcept {
   cu.cuCtxPopCurrent(&popped);
 }
 
+StreamPtr make_stream(const std::shared_ptr<cuda::PrimaryContext>& ctx) {
+  const CudaFunctions& cu = cuda::Driver::get().cuda();
+  cuda::ScopedContext current(ctx->get());
+  CUstream s = nullptr;
+  ODVD_CHECK_CU(cu.cuStreamCreate(&s, 0x1 /* CU_STREAM_NON_BLOCKING */), "creating a CUDA stream");
+  return StreamPtr(s, [ctx](CUstream_st* st) {
+    const CudaFunctions& f = cuda::Driver::get().cuda();
+    if (f.cuCtxPushCurrent(ctx->get()) != CUDA_SUCCESS) return;  // driver gone (exit)
+    f.cuStreamDestroy(st);
+    CUcontext popped = nullptr;
+    f.cuCtxPopCurrent(&popped);
+  });
+}
+
 }  // namespace odvd

@@ -22,4 +22,9 @@ class DeviceAllocator final : public BlockAllocator {
   std::shared_ptr<cuda::PrimaryContext> ctx_;
 };
 
+// A CUDA stream (non-blocking) owned by shared_ptr: destroyed, in its context, when the last owner
+// (a session, the device, a frame that names it in __cuda_array_interface__) lets go.
+using StreamPtr = std::shared_ptr<CUstream_st>;
+StreamPtr make_stream(const std::shared_ptr<cuda::PrimaryContext>& ctx);
+
 }  // namespace odvd

@@ -26,12 +26,12 @@ constexpr unsigned kExtraSurfaces = 4;
 
 }  // namespace
 
-NvdecDecoder::NvdecDecoder(std::shared_ptr<cuda::PrimaryContext> ctx, Codec codec, CUstream stream)
-    : ctx_(std::move(ctx)), codec_(codec), stream_(stream) {
+NvdecDecoder::NvdecDecoder(std::shared_ptr<cuda::PrimaryContext> ctx, Codec codec, StreamPtr stream)
+    : ctx_(std::move(ctx)), codec_(codec), stream_(std::move(stream)), skip_non_reference_(codec == Codec::kH264) {
+  CUVIDPARSERPARAMS p{};
+  p.CodecType = cuvid_codec(codec);  // first: it may throw, and nothing is held yet
   cuda::ScopedContext current(ctx_->get());
   ODVD_CHECK_CU(cuvid().cuvidCtxLockCreate(&lock_, ctx_->get()), "creating the NVDEC context lock");
-  CUVIDPARSERPARAMS p{};
-  p.CodecType = cuvid_codec(codec);
   p.ulMaxNumDecodeSurfaces = 1;  // the sequence callback returns the real number
   p.ulMaxDisplayDelay = 0;       // display as soon as the order allows: a run ends with a flush anyway
   p.pUserData = this;
@@ -84,22 +84,39 @@ void NvdecDecoder::run(const std::vector<FeedPacket>& feed, const std::vector<in
     }
   } clear{this};
 
-  for (const FeedPacket& f : feed) {
-    CUVIDSOURCEDATAPACKET pkt{};
+  try {
+    for (const FeedPacket& f : feed) {
+      CUVIDSOURCEDATAPACKET pkt{};
     pkt.payload = f.packet ? f.packet->data : f.data;
     pkt.payload_size = f.packet ? static_cast<tcu_ulong>(f.packet->size) : static_cast<tcu_ulong>(f.size);
     // One whole picture per packet: the parser decodes it within this call, so packet_frame_id_ is
     // the frame of the picture on_decode sees.
-    pkt.flags = CUVID_PKT_TIMESTAMP | CUVID_PKT_ENDOFPICTURE;
-    pkt.timestamp = f.frame_id;
-    packet_frame_id_ = f.frame_id;
-    parse(pkt);
+      pkt.flags = CUVID_PKT_TIMESTAMP | CUVID_PKT_ENDOFPICTURE;
+      pkt.timestamp = f.frame_id;
+      packet_frame_id_ = f.frame_id;
+      const uint64_t calls = decode_calls_;
+      parse(pkt);
+      // A picture packet that was not decoded within its own parse call: packet_frame_id_ cannot
+      // name the picture on_decode sees, so skipping stops for this session.
+      if (decode_calls_ == calls) skip_non_reference_ = false;
+    }
+    CUVIDSOURCEDATAPACKET eos{};
+    eos.flags = CUVID_PKT_ENDOFSTREAM;
+    packet_frame_id_ = -1;
+    parse(eos);  // flushes every picture still waiting for display
+    ODVD_CHECK_CU(cu().cuStreamSynchronize(stream_.get()), context + ": finishing the NVDEC output copies");
+  } catch (...) {
+    flush();  // the next run, maybe of another file, must not see this one's pictures
+    throw;
   }
+}
+
+void NvdecDecoder::flush() {
   CUVIDSOURCEDATAPACKET eos{};
   eos.flags = CUVID_PKT_ENDOFSTREAM;
-  packet_frame_id_ = -1;
-  parse(eos);  // flushes every picture still waiting for display
-  ODVD_CHECK_CU(cu().cuStreamSynchronize(stream_), context + ": finishing the NVDEC output copies");
+  targets_ = nullptr;  // nothing is wanted: pictures still queued are dropped
+  cuvid().cuvidParseVideoData(parser_, &eos);
+  error_ = nullptr;
 }
 
 void NvdecDecoder::parse(const CUVIDSOURCEDATAPACKET& packet) {
@@ -107,13 +124,7 @@ void NvdecDecoder::parse(const CUVIDSOURCEDATAPACKET& packet) {
   if (error_) {
     std::exception_ptr e = error_;
     error_ = nullptr;
-    // A failed callback leaves the parser mid-stream: flush it so the next run starts clean.
-    CUVIDSOURCEDATAPACKET eos{};
-    eos.flags = CUVID_PKT_ENDOFSTREAM;
-    targets_ = nullptr;
-    cuvid().cuvidParseVideoData(parser_, &eos);
-    error_ = nullptr;
-    std::rethrow_exception(e);
+    std::rethrow_exception(e);  // run() flushes the parser
   }
   if (r != CUDA_SUCCESS) cuda::throw_cu_error(r, "cuvidParseVideoData", *context_);
 }
@@ -178,27 +189,18 @@ int NvdecDecoder::sequence(const CUVIDEOFORMAT& f) {
   const bool same_kind = decoder_ && depth == bit_depth_ && f.chroma_format == chroma_;
   const bool fits = f.coded_width <= max_width_ && f.coded_height <= max_height_ && surfaces <= surfaces_;
   if (same_kind && fits) {
-    const bool geometry_changed = f.coded_width != format_.coded_width || f.coded_height != format_.coded_height ||
-                                  f.display_area.left != format_.display_area.left ||
-                                  f.display_area.top != format_.display_area.top ||
-                                  f.display_area.right != format_.display_area.right ||
-                                  f.display_area.bottom != format_.display_area.bottom;
-    if (geometry_changed) {
+    if (f.coded_width != format_.coded_width || f.coded_height != format_.coded_height) {
+      // Output surfaces are the coded size (the display area is cropped by the copy), as NVIDIA's
+      // NvDecoder sample does: only a coded size change needs the decoder reconfigured.
       CUVIDRECONFIGUREDECODERINFO r{};
       r.ulWidth = f.coded_width;
       r.ulHeight = f.coded_height;
-      r.ulTargetWidth = static_cast<unsigned>(f.display_area.right - f.display_area.left);
-      r.ulTargetHeight = static_cast<unsigned>(f.display_area.bottom - f.display_area.top);
+      r.ulTargetWidth = f.coded_width;
+      r.ulTargetHeight = f.coded_height;
       r.ulNumDecodeSurfaces = surfaces_;
-      r.display_area.left = static_cast<short>(f.display_area.left);
-      r.display_area.top = static_cast<short>(f.display_area.top);
-      r.display_area.right = static_cast<short>(f.display_area.right);
-      r.display_area.bottom = static_cast<short>(f.display_area.bottom);
       ODVD_CHECK_CU(cuvid().cuvidReconfigureDecoder(decoder_, &r), where + ": reconfiguring the NVDEC decoder");
-      width_ = r.ulTargetWidth;
-      height_ = r.ulTargetHeight;
     }
-    format_ = f;
+    set_geometry(f);
     return static_cast<int>(surfaces_);
   }
   destroy_decoder();
@@ -218,14 +220,12 @@ void NvdecDecoder::create_decoder(const CUVIDEOFORMAT& f, unsigned surfaces) {
   // Room to reconfigure for other sizes of the same kind without a new session.
   ci.ulMaxWidth = std::max<uint32_t>(f.coded_width, max_width_);
   ci.ulMaxHeight = std::max<uint32_t>(f.coded_height, max_height_);
-  ci.display_area.left = static_cast<short>(f.display_area.left);
-  ci.display_area.top = static_cast<short>(f.display_area.top);
-  ci.display_area.right = static_cast<short>(f.display_area.right);
-  ci.display_area.bottom = static_cast<short>(f.display_area.bottom);
   ci.OutputFormat = f.bit_depth_luma_minus8 ? cudaVideoSurfaceFormat_P016 : cudaVideoSurfaceFormat_NV12;
-  ci.DeinterlaceMode = f.progressive_sequence ? cudaVideoDeinterlaceMode_Weave : cudaVideoDeinterlaceMode_Adaptive;
-  ci.ulTargetWidth = static_cast<tcu_ulong>(f.display_area.right - f.display_area.left);
-  ci.ulTargetHeight = static_cast<tcu_ulong>(f.display_area.bottom - f.display_area.top);
+  // Weave: fields as coded, like libavcodec's output (no deinterlacing on either backend).
+  ci.DeinterlaceMode = cudaVideoDeinterlaceMode_Weave;
+  // Output surfaces of the coded size, no display area: the copy crops (see set_geometry).
+  ci.ulTargetWidth = f.coded_width;
+  ci.ulTargetHeight = f.coded_height;
   ci.ulNumOutputSurfaces = 2;
   ci.vidLock = lock_;
   ODVD_CHECK_CU(cuvid().cuvidCreateDecoder(&decoder_, &ci),
@@ -234,11 +234,18 @@ void NvdecDecoder::create_decoder(const CUVIDEOFORMAT& f, unsigned surfaces) {
   chroma_ = f.chroma_format;
   max_width_ = static_cast<uint32_t>(ci.ulMaxWidth);
   max_height_ = static_cast<uint32_t>(ci.ulMaxHeight);
-  width_ = static_cast<uint32_t>(ci.ulTargetWidth);
-  height_ = static_cast<uint32_t>(ci.ulTargetHeight);
   surfaces_ = surfaces;
-  format_ = f;
   skipped_.assign(surfaces, 0);
+  set_geometry(f);
+}
+
+void NvdecDecoder::set_geometry(const CUVIDEOFORMAT& f) {
+  format_ = f;
+  left_ = f.display_area.left;
+  top_ = f.display_area.top;
+  width_ = static_cast<uint32_t>(f.display_area.right - f.display_area.left);
+  height_ = static_cast<uint32_t>(f.display_area.bottom - f.display_area.top);
+  surface_height_ = f.coded_height;
 }
 
 int NvdecDecoder::decode(CUVIDPICPARAMS* pic) {
@@ -246,7 +253,8 @@ int NvdecDecoder::decode(CUVIDPICPARAMS* pic) {
   const auto idx = static_cast<size_t>(pic->CurrPicIdx);
   if (idx >= skipped_.size()) skipped_.resize(idx + 1, 0);
   // A picture nothing refers to and no target is: not decoded (its display is ignored).
-  if (!pic->ref_pic_flag && !wanted(packet_frame_id_)) {
+  ++decode_calls_;
+  if (skip_non_reference_ && !pic->ref_pic_flag && !wanted(packet_frame_id_)) {
     skipped_[idx] = 1;
     return 1;
   }
@@ -261,59 +269,73 @@ int NvdecDecoder::display(const CUVIDPARSERDISPINFO& info) {
   const auto idx = static_cast<size_t>(info.picture_index);
   if (!wanted(frame_id) || (idx < skipped_.size() && skipped_[idx])) return 1;  // only output frames are mapped
 
-  CUVIDGETDECODESTATUS status{};
-  if (cuvid().cuvidGetDecodeStatus(decoder_, info.picture_index, &status) == CUDA_SUCCESS &&
-      (status.decodeStatus == cuvidDecodeStatus_Error || status.decodeStatus == cuvidDecodeStatus_Error_Concealed)) {
-    throw std::invalid_argument(*context_ + ": frame_id=" + std::to_string(frame_id) +
-                                ": NVDEC reports a decode error (corrupt or undecodable data)");
-  }
-
   CUVIDPROCPARAMS proc{};
   proc.progressive_frame = info.progressive_frame;
   proc.second_field = info.repeat_first_field + 1;
   proc.top_field_first = info.top_field_first;
   proc.unpaired_field = info.repeat_first_field < 0;
-  proc.output_stream = stream_;
+  proc.output_stream = stream_.get();
   unsigned long long src = 0;  // CUdeviceptr of the mapped picture (cuvidMapVideoFrame64)
   unsigned int src_pitch = 0;
   ODVD_CHECK_CU(cuvid().cuvidMapVideoFrame(decoder_, info.picture_index, &src, &src_pitch, &proc),
                 *context_ + ": mapping frame_id=" + std::to_string(frame_id));
 
   // The CPU backend's native layout: H luma rows then (H + 1) / 2 rows of U, V pairs, each row
-  // `cols` samples (width rounded up to even), tightly packed.
+  // `cols` samples (width rounded up to even, an odd width repeating its last luma sample),
+  // tightly packed. The display area is cropped out of the coded-size surface here.
   const int itemsize = bit_depth_ > 8 ? 2 : 1;
   const uint32_t w = width_, h = height_, cols = w + (w & 1);
   const size_t pitch = size_t(cols) * itemsize;
   auto frame = std::make_shared<Frame>();
-  std::exception_ptr copy_error;
+  std::exception_ptr failure;
   try {
+    // After mapping, the decode has finished: its status is final (NVIDIA's NvDecoder reads it here).
+    CUVIDGETDECODESTATUS status{};
+    if (cuvid().cuvidGetDecodeStatus(decoder_, info.picture_index, &status) == CUDA_SUCCESS &&
+        status.decodeStatus == cuvidDecodeStatus_Error) {
+      throw std::invalid_argument(*context_ + ": frame_id=" + std::to_string(frame_id) +
+                                  ": NVDEC reports a decode error (corrupt or undecodable data)");
+    }
     frame->data = pool_->acquire(pitch * (h + (h + 1) / 2));
     const CUdeviceptr dst = static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(frame->data.get()));
     CUDA_MEMCPY2D c{};
     c.srcMemoryType = CU_MEMORYTYPE_DEVICE;
     c.srcDevice = static_cast<CUdeviceptr>(src);
     c.srcPitch = src_pitch;
+    c.srcXInBytes = size_t(left_) * itemsize;
+    c.srcY = static_cast<size_t>(top_);
     c.dstMemoryType = CU_MEMORYTYPE_DEVICE;
     c.dstDevice = dst;
     c.dstPitch = pitch;
-    c.WidthInBytes = pitch;
+    c.WidthInBytes = size_t(w) * itemsize;
     c.Height = h;
-    ODVD_CHECK_CU(cu().cuMemcpy2DAsync(&c, stream_), *context_ + ": copying the luma plane");
-    // The chroma plane follows the luma plane of the (even) surface height.
-    c.srcDevice = static_cast<CUdeviceptr>(src + size_t(src_pitch) * ((h + 1) & ~1u));
+    ODVD_CHECK_CU(cu().cuMemcpy2DAsync(&c, stream_.get()), *context_ + ": copying the luma plane");
+    if (w & 1) {  // the padding column repeats the last sample, as on the CPU backend
+      CUDA_MEMCPY2D pad = c;
+      pad.srcXInBytes += size_t(w - 1) * itemsize;
+      pad.dstXInBytes = size_t(w) * itemsize;
+      pad.WidthInBytes = itemsize;
+      ODVD_CHECK_CU(cu().cuMemcpy2DAsync(&pad, stream_.get()), *context_ + ": padding the luma plane");
+    }
+    // The chroma plane follows the luma plane of the (even) coded surface height.
+    c.srcDevice = static_cast<CUdeviceptr>(src + size_t(src_pitch) * ((surface_height_ + 1) & ~1u));
+    c.srcXInBytes = size_t(left_ & ~1) * itemsize;
+    c.srcY = static_cast<size_t>(top_ / 2);
     c.dstDevice = dst + pitch * h;
+    c.WidthInBytes = pitch;
     c.Height = (h + 1) / 2;
-    ODVD_CHECK_CU(cu().cuMemcpy2DAsync(&c, stream_), *context_ + ": copying the chroma plane");
+    ODVD_CHECK_CU(cu().cuMemcpy2DAsync(&c, stream_.get()), *context_ + ": copying the chroma plane");
     // The surface goes back to the decoder only once the copies have read it.
-    ODVD_CHECK_CU(cu().cuStreamSynchronize(stream_), *context_ + ": copying frame_id=" + std::to_string(frame_id));
+    ODVD_CHECK_CU(cu().cuStreamSynchronize(stream_.get()), *context_ + ": copying frame_id=" + std::to_string(frame_id));
   } catch (...) {
-    copy_error = std::current_exception();
+    failure = std::current_exception();
   }
   cuvid().cuvidUnmapVideoFrame(decoder_, src);
-  if (copy_error) std::rethrow_exception(copy_error);
+  if (failure) std::rethrow_exception(failure);
 
   frame->device = ctx_->index();
-  frame->stream = reinterpret_cast<uint64_t>(stream_);
+  frame->stream = reinterpret_cast<uint64_t>(stream_.get());
+  frame->stream_owner = stream_;
   frame->layout = bit_depth_ > 8 ? FrameLayout::kP016 : FrameLayout::kNV12;
   frame->width = static_cast<int32_t>(w);
   frame->height = static_cast<int32_t>(h);

@@ -30,23 +30,15 @@ GpuDevice::GpuDevice(int index, size_t max_sessions)
   ODVD_CHECK_CU(cu().cuModuleGetFunction(&yuv_to_rgb_, module_, "odvd_yuv_to_rgb"), "finding odvd_yuv_to_rgb");
   ODVD_CHECK_CU(cu().cuModuleGetFunction(&resize_convert_, module_, "odvd_resize_convert"),
                 "finding odvd_resize_convert");
-  convert_stream_ = new_stream();
+  convert_stream_ = make_stream(ctx_);
 }
 
 GpuDevice::~GpuDevice() {
-  idle_.clear();  // sessions first: they use the streams
+  idle_.clear();  // sessions first; streams go when their last owner (maybe a frame) does
   if (cu().cuCtxPushCurrent(ctx_->get()) != CUDA_SUCCESS) return;
-  for (CUstream s : streams_) cu().cuStreamDestroy(s);
   if (module_) cu().cuModuleUnload(module_);
   CUcontext popped = nullptr;
   cu().cuCtxPopCurrent(&popped);
-}
-
-CUstream GpuDevice::new_stream() {
-  CUstream s = nullptr;
-  ODVD_CHECK_CU(cu().cuStreamCreate(&s, 0x1 /* CU_STREAM_NON_BLOCKING */), "creating a CUDA stream");
-  streams_.push_back(s);
-  return s;
 }
 
 std::unique_ptr<NvdecDecoder> GpuDevice::take(const StreamParams& params) {
@@ -68,29 +60,27 @@ std::unique_ptr<NvdecDecoder> GpuDevice::take(const StreamParams& params) {
     idle_.erase(best);
     return d;
   }
-  cuda::ScopedContext current(ctx_->get());
-  CUstream s = nullptr;
+  StreamPtr s;
   if (!free_streams_.empty()) {
-    s = free_streams_.back();
+    s = std::move(free_streams_.back());
     free_streams_.pop_back();
   } else {
-    s = new_stream();
+    s = make_stream(ctx_);
   }
-  try {
-    return std::make_unique<NvdecDecoder>(ctx_, params.codec, s);
-  } catch (...) {
-    free_streams_.push_back(s);
-    throw;
-  }
+  return std::make_unique<NvdecDecoder>(ctx_, params.codec, std::move(s));
 }
 
-void GpuDevice::give_back(std::unique_ptr<NvdecDecoder> d) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  const int depth = d->bit_depth();
-  idle_.push_front(Idle{std::move(d), depth});
-  while (idle_.size() > max_sessions_) {  // least recently used first out; its stream is reused
-    free_streams_.push_back(idle_.back().decoder->stream());
-    idle_.pop_back();
+void GpuDevice::give_back(std::unique_ptr<NvdecDecoder> d) noexcept {
+  try {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const int depth = d->bit_depth();
+    idle_.push_front(Idle{std::move(d), depth});
+    while (idle_.size() > max_sessions_) {  // least recently used first out; its stream is reused
+      free_streams_.push_back(idle_.back().decoder->stream());
+      idle_.pop_back();
+    }
+  } catch (...) {
+    // Out of memory for the list: the session (if still here) is destroyed with `d`.
   }
 }
 
@@ -107,9 +97,10 @@ FramePtr GpuDevice::copy(const Frame& f) {
   c->data = pool_->acquire(f.bytes());
   cuda::ScopedContext current(ctx_->get());
   const auto ptr = [](const std::shared_ptr<uint8_t>& p) { return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p.get())); };
-  ODVD_CHECK_CU(cu().cuMemcpyDtoDAsync(ptr(c->data), ptr(f.data), f.bytes(), convert_stream_), "copying a frame");
-  ODVD_CHECK_CU(cu().cuStreamSynchronize(convert_stream_), "copying a frame");
-  c->stream = reinterpret_cast<uint64_t>(convert_stream_);
+  ODVD_CHECK_CU(cu().cuMemcpyDtoDAsync(ptr(c->data), ptr(f.data), f.bytes(), convert_stream_.get()), "copying a frame");
+  ODVD_CHECK_CU(cu().cuStreamSynchronize(convert_stream_.get()), "copying a frame");
+  c->stream = reinterpret_cast<uint64_t>(convert_stream_.get());
+  c->stream_owner = convert_stream_;
   return c;
 }
 
@@ -118,6 +109,7 @@ FramePtr GpuDevice::to_host(const Frame& f, BlockPool& host) {
   c->data = host.acquire(f.bytes());
   c->device = -1;
   c->stream = 0;
+  c->stream_owner.reset();
   cuda::PrimaryContext ctx(f.device);
   cuda::ScopedContext current(ctx.get());
   ODVD_CHECK_CU(cu().cuMemcpyDtoH(c->data.get(), static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(f.data.get())),
@@ -127,7 +119,8 @@ FramePtr GpuDevice::to_host(const Frame& f, BlockPool& host) {
 }
 
 std::vector<FramePtr> GpuDevice::convert(const std::vector<FramePtr>& natives, bool bgr,
-                                         const OutputOptions* options) {
+                                         const OutputOptions* options, const StreamPtr& on) {
+  const StreamPtr& stream = on ? on : convert_stream_;
   const OutputOptions plain;
   const OutputOptions& o = options ? *options : plain;
   for (const auto& f : natives) {
@@ -154,19 +147,22 @@ std::vector<FramePtr> GpuDevice::convert(const std::vector<FramePtr>& natives, b
       void* args[] = {&p};
       ODVD_CHECK_CU(cu().cuLaunchKernel(yuv_to_rgb_, blocks((p.width + 1) / 2, kernels::kBlockX),
                                         blocks((p.height + 1) / 2, kernels::kBlockY), 1, kernels::kBlockX,
-                                        kernels::kBlockY, 1, 0, convert_stream_, args, nullptr),
+                                        kernels::kBlockY, 1, 0, stream.get(), args, nullptr),
                     "launching odvd_yuv_to_rgb");
     } else {
       void* args[] = {&a};
       ODVD_CHECK_CU(cu().cuLaunchKernel(resize_convert_, blocks(a.out_width, color::kResizeBlockX),
                                         blocks(a.out_height, color::kResizeBlockY), 1, color::kResizeBlockX,
-                                        color::kResizeBlockY, 1, 0, convert_stream_, args, nullptr),
+                                        color::kResizeBlockY, 1, 0, stream.get(), args, nullptr),
                     "launching odvd_resize_convert");
     }
   }
-  ODVD_CHECK_CU(cu().cuStreamSynchronize(convert_stream_), "finishing the GPU colour conversion");
+  ODVD_CHECK_CU(cu().cuStreamSynchronize(stream.get()), "finishing the GPU colour conversion");
   std::vector<FramePtr> out = finish_outputs(natives, bgr, o, plan);
-  for (auto& f : out) f->stream = reinterpret_cast<uint64_t>(convert_stream_);
+  for (auto& f : out) {
+    f->stream = reinterpret_cast<uint64_t>(stream.get());
+    f->stream_owner = stream;
+  }
   return out;
 }
 

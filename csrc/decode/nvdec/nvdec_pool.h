@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/stream_params.h"
+#include "decode/nvdec/device_allocator.h"
 #include "decode/nvdec/nvdec_decoder.h"
 #include "frames/block_pool.h"
 #include "frames/frame_convert.h"
@@ -33,10 +34,11 @@ class GpuDevice {
   int index() const { return ctx_->index(); }
   BlockPool& pool() { return *pool_; }
 
-  // A session for `params`' codec, for exclusive use; give it back when done (also after a throw:
-  // the next run starts with a flush). Each session has its own stream.
+  // A session for `params`' codec, for exclusive use; give it back when done (a run that threw has
+  // flushed it). Each session has its own stream. give_back does not throw (a session it cannot
+  // keep is destroyed).
   std::unique_ptr<NvdecDecoder> take(const StreamParams& params);
-  void give_back(std::unique_ptr<NvdecDecoder> d);
+  void give_back(std::unique_ptr<NvdecDecoder> d) noexcept;
   void release_decoders();  // destroys the idle sessions
   void release_memory();    // frees the idle device blocks
 
@@ -46,15 +48,16 @@ class GpuDevice {
   static FramePtr to_host(const Frame& f, BlockPool& host);
 
   // Native device frames -> RGB / BGR on the GPU with `options` (plain when null), the kernels of
-  // convert/ (odvd_yuv_to_rgb, odvd_resize_convert); returns when the frames are complete.
-  std::vector<FramePtr> convert(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions* options);
+  // convert/ (odvd_yuv_to_rgb, odvd_resize_convert), on `stream` (a session's; null: the device's
+  // own); returns when the frames are complete.
+  std::vector<FramePtr> convert(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions* options,
+                                const StreamPtr& stream = nullptr);
 
  private:
   struct Idle {
     std::unique_ptr<NvdecDecoder> decoder;
     int bit_depth;
   };
-  CUstream new_stream();
 
   std::shared_ptr<cuda::PrimaryContext> ctx_;
   std::shared_ptr<BlockPool> pool_;
@@ -62,11 +65,10 @@ class GpuDevice {
   CUmodule module_ = nullptr;
   CUfunction yuv_to_rgb_ = nullptr;
   CUfunction resize_convert_ = nullptr;
-  CUstream convert_stream_ = nullptr;
+  StreamPtr convert_stream_;  // conversions and copies outside a session
   std::mutex mutex_;
   std::list<Idle> idle_;              // most recently given back first
-  std::vector<CUstream> streams_;     // one per session ever created, destroyed with the device
-  std::vector<CUstream> free_streams_;
+  std::vector<StreamPtr> free_streams_;  // of sessions destroyed, for the next ones
 };
 
 }  // namespace odvd
