@@ -126,7 +126,6 @@ py::object native_to_output(const py::array& native, int bit_depth, const std::s
                             const std::string& range, bool bgr, std::optional<int> width, const OutputOptions& o,
                             bool kernel_twin) {
   const NativeArray in = check_native(native, bit_depth, matrix, range, width);
-  o.validate();
   auto f = std::make_shared<Frame>();
   f->data = std::shared_ptr<uint8_t>(const_cast<uint8_t*>(in.view.luma), [](uint8_t*) {});
   f->layout = bit_depth == 8 ? FrameLayout::kNV12 : FrameLayout::kP016;

@@ -31,4 +31,13 @@ ScopedContext::~ScopedContext() {
   Driver::get().cuda().cuCtxPopCurrent(&popped);
 }
 
+QuietScopedContext::QuietScopedContext(CUcontext ctx) noexcept
+    : ok_(Driver::get().cuda().cuCtxPushCurrent(ctx) == CUDA_SUCCESS) {}
+
+QuietScopedContext::~QuietScopedContext() {
+  if (!ok_) return;
+  CUcontext popped = nullptr;
+  Driver::get().cuda().cuCtxPopCurrent(&popped);
+}
+
 }  // namespace odvd::cuda

@@ -33,4 +33,19 @@ class ScopedContext {
   ScopedContext& operator=(const ScopedContext&) = delete;
 };
 
+// ScopedContext for destructors and deleters, which must not throw: pushes the context if it can,
+// and ok() says whether it did. It cannot at interpreter exit, once the driver has shut down; then
+// there is nothing left to free.
+class QuietScopedContext {
+ public:
+  explicit QuietScopedContext(CUcontext ctx) noexcept;
+  ~QuietScopedContext();
+  QuietScopedContext(const QuietScopedContext&) = delete;
+  QuietScopedContext& operator=(const QuietScopedContext&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  bool ok_;
+};
+
 }  // namespace odvd::cuda

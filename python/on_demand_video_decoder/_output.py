@@ -91,7 +91,12 @@ def normalise(size: Any = None, layout: str = "HWC", dtype: Any = "uint8", mean:
 def output_options(**output: Any) -> Optional["_engine._OutputOptions"]:
     """The engine's checked options for the keyword arguments of an RGB method, or None for the plain
     output (HWC uint8 at each frame's size)."""
-    height, width, planar, float32, mean3, std3, stack = normalise(**output)
+    return engine_options(normalise(**output))
+
+
+def engine_options(normalised: tuple) -> Optional["_engine._OutputOptions"]:
+    """output_options for options already normalised (normalise's tuple)."""
+    height, width, planar, float32, mean3, std3, stack = normalised
     options = _engine._OutputOptions(height=height, width=width, planar=planar, float32=float32, mean=list(mean3),
                                      std=list(std3), stack=stack)
     return None if options.plain else options

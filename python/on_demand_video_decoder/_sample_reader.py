@@ -20,7 +20,7 @@ from . import _engine
 from ._devices import CPU, select_backend
 from ._args import _count, _requests
 from ._gop_decoder import DecodedFrameExt, RGBFrame
-from ._output import normalise, output_options
+from ._output import engine_options, normalise, output_options
 
 
 class PyNvSampleReader:
@@ -88,9 +88,10 @@ class PyNvSampleReader:
         One request is pending at a time: a request still decoding is waited for, and a result not
         collected is discarded, each with a RuntimeWarning.
         """
-        options = output_options(**output)
+        normalised = normalise(**output)
+        options = engine_options(normalised)
         paths, ids = _requests(filepaths, frame_ids)
-        key = (paths, ids, bool(as_bgr), normalise(**output))
+        key = (paths, ids, bool(as_bgr), normalised)
         if self._pending is not None:
             previous = self._pending[1]
             if not previous.done():

@@ -19,11 +19,8 @@ uint8_t* DeviceAllocator::allocate(size_t bytes) {
 }
 
 void DeviceAllocator::release(uint8_t* p) noexcept {
-  const CudaFunctions& cu = cuda::Driver::get().cuda();
-  if (cu.cuCtxPushCurrent(ctx_->get()) != CUDA_SUCCESS) return;
-  cu.cuMemFree(static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p)));
-  CUcontext popped = nullptr;
-  cu.cuCtxPopCurrent(&popped);
+  cuda::QuietScopedContext current(ctx_->get());
+  if (current.ok()) cuda::Driver::get().cuda().cuMemFree(static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p)));
 }
 
 StreamPtr make_stream(const std::shared_ptr<cuda::PrimaryContext>& ctx) {
@@ -32,11 +29,8 @@ StreamPtr make_stream(const std::shared_ptr<cuda::PrimaryContext>& ctx) {
   CUstream s = nullptr;
   ODVD_CHECK_CU(cu.cuStreamCreate(&s, 0x1 /* CU_STREAM_NON_BLOCKING */), "creating a CUDA stream");
   return StreamPtr(s, [ctx](CUstream_st* st) {
-    const CudaFunctions& f = cuda::Driver::get().cuda();
-    if (f.cuCtxPushCurrent(ctx->get()) != CUDA_SUCCESS) return;  // driver gone (exit)
-    f.cuStreamDestroy(st);
-    CUcontext popped = nullptr;
-    f.cuCtxPopCurrent(&popped);
+    cuda::QuietScopedContext current(ctx->get());
+    if (current.ok()) cuda::Driver::get().cuda().cuStreamDestroy(st);
   });
 }
 

@@ -46,12 +46,11 @@ NvdecDecoder::NvdecDecoder(std::shared_ptr<cuda::PrimaryContext> ctx, Codec code
 }
 
 NvdecDecoder::~NvdecDecoder() {
-  if (cu().cuCtxPushCurrent(ctx_->get()) != CUDA_SUCCESS) return;  // driver gone (exit): nothing to free
+  cuda::QuietScopedContext current(ctx_->get());
+  if (!current.ok()) return;
   if (parser_) cuvid().cuvidDestroyVideoParser(parser_);
   destroy_decoder();
   if (lock_) cuvid().cuvidCtxLockDestroy(lock_);
-  CUcontext popped = nullptr;
-  cu().cuCtxPopCurrent(&popped);
 }
 
 void NvdecDecoder::destroy_decoder() {

@@ -35,10 +35,8 @@ GpuDevice::GpuDevice(int index, size_t max_sessions)
 
 GpuDevice::~GpuDevice() {
   idle_.clear();  // sessions first; streams go when their last owner (maybe a frame) does
-  if (cu().cuCtxPushCurrent(ctx_->get()) != CUDA_SUCCESS) return;
-  if (module_) cu().cuModuleUnload(module_);
-  CUcontext popped = nullptr;
-  cu().cuCtxPopCurrent(&popped);
+  cuda::QuietScopedContext current(ctx_->get());
+  if (current.ok() && module_) cu().cuModuleUnload(module_);
 }
 
 std::unique_ptr<NvdecDecoder> GpuDevice::take(const StreamParams& params) {
