@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "frames/frame.h"
-#include "frames/frame_builder.h"
 #include "frames/frame_convert.h"
 
 namespace odvd::bindings {

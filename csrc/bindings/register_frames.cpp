@@ -9,7 +9,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings/register.h"
-#include "decode/nvdec/nvdec_pool.h"
+#include "decode/nvdec/gpu_device.h"
 #include "frames/dlpack.h"
 
 namespace py = pybind11;

@@ -15,6 +15,7 @@
 #include "bundle/bundle.h"
 #include "bundle/bundle_buffers.h"
 #include "bundle/bundle_file.h"
+#include "decode/backend.h"
 #include "engine/gop_engine.h"
 #include "frames/block_pool.h"
 #include "gop/gop_plan.h"
@@ -113,8 +114,12 @@ std::vector<bundle::EntryView> parse_all(const std::vector<ByteArray>& arrays) {
 
 void register_gop_decoder(py::module_& m) {
   py::class_<GopEngine, std::shared_ptr<GopEngine>>(m, "_GopEngine")
-      .def(py::init<size_t, int, int>(), py::arg("maxfiles"), py::arg("threads") = 0, py::arg("device") = -1)
+      .def(py::init([](size_t maxfiles, int threads, int device, const std::string& gpu_backend) {
+             return std::make_shared<GopEngine>(maxfiles, threads, make_backend(device, gpu_backend_kind(gpu_backend)));
+           }),
+           py::arg("maxfiles"), py::arg("threads") = 0, py::arg("device") = -1, py::arg("gpu_backend") = "cuvid")
       .def_property_readonly("device", &GopEngine::device)
+      .def_property_readonly("backend", &GopEngine::backend_name)
       .def("decode",
            [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
               const std::string& output, const OutputOptions* options) {
@@ -273,10 +278,10 @@ void register_gop_decoder(py::module_& m) {
   m.def("_plan_runs",
         [](const std::vector<int64_t>& frame_ids, const std::vector<uint32_t>& flags, const std::vector<int64_t>& targets) {
           if (frame_ids.size() != flags.size()) throw std::invalid_argument("frame_ids and flags differ in length");
-          std::vector<PlanItem> seq;
-          for (size_t i = 0; i < frame_ids.size(); ++i) seq.push_back({frame_ids[i], flags[i]});
+          std::vector<PlanItem> items;
+          for (size_t i = 0; i < frame_ids.size(); ++i) items.push_back({frame_ids[i], flags[i]});
           py::list out;
-          for (const DecodeRun& r : plan_runs(seq, targets)) {
+          for (const DecodeRun& r : plan_runs(PacketSequence(std::move(items)), targets)) {
             py::dict d;
             d["start"] = r.start;
             d["last"] = r.last;

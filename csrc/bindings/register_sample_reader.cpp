@@ -5,6 +5,7 @@
 
 #include "bindings/call_args.h"
 #include "bindings/register.h"
+#include "decode/backend.h"
 #include "engine/sample_reader.h"
 
 namespace py = pybind11;
@@ -13,7 +14,13 @@ namespace odvd::bindings {
 
 void register_sample_reader(py::module_& m) {
   py::class_<SampleReader, std::shared_ptr<SampleReader>>(m, "_SampleReader")
-      .def(py::init<size_t, int>(), py::arg("max_readers"), py::arg("threads") = 0)
+      .def(py::init([](size_t max_readers, int threads, int device, const std::string& gpu_backend) {
+             return std::make_shared<SampleReader>(max_readers, threads,
+                                                   make_backend(device, gpu_backend_kind(gpu_backend)));
+           }),
+           py::arg("max_readers"), py::arg("threads") = 0, py::arg("device") = -1, py::arg("gpu_backend") = "cuvid")
+      .def_property_readonly("device", &SampleReader::device)
+      .def_property_readonly("backend", &SampleReader::backend_name)
       .def("decode",
            [](SampleReader& r, const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
               const std::string& output, const OutputOptions* options) {

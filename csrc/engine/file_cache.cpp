@@ -2,12 +2,12 @@
 
 namespace odvd {
 
-std::shared_ptr<VideoFile> FileCache::get(const std::string& path) {
+std::shared_ptr<GopReader> FileCache::get(const std::string& path) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = map_.find(path);
     if (it != map_.end()) {
-      if (it->second.first->unchanged_on_disk()) {
+      if (it->second.first->file().unchanged_on_disk()) {
         lru_.splice(lru_.begin(), lru_, it->second.second);
         return it->second.first;
       }
@@ -15,7 +15,8 @@ std::shared_ptr<VideoFile> FileCache::get(const std::string& path) {
       map_.erase(it);
     }
   }
-  auto file = std::make_shared<VideoFile>(path);  // slow part, outside the lock
+  // The slow part, outside the lock.
+  auto file = std::make_shared<GopReader>(std::make_shared<const VideoFile>(path));
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = map_.find(path);
   if (it != map_.end()) {  // another thread opened it meanwhile: keep one

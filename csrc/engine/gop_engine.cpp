@@ -26,14 +26,12 @@ std::vector<FeedPacket> feed_of(const DecodeRun& run, Make make) {
 
 }  // namespace
 
-GopEngine::GopEngine(size_t maxfiles, int threads, int device)
-    : threads_(thread_count(threads)),
-      files_(maxfiles),
-      pool_(BlockPool::create()),
-      gpu_(device >= 0 ? std::make_shared<GpuDevice>(device) : nullptr) {}
+GopEngine::GopEngine(size_t maxfiles, int threads, std::shared_ptr<DecoderBackend> backend)
+    : threads_(thread_count(threads)), files_(maxfiles), backend_(std::move(backend)) {}
 
 // A target the decoder never produced is an error, never a silently missing frame.
-void GopEngine::require_produced(const std::vector<int64_t>& targets, const FrameMap& got, const std::string& context) {
+static void require_produced(const std::vector<int64_t>& targets, const std::unordered_map<int64_t, FramePtr>& got,
+                             const std::string& context) {
   for (int64_t id : targets) {
     if (!got.count(id)) {
       throw std::invalid_argument(context + ": frame_id=" + std::to_string(id) +
@@ -42,64 +40,25 @@ void GopEngine::require_produced(const std::vector<int64_t>& targets, const Fram
   }
 }
 
-GopEngine::FrameMap GopEngine::decode_sequence_gpu(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
-                                                   const StreamParams& params, OutputFormat out,
-                                                   const std::string& context,
-                                                   const std::function<int64_t(int64_t)>& pts_of,
-                                                   const FeedBuilder& build_feed) {
-  std::unique_ptr<NvdecDecoder> dec = gpu_->take(params);
-  struct GiveBack {  // a session that threw has flushed itself: it goes back too (never throws)
-    GpuDevice& gpu;
-    std::unique_ptr<NvdecDecoder>& d;
-    ~GiveBack() { gpu.give_back(std::move(d)); }
-  } give_back{*gpu_, dec};
-  FrameMap got;
-  for (DecodeRun& run : plan_runs(seq, targets)) {
-    const std::vector<FeedPacket> feed = build_feed(run);
-    packets_fed_ += feed.size();
-    dec->run(feed, run.targets, params, gpu_->pool(),
-             [&](int64_t id, FramePtr frame) {
-               if (got.count(id)) return;
-               frame->pts = pts_of(id);
-               got.emplace(id, std::move(frame));
-             },
-             context);
-    require_produced(run.targets, got, context);
-  }
-  if (out != OutputFormat::kNative) {
-    std::vector<FramePtr> natives;
-    for (auto& kv : got) natives.push_back(kv.second);
-    std::vector<FramePtr> rgb = gpu_->convert(natives, out == OutputFormat::kBGR, nullptr, dec->stream());
-    size_t i = 0;
-    for (auto& kv : got) kv.second = rgb[i++];
-  }
-  return got;
-}
-
-GopEngine::FrameMap GopEngine::decode_sequence(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
+GopEngine::FrameMap GopEngine::decode_sequence(const PacketSequence& seq, const std::vector<int64_t>& targets,
                                                const StreamParams& params, OutputFormat out,
                                                const std::string& context, int decoder_threads,
                                                const std::function<int64_t(int64_t)>& pts_of,
                                                const FeedBuilder& build_feed) {
-  if (gpu_) return decode_sequence_gpu(seq, targets, params, out, context, pts_of, build_feed);
-  std::unique_ptr<CpuDecoder> dec = decoders_.take(params.codec, decoder_threads);
+  DecoderLease dec(*backend_, params, context, decoder_threads);
   FrameMap got;
   for (DecodeRun& run : plan_runs(seq, targets)) {
     const std::vector<FeedPacket> feed = build_feed(run);
     packets_fed_ += feed.size();
-    dec->run(
-        feed,
-        [&](int64_t id, const AVFrame* f) {
-          if (!std::binary_search(run.targets.begin(), run.targets.end(), id) || got.count(id)) return;
-          FramePtr frame = build_frame(f, params, out, *pool_, context);
-          frame->frame_id = id;
-          frame->pts = pts_of(id);
-          got.emplace(id, std::move(frame));
-        },
-        context);
+    dec->run(feed, run.targets, [&](int64_t id, DecodedPicture& picture) {
+      if (!std::binary_search(run.targets.begin(), run.targets.end(), id) || got.count(id)) return;
+      FramePtr frame = picture.frame(out);
+      frame->frame_id = id;
+      frame->pts = pts_of(id);
+      got.emplace(id, std::move(frame));
+    });
     require_produced(run.targets, got, context);
   }
-  decoders_.give_back(std::move(dec));
   return got;
 }
 
@@ -108,7 +67,7 @@ void GopEngine::deliver(FrameMap& got, const std::vector<size_t>& reqs, const st
   for (size_t r : reqs) {
     FramePtr& f = got.at(ids[r]);
     // Duplicates get their own pixels.
-    results[r] = f.use_count() == 1 ? f : (f->device >= 0 ? gpu_->copy(*f) : copy_frame(*f, *pool_));
+    results[r] = f.use_count() == 1 ? f : backend_->copy(*f);
   }
 }
 
@@ -119,25 +78,23 @@ std::vector<FramePtr> GopEngine::decode_files(const std::vector<std::string>& pa
   std::vector<FramePtr> results(paths.size());
   parallel_for(groups.size(), sp.workers, [&](size_t g) {
     const std::vector<size_t>& reqs = groups[g];
-    std::shared_ptr<VideoFile> file = files_.get(paths[reqs.front()]);
-    auto lock = file->lock();
-    const StreamIndex& index = file->index();
+    std::shared_ptr<GopReader> reader = files_.get(paths[reqs.front()]);
+    auto lock = reader->lock();
+    const VideoFile& file = reader->file();
+    const StreamIndex& index = file.index();
+    const PacketSequence& seq = reader->sequence();
     std::vector<int64_t> targets;
     for (size_t r : reqs) {
       index.sample_of_frame(ids[r]);  // IndexError naming the file and the valid range
       targets.push_back(ids[r]);
     }
-    std::vector<PlanItem> seq;
-    seq.reserve(index.samples().size());
-    for (const Sample& s : index.samples()) seq.push_back({s.frame_id, s.flags});
     std::vector<ff::PacketPtr> packets;  // the current run's, alive while it decodes
     FrameMap got = decode_sequence(
-        seq, targets, file->params(), out, "'" + file->path() + "'", sp.decoder_threads,
+        seq, targets, file.params(), out, "'" + file.path() + "'", sp.decoder_threads,
         [&](int64_t id) { return index.samples()[index.sample_of_frame(id)].pts; },
         [&](DecodeRun& run) {
-          packets = file->read_samples(run.start, run.last);
-          for (int32_t i = run.start; i <= run.last; ++i) seq[i].flags = index.samples()[i].flags;  // learned non-ref
-          select_feed(seq, run);
+          packets = reader->read_samples(run.start, run.last);
+          select_feed(seq, run);  // with the non-reference flags learned from these packets
           return feed_of(run, [&](int32_t i) {
             FeedPacket f;
             f.packet = packets[i - run.start].get();
@@ -157,36 +114,38 @@ std::vector<std::shared_ptr<ExtractedGop>> GopEngine::extract(const std::vector<
   std::vector<std::shared_ptr<ExtractedGop>> results(paths.size());
   parallel_for(groups.size(), split_threads(threads_, groups.size()).workers, [&](size_t g) {
     const std::vector<size_t>& reqs = groups[g];
-    std::shared_ptr<VideoFile> file = files_.get(paths[reqs.front()]);
-    auto lock = file->lock();
-    const StreamIndex& index = file->index();
+    std::shared_ptr<GopReader> reader = files_.get(paths[reqs.front()]);
+    auto lock = reader->lock();
+    const VideoFile& file = reader->file();
+    const StreamIndex& index = file.index();
+    const PacketSequence& seq = reader->sequence();
     std::map<int32_t, std::shared_ptr<ExtractedGop>> by_key;
     for (size_t r : reqs) {
-      const GopInfo gop = index.gop_of_sample(index.sample_of_frame(ids[r]));
-      auto& slot = by_key[gop.key_sample];
+      index.sample_of_frame(ids[r]);  // IndexError naming the file and the valid range
+      const GopSpan gop = gop_span(seq, ids[r]);
+      auto& slot = by_key[gop.key];
       if (!slot) {
-        // Open GOP: the leading pictures need the GOP before, which travels along as a prefix.
-        const int32_t start = gop.has_leading ? index.previous_key(gop.key_sample) : gop.key_sample;
         auto x = std::make_shared<ExtractedGop>();
         bundle::EntryView& v = x->view;
-        v.params = file->params();
-        v.source_path = file->path();
+        v.params = file.params();
+        v.source_path = file.path();
         v.first_frame_id = gop.first_frame_id;
         v.gop_len = static_cast<uint32_t>(gop.gop_len);
-        v.packets.resize(static_cast<size_t>(gop.end_sample - start));
+        v.packets.resize(static_cast<size_t>(gop.end - gop.first));
         const size_t at = bundle::payload_offset(v);
-        const VideoFile::Payload pay = file->read_payload(start, gop.end_sample - 1, [&](size_t capacity) {
+        const GopReader::Payload pay = reader->read_payload(gop.first, gop.end - 1, [&](size_t capacity) {
           x->capacity = at + capacity + 8;  // + the entry's alignment padding
           x->buffer = bundle::acquire_buffer(x->capacity);
           return x->buffer.get() + at;
         });
-        for (int32_t i = start; i < gop.end_sample; ++i) {
+        for (int32_t i = gop.first; i < gop.end; ++i) {
           const Sample& s = index.samples()[i];
-          const size_t k = static_cast<size_t>(i - start);
+          const size_t k = static_cast<size_t>(i - gop.first);
           bundle::PacketRecord& rec = v.packets[k];
           rec.offset = pay.offset[k];
           rec.size = pay.size[k];
-          rec.flags = s.flags | (i < gop.key_sample ? kSamplePrefix : 0u);
+          // The flags with what reading the packets taught (non-reference), the prefix marked.
+          rec.flags = seq[i].flags | (i < gop.key ? kSamplePrefix : 0u);
           rec.pts = s.pts;
           rec.dts = s.dts;
           rec.frame_id = s.frame_id;
@@ -235,12 +194,13 @@ std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryV
   parallel_for(groups.size(), sp.workers, [&](size_t g) {
     const std::vector<size_t>& reqs = groups[g];
     const bundle::EntryView& e = entries[entry_of[reqs.front()]];
-    std::vector<PlanItem> seq;
+    std::vector<PlanItem> items;
     std::unordered_map<int64_t, int64_t> pts;
     for (const auto& p : e.packets) {
-      seq.push_back({p.frame_id, p.flags});
+      items.push_back({p.frame_id, p.flags});
       pts[p.frame_id] = p.pts;
     }
+    const PacketSequence seq(std::move(items));
     std::vector<int64_t> targets;
     for (size_t r : reqs) targets.push_back(ids[r]);
     FrameMap got = decode_sequence(
@@ -268,8 +228,9 @@ std::vector<FramePtr> GopEngine::decode_packet_lists(const std::vector<PacketLis
   parallel_for(lists.size(), sp.workers, [&](size_t i) {
     const PacketList& l = lists[i];
     const std::string context = "packet list " + std::to_string(i);
-    std::vector<PlanItem> seq;
-    for (size_t k = 0; k < l.packets.size(); ++k) seq.push_back({l.frame_ids[k], k == 0 ? kSampleKey : 0u});
+    std::vector<PlanItem> items;
+    for (size_t k = 0; k < l.packets.size(); ++k) items.push_back({l.frame_ids[k], k == 0 ? kSampleKey : 0u});
+    const PacketSequence seq(std::move(items));
     StreamParams params;
     params.codec = l.codec;
     params.width = l.width;
@@ -297,19 +258,8 @@ std::vector<FramePtr> GopEngine::decode_packet_lists(const std::vector<PacketLis
   return results;
 }
 
-std::vector<FramePtr> GopEngine::convert(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o) {
-  if (gpu_) return gpu_->convert(natives, bgr, &o);
-  return convert_frames(natives, bgr, o, *pool_, threads_);
-}
-
-void GopEngine::release_decoders() {
-  decoders_.clear();
-  if (gpu_) gpu_->release_decoders();
-}
-
 void GopEngine::release_memory() {
-  pool_->trim();
-  if (gpu_) gpu_->release_memory();
+  backend_->release_memory();
   bundle::trim_buffers();
 }
 

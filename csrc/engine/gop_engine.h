@@ -1,6 +1,6 @@
 // The GOP engine: requests (file, frame_id) in, frames or bundles out. It ties the stages together:
-// FileCache (demux + StreamIndex) -> GopPlan -> packets -> decoder -> frame builder, and runs the
-// files of a batch concurrently. All of it runs without a GPU (the CPU backend).
+// FileCache (demux + StreamIndex) -> GopPlan -> packets -> a decoder of its backend (decode/backend.h)
+// -> frames, and runs the files of a batch concurrently. It never asks which backend it has.
 #pragma once
 
 #include <atomic>
@@ -12,12 +12,9 @@
 #include <vector>
 
 #include "bundle/bundle.h"
-#include "decode/cpu/decoder_pool.h"
-#include "decode/nvdec/nvdec_pool.h"
+#include "decode/backend.h"
 #include "engine/file_cache.h"
 #include "engine/parallel.h"
-#include "frames/frame_builder.h"
-#include "frames/block_pool.h"
 #include "gop/gop_plan.h"
 
 namespace odvd {
@@ -43,10 +40,9 @@ struct PacketList {
 
 class GopEngine {
  public:
-  // maxfiles: files kept open and indexed; threads: CPU threads for a call (0: all cores); device:
-  // -1 decodes with libavcodec into host memory, >= 0 with NVDEC on that GPU into its memory (not
-  // yet run on a GPU: docs/validation/gpu.md).
-  GopEngine(size_t maxfiles, int threads, int device = -1);
+  // maxfiles: files kept open and indexed; threads: CPU threads for a call (0: all cores); backend:
+  // the decoders and frame memory (decode/backend.h: the CPU, or NVDEC on a GPU).
+  GopEngine(size_t maxfiles, int threads, std::shared_ptr<DecoderBackend> backend);
 
   std::vector<FramePtr> decode_files(const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
                                      OutputFormat out);
@@ -57,15 +53,18 @@ class GopEngine {
                                        OutputFormat out);
   std::vector<FramePtr> decode_packet_lists(const std::vector<PacketList>& lists, OutputFormat out);
 
-  // Native frames -> RGB / BGR with output options, on the device that holds them.
-  std::vector<FramePtr> convert(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o);
-  int device() const { return gpu_ ? gpu_->index() : -1; }
+  // Native frames -> RGB / BGR with output options, in the backend's memory.
+  std::vector<FramePtr> convert(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o) {
+    return backend_->convert(natives, bgr, o, threads_);
+  }
+  int device() const { return backend_->device(); }
+  const char* backend_name() const { return backend_->name(); }
 
-  void release_decoders();
+  void release_decoders() { backend_->release_decoders(); }
   void release_memory();
   size_t open_files() const { return files_.size(); }
   // The stream parameters of `path`, opening and indexing it (and keeping it, like a decode would).
-  StreamParams params_of(const std::string& path) { return files_.get(path)->params(); }
+  StreamParams params_of(const std::string& path) { return files_.get(path)->file().params(); }
   // Packets fed to decoders since construction (tests and benchmarks count decode work with it).
   uint64_t packets_fed() const { return packets_fed_.load(); }
 
@@ -73,24 +72,17 @@ class GopEngine {
   using FrameMap = std::unordered_map<int64_t, FramePtr>;
   // Builds a run's packets for the decoder (reading them first, when they come from a file).
   using FeedBuilder = std::function<std::vector<FeedPacket>(DecodeRun& run)>;
-  // Plans `targets` over `seq`, decodes each run on a pooled decoder and returns the frames by id.
-  static void require_produced(const std::vector<int64_t>& targets, const FrameMap& got, const std::string& context);
-  FrameMap decode_sequence_gpu(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
-                               const StreamParams& params, OutputFormat out, const std::string& context,
-                               const std::function<int64_t(int64_t)>& pts_of, const FeedBuilder& build_feed);
-  FrameMap decode_sequence(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets,
-                           const StreamParams& params, OutputFormat out, const std::string& context,
-                           int decoder_threads, const std::function<int64_t(int64_t)>& pts_of,
-                           const FeedBuilder& build_feed);
+  // Plans `targets` over `seq`, decodes each run on a decoder of the backend and returns the frames by id.
+  FrameMap decode_sequence(const PacketSequence& seq, const std::vector<int64_t>& targets, const StreamParams& params,
+                           OutputFormat out, const std::string& context, int decoder_threads,
+                           const std::function<int64_t(int64_t)>& pts_of, const FeedBuilder& build_feed);
   // Hands each request of `reqs` its frame; a frame asked for twice is copied for the second.
   void deliver(FrameMap& got, const std::vector<size_t>& reqs, const std::vector<int64_t>& ids,
                std::vector<FramePtr>& results);
 
   int threads_;
   FileCache files_;
-  CpuDecoderPool decoders_;
-  std::shared_ptr<BlockPool> pool_;
-  std::shared_ptr<GpuDevice> gpu_;  // null for the CPU backend
+  std::shared_ptr<DecoderBackend> backend_;
   std::atomic<uint64_t> packets_fed_{0};
 };
 

@@ -7,10 +7,8 @@
 
 namespace odvd {
 
-SampleReader::SampleReader(size_t max_readers, int threads)
-    : max_readers_(std::max<size_t>(1, max_readers)),
-      threads_(thread_count(threads)),
-      pool_(BlockPool::create()) {}
+SampleReader::SampleReader(size_t max_readers, int threads, std::shared_ptr<DecoderBackend> backend)
+    : max_readers_(std::max<size_t>(1, max_readers)), threads_(thread_count(threads)), backend_(std::move(backend)) {}
 
 std::shared_ptr<SampleReader::Slot> SampleReader::slot_for(const std::string& path) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -40,7 +38,7 @@ std::vector<FramePtr> SampleReader::decode(const std::vector<std::string>& paths
     std::lock_guard<std::mutex> lock(slot->mutex);
     if (slot->reader && !slot->reader->file().unchanged_on_disk()) slot->reader.reset();  // replaced on disk
     if (!slot->reader) {
-      slot->reader = std::make_unique<StreamReader>(std::make_shared<VideoFile>(paths[reqs.front()]), pool_);
+      slot->reader = std::make_unique<StreamReader>(std::make_shared<const VideoFile>(paths[reqs.front()]), backend_);
     }
     struct Tally {  // added to the totals also when a read throws
       SampleReader* self;
@@ -57,12 +55,13 @@ std::vector<FramePtr> SampleReader::decode(const std::vector<std::string>& paths
 }
 
 void SampleReader::clear() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  slots_.clear();
-  lru_.clear();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    slots_.clear();  // a reader still in use by a call lives on until the call ends
+    lru_.clear();
+  }
+  backend_->release_decoders();
 }
-
-void SampleReader::release_memory() { pool_->trim(); }
 
 size_t SampleReader::readers() const {
   std::lock_guard<std::mutex> lock(mutex_);

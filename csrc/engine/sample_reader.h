@@ -13,26 +13,30 @@
 #include <unordered_map>
 #include <vector>
 
+#include "decode/backend.h"
 #include "engine/stream_reader.h"
-#include "frames/frame_convert.h"
 
 namespace odvd {
 
 class SampleReader {
  public:
-  // threads: CPU threads for a call (0: all cores).
-  SampleReader(size_t max_readers, int threads);
+  // threads: CPU threads for a call (0: all cores); backend: the decoders and frame memory
+  // (decode/backend.h: the CPU, or NVDEC on a GPU).
+  SampleReader(size_t max_readers, int threads, std::shared_ptr<DecoderBackend> backend);
 
   std::vector<FramePtr> decode(const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
                                OutputFormat out);
-  // Drops every reader (clearAllReaders, release_decoder): the next call opens files anew.
+  // Drops every reader and the backend's idle decoders (clearAllReaders, release_decoder): the next
+  // call opens files anew.
   void clear();
-  // Frees idle pixel memory (release_device_memory on the CPU backend).
-  void release_memory();
+  // Frees idle frame memory (release_device_memory).
+  void release_memory() { backend_->release_memory(); }
   size_t readers() const;
-  // Native frames -> RGB / BGR with output options (frames/frame_convert).
+  int device() const { return backend_->device(); }
+  const char* backend_name() const { return backend_->name(); }
+  // Native frames -> RGB / BGR with output options, in the backend's memory.
   std::vector<FramePtr> convert(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& o) {
-    return convert_frames(natives, bgr, o, *pool_, threads_);
+    return backend_->convert(natives, bgr, o, threads_);
   }
   ReaderCounters counters() const;
 
@@ -45,7 +49,7 @@ class SampleReader {
 
   size_t max_readers_;
   int threads_;
-  std::shared_ptr<BlockPool> pool_;
+  std::shared_ptr<DecoderBackend> backend_;
   mutable std::mutex mutex_;
   std::list<std::string> lru_;  // most recent first
   std::unordered_map<std::string, std::pair<std::shared_ptr<Slot>, std::list<std::string>::iterator>> slots_;

@@ -8,22 +8,21 @@ namespace {
 
 constexpr int32_t kReadAhead = 16;  // samples read from the file at a time
 
-ff::FramePtr ref_of(const AVFrame* f) {
-  ff::FramePtr r = ff::make_frame();
-  if (av_frame_ref(r.get(), f) < 0) throw std::bad_alloc();
-  return r;
-}
-
 }  // namespace
 
-StreamReader::StreamReader(std::shared_ptr<VideoFile> file, std::shared_ptr<BlockPool> pool)
-    : file_(std::move(file)), pool_(std::move(pool)), context_("'" + file_->path() + "'") {}
+StreamReader::StreamReader(std::shared_ptr<const VideoFile> file, std::shared_ptr<DecoderBackend> backend)
+    : reader_(std::move(file)), backend_(std::move(backend)), context_("'" + reader_.file().path() + "'") {}
+
+StreamReader::~StreamReader() { release_decoder(); }
 
 void StreamReader::release_decoder() {
-  dec_.reset();
-  live_ = false;
-  queue_.clear();
   ready_.clear();
+  queue_.clear();
+  live_ = false;
+  if (dec_) {
+    dec_->reset();
+    backend_->give_back(std::move(dec_));
+  }
 }
 
 void StreamReader::restart(int32_t start, ReaderCounters& counters) {
@@ -37,19 +36,18 @@ void StreamReader::restart(int32_t start, ReaderCounters& counters) {
 }
 
 bool StreamReader::refill() {
-  const int32_t n = static_cast<int32_t>(file_->index().samples().size());
+  const int32_t n = static_cast<int32_t>(reader_.sequence().size());
   if (next_ >= n) return false;
   const int32_t last = std::min(n - 1, next_ + kReadAhead - 1);
-  auto lock = file_->lock();
-  std::vector<ff::PacketPtr> packets = file_->read_samples(next_, last, /*starts_sequence=*/false);
+  auto lock = reader_.lock();
+  std::vector<ff::PacketPtr> packets = reader_.read_samples(next_, last, /*starts_sequence=*/false);
   for (int32_t i = next_; i <= last; ++i) queue_.emplace_back(i, std::move(packets[i - next_]));
   next_ = last + 1;
   return true;
 }
 
-FramePtr StreamReader::deliver(int64_t frame_id, const AVFrame* f, OutputFormat out) {
-  const StreamIndex& index = file_->index();
-  FramePtr frame = build_frame(f, file_->params(), out, *pool_, context_);
+FramePtr StreamReader::deliver(int64_t frame_id, FramePtr frame, OutputFormat out) {
+  const StreamIndex& index = file().index();
   frame->frame_id = frame_id;
   frame->pts = index.samples()[index.sample_of_frame(frame_id)].pts;
   last_id_ = frame_id;
@@ -59,44 +57,41 @@ FramePtr StreamReader::deliver(int64_t frame_id, const AVFrame* f, OutputFormat 
 }
 
 FramePtr StreamReader::read(int64_t k, OutputFormat out, int threads, ReaderCounters& counters) {
-  const StreamIndex& index = file_->index();
-  const auto& samples = index.samples();
+  const StreamIndex& index = file().index();
+  const PacketSequence& seq = reader_.sequence();
   const int32_t t = index.sample_of_frame(k);  // IndexError naming the file and the valid range
-  if (k == last_id_ && last_frame_ && last_format_ == out) return copy_frame(*last_frame_, *pool_);
+  if (k == last_id_ && last_frame_ && last_format_ == out) return backend_->copy(*last_frame_);
 
   // Put out earlier, ahead of its request (decoder delay, or the drain at the end of the file).
   if (auto it = ready_.find(k); it != ready_.end()) {
-    ff::FramePtr f = std::move(it->second);
+    std::unique_ptr<DecodedPicture> picture = std::move(it->second);
     ready_.erase(ready_.begin(), std::next(it));
-    return deliver(k, f.get(), out);
+    return deliver(k, picture->frame(out), out);
   }
 
-  // Where a fresh decode of k would start: its GOP's key frame, or the previous GOP's for an open-GOP
-  // leading picture (shown before its key frame). Continue instead when the decoder stands at or
-  // after that point and has not put k out yet.
-  const GopInfo gop = index.gop_of_sample(t);
-  const bool leading = samples[t].frame_id < samples[gop.key_sample].frame_id;
-  const int32_t start = leading && gop.key_sample > 0 ? index.previous_key(gop.key_sample) : gop.key_sample;
+  // Continue when the decoder stands at or after where a fresh decode of k would start, and has not
+  // put k out yet; else start over there.
+  const int32_t start = seq.decode_start(t);
   const int32_t fed_up_to = queue_.empty() ? next_ : queue_.front().first;
   if (!(live_ && dec_ && k > last_out_ && fed_up_to >= start)) restart(start, counters);
-  if (!dec_) dec_ = std::make_unique<CpuDecoder>(file_->params().codec, std::max(1, threads));
+  if (!dec_) dec_ = backend_->take(file().params(), context_, std::max(1, threads));
   ready_.erase(ready_.begin(), ready_.lower_bound(k));
 
-  ff::FramePtr got;
-  const auto on_frame = [&](int64_t id, const AVFrame* f) {
+  FramePtr got;
+  const OnPicture on_picture = [&](int64_t id, DecodedPicture& picture) {
     ++counters.frames_decoded;
     last_out_ = std::max(last_out_, id);
     if (id == k && !got) {
-      got = ref_of(f);
+      got = picture.frame(out);
     } else if (id > k) {
-      ready_[id] = ref_of(f);
+      ready_[id] = picture.keep();
     }
   };
   try {
     while (!got) {
       if (queue_.empty() && !refill()) {
         // End of the file: what the decoder still holds comes out now.
-        if (live_) dec_->drain(on_frame, context_);
+        if (live_) dec_->drain(on_picture);
         dec_->reset();
         live_ = false;
         break;
@@ -104,15 +99,15 @@ FramePtr StreamReader::read(int64_t k, OutputFormat out, int threads, ReaderCoun
       const int32_t i = queue_.front().first;
       ff::PacketPtr packet = std::move(queue_.front().second);
       queue_.pop_front();
-      const Sample& s = samples[i];
       // A non-reference picture shown before the request is never needed again: skip it.
-      if ((s.flags & kSampleNonRef) && s.frame_id >= 0 && s.frame_id < k) continue;
+      const PlanItem& p = seq[i];
+      if (!needs_feeding(p, p.frame_id < 0 || p.frame_id >= k)) continue;
       FeedPacket f;
       f.packet = packet.get();
-      f.frame_id = s.frame_id;
-      f.key = s.flags & kSampleKey;
+      f.frame_id = p.frame_id;
+      f.key = p.flags & kSampleKey;
       ++counters.packets_fed;
-      dec_->send(f, on_frame, context_);
+      dec_->send(f, on_picture);
     }
   } catch (...) {
     live_ = false;  // the next read starts over
@@ -123,7 +118,7 @@ FramePtr StreamReader::read(int64_t k, OutputFormat out, int threads, ReaderCoun
     throw std::invalid_argument(context_ + ": frame_id=" + std::to_string(k) +
                                 " was not produced by the decoder (corrupt or undecodable data)");
   }
-  return deliver(k, got.get(), out);
+  return deliver(k, std::move(got), out);
 }
 
 }  // namespace odvd

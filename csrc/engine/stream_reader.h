@@ -2,7 +2,7 @@
 // a frame ahead of where the decoder stands -- the next frame, or a jump inside the GOP or into the
 // next one -- continues decoding from there without seeking, so walking a clip forward decodes each
 // frame once. A frame behind, or beyond the start of a later GOP, restarts at the key frame the
-// GopPlan names (the previous GOP's for open-GOP leading pictures).
+// GopPlan names (PacketSequence::decode_start: the previous GOP's for open-GOP leading pictures).
 #pragma once
 
 #include <cstdint>
@@ -11,10 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "decode/cpu/cpu_decoder.h"
-#include "demux/video_file.h"
-#include "frames/frame_builder.h"
-#include "frames/block_pool.h"
+#include "decode/backend.h"
+#include "demux/gop_reader.h"
 
 namespace odvd {
 
@@ -27,30 +25,33 @@ struct ReaderCounters {
 
 class StreamReader {
  public:
-  StreamReader(std::shared_ptr<VideoFile> file, std::shared_ptr<BlockPool> pool);
+  StreamReader(std::shared_ptr<const VideoFile> file, std::shared_ptr<DecoderBackend> backend);
+  ~StreamReader();
+  StreamReader(const StreamReader&) = delete;
+  StreamReader& operator=(const StreamReader&) = delete;
 
-  const VideoFile& file() const { return *file_; }
+  const VideoFile& file() const { return reader_.file(); }
   // Frame `frame_id` in the `out` format; IndexError naming the file for an id out of range.
-  // `threads`: libavcodec threads, used when the decoder is first opened. Not thread-safe.
+  // `threads`: libavcodec threads, used when the decoder is first taken. Not thread-safe.
   FramePtr read(int64_t frame_id, OutputFormat out, int threads, ReaderCounters& counters);
-  // Closes the decoder (the next read starts over at a key frame).
+  // Gives the decoder back (the next read starts over at a key frame).
   void release_decoder();
 
  private:
   void restart(int32_t start, ReaderCounters& counters);
   // Reads the next few packets into queue_; false at the end of the file.
   bool refill();
-  FramePtr deliver(int64_t frame_id, const AVFrame* f, OutputFormat out);
+  FramePtr deliver(int64_t frame_id, FramePtr frame, OutputFormat out);
 
-  std::shared_ptr<VideoFile> file_;
-  std::shared_ptr<BlockPool> pool_;
+  GopReader reader_;
+  std::shared_ptr<DecoderBackend> backend_;
   std::string context_;
-  std::unique_ptr<CpuDecoder> dec_;
+  std::unique_ptr<Decoder> dec_;  // taken from backend_ on the first read, given back by release_decoder
   bool live_ = false;       // fed since the last restart and not drained: can continue
   int32_t next_ = 0;        // next sample to read from the file
   int64_t last_out_ = -1;   // highest frame_id put out since the restart
-  std::deque<std::pair<int32_t, ff::PacketPtr>> queue_;  // read, not yet fed (sample, packet)
-  std::map<int64_t, ff::FramePtr> ready_;                 // put out ahead of the request, not yet asked for
+  std::deque<std::pair<int32_t, ff::PacketPtr>> queue_;          // read, not yet fed (sample, packet)
+  std::map<int64_t, std::unique_ptr<DecodedPicture>> ready_;     // put out ahead of their request
   int64_t last_id_ = -1;    // the frame returned last, for a request that repeats it
   OutputFormat last_format_ = OutputFormat::kNative;
   FramePtr last_frame_;

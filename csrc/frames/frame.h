@@ -13,6 +13,10 @@ namespace odvd {
 
 enum class FrameLayout : int32_t { kNV12 = 0, kP016 = 1, kRGB = 2, kBGR = 3 };
 
+// What a decoding call returns: native planes (NV12 / P016) or RGB / BGR converted with the stream's
+// own matrix and range.
+enum class OutputFormat { kNative, kRGB, kBGR };
+
 struct Frame {
   std::shared_ptr<uint8_t> data;  // owns the pixels (BlockPool block; device memory when device >= 0)
   int32_t device = -1;            // -1: host memory; >= 0: memory of that CUDA device

@@ -11,8 +11,6 @@
 
 namespace odvd {
 
-enum class OutputFormat { kNative, kRGB, kBGR };
-
 // Builds the requested output of `src` (a decoded picture); `params` supplies the colour description
 // where the bitstream leaves it unspecified, and the time base. Throws invalid_argument for pixel
 // formats other than 4:2:0 at 8/10/12 bits.

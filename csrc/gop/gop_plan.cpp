@@ -1,9 +1,9 @@
 #include "gop/gop_plan.h"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <string>
-#include <unordered_map>
 
 #include "index/stream_index.h"
 
@@ -18,14 +18,45 @@ struct Target {
 
 }  // namespace
 
-std::vector<DecodeRun> plan_runs(const std::vector<PlanItem>& seq, const std::vector<int64_t>& targets) {
-  std::unordered_map<int64_t, int32_t> packet_of_frame;
-  std::vector<int32_t> keys;
-  for (int32_t i = 0; i < static_cast<int32_t>(seq.size()); ++i) {
-    if (seq[i].frame_id >= 0) packet_of_frame.emplace(seq[i].frame_id, i);
-    if (i == 0 || (seq[i].flags & kSampleKey)) keys.push_back(i);
+PacketSequence::PacketSequence(std::vector<PlanItem> items) : items_(std::move(items)) {
+  packet_of_frame_.reserve(items_.size());
+  for (int32_t i = 0; i < static_cast<int32_t>(items_.size()); ++i) {
+    if (items_[i].frame_id >= 0) packet_of_frame_.emplace(items_[i].frame_id, i);
+    if (i == 0 || (items_[i].flags & kSampleKey)) keys_.push_back(i);
   }
+}
 
+int32_t PacketSequence::packet_of_frame(int64_t frame_id) const {
+  auto it = packet_of_frame_.find(frame_id);
+  if (it == packet_of_frame_.end()) {
+    throw std::out_of_range("frame_id=" + std::to_string(frame_id) + " is not in the packet sequence");
+  }
+  return it->second;
+}
+
+int32_t PacketSequence::gop_start(int32_t packet) const {
+  return *(std::upper_bound(keys_.begin(), keys_.end(), packet) - 1);
+}
+
+int32_t PacketSequence::gop_end(int32_t packet) const {
+  auto it = std::upper_bound(keys_.begin(), keys_.end(), packet);
+  return it == keys_.end() ? static_cast<int32_t>(items_.size()) : *it;
+}
+
+int32_t PacketSequence::decode_start(int32_t packet) const {
+  auto k = std::upper_bound(keys_.begin(), keys_.end(), packet) - 1;
+  // A leading picture of an open GOP (shown before its key frame) references the GOP before.
+  const int64_t key_frame = items_[*k].frame_id;
+  const int64_t id = items_[packet].frame_id;
+  if (key_frame >= 0 && id >= 0 && id < key_frame && k != keys_.begin()) return *(k - 1);
+  return *k;
+}
+
+bool needs_feeding(const PlanItem& p, bool wanted) {
+  return wanted || !(p.flags & kSampleNonRef) || (p.flags & kSampleKey);
+}
+
+std::vector<DecodeRun> plan_runs(const PacketSequence& seq, const std::vector<int64_t>& targets) {
   std::vector<int64_t> unique_ids(targets);
   std::sort(unique_ids.begin(), unique_ids.end());
   unique_ids.erase(std::unique(unique_ids.begin(), unique_ids.end()), unique_ids.end());
@@ -33,17 +64,8 @@ std::vector<DecodeRun> plan_runs(const std::vector<PlanItem>& seq, const std::ve
   std::vector<Target> resolved;
   resolved.reserve(unique_ids.size());
   for (int64_t id : unique_ids) {
-    auto it = packet_of_frame.find(id);
-    if (it == packet_of_frame.end()) {
-      throw std::out_of_range("frame_id=" + std::to_string(id) + " is not in the packet sequence");
-    }
-    const int32_t packet = it->second;
-    auto k = std::upper_bound(keys.begin(), keys.end(), packet) - 1;
-    int32_t start = *k;
-    // A leading picture of an open GOP (shown before its key frame) references the GOP before.
-    const int64_t key_frame = seq[start].frame_id;
-    if (key_frame >= 0 && id < key_frame && k != keys.begin()) start = *(k - 1);
-    resolved.push_back({id, packet, start});
+    const int32_t packet = seq.packet_of_frame(id);
+    resolved.push_back({id, packet, seq.decode_start(packet)});
   }
   std::sort(resolved.begin(), resolved.end(), [](const Target& a, const Target& b) {
     return a.start != b.start ? a.start < b.start : a.packet < b.packet;
@@ -72,15 +94,32 @@ std::vector<DecodeRun> plan_runs(const std::vector<PlanItem>& seq, const std::ve
   return runs;
 }
 
-void select_feed(const std::vector<PlanItem>& seq, DecodeRun& run) {
+void select_feed(const PacketSequence& seq, DecodeRun& run) {
   run.feed.clear();
   for (int32_t i = run.start; i <= run.last; ++i) {
     const PlanItem& p = seq[i];
     const bool target = p.frame_id >= 0 && std::binary_search(run.targets.begin(), run.targets.end(), p.frame_id);
-    // A non-reference picture that is not wanted changes nothing for the pictures after it.
-    if ((p.flags & kSampleNonRef) && !(p.flags & kSampleKey) && !target) continue;
-    run.feed.push_back(i);
+    if (needs_feeding(p, target)) run.feed.push_back(i);
   }
+}
+
+GopSpan gop_span(const PacketSequence& seq, int64_t frame_id) {
+  const int32_t packet = seq.packet_of_frame(frame_id);
+  GopSpan g{};
+  g.key = seq.gop_start(packet);
+  g.end = seq.gop_end(packet);
+  g.first = g.key;
+  g.first_frame_id = std::numeric_limits<int64_t>::max();
+  for (int32_t i = g.key; i < g.end; ++i) {
+    const int64_t f = seq[i].frame_id;
+    if (f < 0) continue;
+    g.first_frame_id = std::min(g.first_frame_id, f);
+    ++g.gop_len;
+    // Open GOP: the leading pictures need the GOP before, which travels along as a prefix.
+    g.first = std::min(g.first, seq.decode_start(i));
+  }
+  if (g.gop_len == 0) g.first_frame_id = -1;
+  return g;
 }
 
 }  // namespace odvd

@@ -52,10 +52,6 @@ class StreamIndex {
   // The GOP before the one starting at `key_sample`; key_sample itself when it is the first.
   int32_t previous_key(int32_t key_sample) const;
 
-  // Non-reference flags are learned from the bitstream when a GOP's packets are read (they only add
-  // to what the container said).
-  void mark_nonref(int32_t sample) { samples_[sample].flags |= kSampleNonRef; }
-
  private:
   std::string name_;
   std::vector<Sample> samples_;

@@ -1,4 +1,4 @@
-#include "decode/cpu/cpu_decoder.h"
+#include "decode/libav_decoder.h"
 
 #include <cstring>
 #include <stdexcept>
@@ -18,31 +18,42 @@ AVCodecID ff_codec(Codec c) {
 
 }  // namespace
 
-CpuDecoder::CpuDecoder(Codec codec, int threads)
-    : codec_(codec), threads_(threads), pkt_(ff::make_packet()), frame_(ff::make_frame()) {
-  // The same decoder the ffmpeg CLI picks for the codec (first registered: libdav1d for AV1), so
-  // frames match the CLI's reference bit for bit.
+const AVCodec* default_decoder(Codec codec) {
   const AVCodec* dec = avcodec_find_decoder(ff_codec(codec));
   if (!dec) throw std::runtime_error(std::string("this FFmpeg has no decoder for ") + codec_name(codec));
-  ctx_.reset(avcodec_alloc_context3(dec));
+  return dec;
+}
+
+LibavDecoder::LibavDecoder(const AVCodec* decoder, int threads,
+                           const std::function<void(AVCodecContext*)>& configure)
+    : threads_(threads), pkt_(ff::make_packet()), frame_(ff::make_frame()) {
+  ctx_.reset(avcodec_alloc_context3(decoder));
   if (!ctx_) throw std::bad_alloc();
   ctx_->thread_count = threads;
   ctx_->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
-  ODVD_CHECK_AV(avcodec_open2(ctx_.get(), dec, nullptr), std::string("opening the ") + codec_name(codec) + " decoder");
+  if (configure) configure(ctx_.get());
+  const int r = avcodec_open2(ctx_.get(), decoder, nullptr);
+  if (r < 0) {
+    throw std::runtime_error(std::string("opening the libavcodec decoder '") + decoder->name +
+                             "' failed: " + ff::error_string(r));
+  }
 }
 
-void CpuDecoder::receive_all(const OnFrame& on_frame, const std::string& context) {
+void LibavDecoder::receive_all(const OnFrame& on_frame, const std::string& context) {
   for (;;) {
     const int r = avcodec_receive_frame(ctx_.get(), frame_.get());
     if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
     if (r < 0) ff::throw_averror(r, "avcodec_receive_frame", context);
     const int64_t id = frame_->pts;
+    struct Unref {  // the frame goes back to the decoder also when on_frame throws
+      AVFrame* f;
+      ~Unref() { av_frame_unref(f); }
+    } unref{frame_.get()};
     if (id != AV_NOPTS_VALUE && id >= 0) on_frame(id, frame_.get());
-    av_frame_unref(frame_.get());
   }
 }
 
-void CpuDecoder::send(const FeedPacket& f, const OnFrame& on_frame, const std::string& context) {
+void LibavDecoder::send(const FeedPacket& f, const OnFrame& on_frame, const std::string& context) {
   av_packet_unref(pkt_.get());
   if (f.packet) {
     ODVD_CHECK_AV(av_packet_ref(pkt_.get(), f.packet), context);
@@ -70,23 +81,14 @@ void CpuDecoder::send(const FeedPacket& f, const OnFrame& on_frame, const std::s
   receive_all(on_frame, context);
 }
 
-void CpuDecoder::drain(const OnFrame& on_frame, const std::string& context) {
+void LibavDecoder::drain(const OnFrame& on_frame, const std::string& context) {
   ODVD_CHECK_AV(avcodec_send_packet(ctx_.get(), nullptr), context);
   receive_all(on_frame, context);
 }
 
-void CpuDecoder::reset() {
+void LibavDecoder::reset() noexcept {
   avcodec_flush_buffers(ctx_.get());
   seq_ = 0;
-}
-
-void CpuDecoder::run(const std::vector<FeedPacket>& feed, const OnFrame& on_frame, const std::string& context) {
-  struct Reset {  // leave the decoder ready for the next run, also when this one throws
-    CpuDecoder* d;
-    ~Reset() { d->reset(); }
-  } reset{this};
-  for (const FeedPacket& f : feed) send(f, on_frame, context);
-  drain(on_frame, context);
 }
 
 }  // namespace odvd

@@ -1,5 +1,6 @@
-#include "decode/nvdec/nvdec_pool.h"
+#include "decode/nvdec/gpu_device.h"
 
+#include <map>
 #include <stdexcept>
 
 #include "decode/nvdec/device_allocator.h"
@@ -15,10 +16,20 @@ unsigned blocks(int32_t n, int32_t per) { return static_cast<unsigned>((n + per 
 
 }  // namespace
 
-GpuDevice::GpuDevice(int index, size_t max_sessions)
+std::shared_ptr<GpuDevice> GpuDevice::get(int index) {
+  static std::mutex mutex;
+  static std::map<int, std::weak_ptr<GpuDevice>> devices;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::weak_ptr<GpuDevice>& slot = devices[index];
+  if (std::shared_ptr<GpuDevice> d = slot.lock()) return d;
+  std::shared_ptr<GpuDevice> d(new GpuDevice(index));
+  slot = d;
+  return d;
+}
+
+GpuDevice::GpuDevice(int index)
     : ctx_(std::make_shared<cuda::PrimaryContext>(index)),
-      pool_(BlockPool::create(size_t(1) << 30, std::make_shared<DeviceAllocator>(ctx_))),
-      max_sessions_(max_sessions) {
+      pool_(BlockPool::create(size_t(1) << 30, std::make_shared<DeviceAllocator>(ctx_))) {
   cuda::Driver::get().cuvid();  // throws, naming libnvcuvid, when NVDEC is missing
   if (kernels::kFatbinSize == 0) {
     throw std::runtime_error("this build has no CUDA kernels (nvcc was not found when it was built); rebuild with "
@@ -30,75 +41,23 @@ GpuDevice::GpuDevice(int index, size_t max_sessions)
   ODVD_CHECK_CU(cu().cuModuleGetFunction(&yuv_to_rgb_, module_, "odvd_yuv_to_rgb"), "finding odvd_yuv_to_rgb");
   ODVD_CHECK_CU(cu().cuModuleGetFunction(&resize_convert_, module_, "odvd_resize_convert"),
                 "finding odvd_resize_convert");
-  convert_stream_ = make_stream(ctx_);
+  own_stream_ = make_stream(ctx_);
 }
 
 GpuDevice::~GpuDevice() {
-  idle_.clear();  // sessions first; streams go when their last owner (maybe a frame) does
   cuda::QuietScopedContext current(ctx_->get());
   if (current.ok() && module_) cu().cuModuleUnload(module_);
 }
-
-std::unique_ptr<NvdecDecoder> GpuDevice::take(const StreamParams& params) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  // Best: same codec and depth, configured for at least this coded size; next: same codec.
-  auto best = idle_.end();
-  for (auto it = idle_.begin(); it != idle_.end(); ++it) {
-    if (it->decoder->codec() != params.codec) continue;
-    const bool fits = it->bit_depth == params.bit_depth && it->decoder->max_width() >= uint32_t(params.width) &&
-                      it->decoder->max_height() >= uint32_t(params.height);
-    if (fits) {
-      best = it;
-      break;
-    }
-    if (best == idle_.end()) best = it;
-  }
-  if (best != idle_.end()) {
-    auto d = std::move(best->decoder);
-    idle_.erase(best);
-    return d;
-  }
-  StreamPtr s;
-  if (!free_streams_.empty()) {
-    s = std::move(free_streams_.back());
-    free_streams_.pop_back();
-  } else {
-    s = make_stream(ctx_);
-  }
-  return std::make_unique<NvdecDecoder>(ctx_, params.codec, std::move(s));
-}
-
-void GpuDevice::give_back(std::unique_ptr<NvdecDecoder> d) noexcept {
-  try {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const int depth = d->bit_depth();
-    idle_.push_front(Idle{std::move(d), depth});
-    while (idle_.size() > max_sessions_) {  // least recently used first out; its stream is reused
-      free_streams_.push_back(idle_.back().decoder->stream());
-      idle_.pop_back();
-    }
-  } catch (...) {
-    // Out of memory for the list: the session (if still here) is destroyed with `d`.
-  }
-}
-
-void GpuDevice::release_decoders() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& i : idle_) free_streams_.push_back(i.decoder->stream());
-  idle_.clear();
-}
-
-void GpuDevice::release_memory() { pool_->trim(); }
 
 FramePtr GpuDevice::copy(const Frame& f) {
   auto c = std::make_shared<Frame>(f);
   c->data = pool_->acquire(f.bytes());
   cuda::ScopedContext current(ctx_->get());
   const auto ptr = [](const std::shared_ptr<uint8_t>& p) { return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p.get())); };
-  ODVD_CHECK_CU(cu().cuMemcpyDtoDAsync(ptr(c->data), ptr(f.data), f.bytes(), convert_stream_.get()), "copying a frame");
-  ODVD_CHECK_CU(cu().cuStreamSynchronize(convert_stream_.get()), "copying a frame");
-  c->stream = reinterpret_cast<uint64_t>(convert_stream_.get());
-  c->stream_owner = convert_stream_;
+  ODVD_CHECK_CU(cu().cuMemcpyDtoDAsync(ptr(c->data), ptr(f.data), f.bytes(), own_stream_.get()), "copying a frame");
+  ODVD_CHECK_CU(cu().cuStreamSynchronize(own_stream_.get()), "copying a frame");
+  c->stream = reinterpret_cast<uint64_t>(own_stream_.get());
+  c->stream_owner = own_stream_;
   return c;
 }
 
@@ -118,7 +77,7 @@ FramePtr GpuDevice::to_host(const Frame& f, BlockPool& host) {
 
 std::vector<FramePtr> GpuDevice::convert(const std::vector<FramePtr>& natives, bool bgr,
                                          const OutputOptions* options, const StreamPtr& on) {
-  const StreamPtr& stream = on ? on : convert_stream_;
+  const StreamPtr& stream = on ? on : own_stream_;
   const OutputOptions plain;
   const OutputOptions& o = options ? *options : plain;
   for (const auto& f : natives) {
