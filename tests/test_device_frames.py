@@ -127,13 +127,17 @@ def test_gpu_backend_is_opt_in_until_validated(tmp_path):
 
 
 @pytest.mark.skipif(not _NO_REAL_DRIVER, reason="a real NVIDIA driver is installed here")
+@pytest.mark.parametrize("engine", ["_GopEngine", "_SampleReader"])
+@pytest.mark.parametrize("gpu_backend", ["cuvid", "ffmpeg"])
 @pytest.mark.parametrize("one_device", [False, True])
-def test_gpu_engine_on_a_driver_without_a_usable_device_raises(tmp_path, one_device):
-    """The stand-in driver answers CUDA_ERROR_NO_DEVICE to context calls: a RuntimeError, no crash."""
+def test_gpu_engine_on_a_driver_without_a_usable_device_raises(tmp_path, one_device, gpu_backend, engine):
+    """The stand-in driver answers CUDA_ERROR_NO_DEVICE to context calls: a RuntimeError, no crash,
+    for both GPU backends and both engines."""
     lib = fake_driver.build(tmp_path, one_device=one_device)
     code = ("from on_demand_video_decoder import _engine\n"
-            "try:\n    _engine._GopEngine(1, device=0)\nexcept RuntimeError as e:\n    print('RuntimeError:', e)\n"
-            "try:\n    _engine._GopEngine(1, device=3)\nexcept RuntimeError as e:\n    print('RuntimeError:', e)\n")
+            f"for device in (0, 3):\n"
+            f"    try:\n        _engine.{engine}(1, device=device, gpu_backend='{gpu_backend}')\n"
+            "    except RuntimeError as e:\n        print('RuntimeError:', e)\n")
     r = _run_with_fake_driver(lib, code)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
@@ -142,6 +146,42 @@ def test_gpu_engine_on_a_driver_without_a_usable_device_raises(tmp_path, one_dev
         assert "CUDA_ERROR_NO_DEVICE" in lines[0] and "iGpu=3 is not a usable GPU" in lines[1]
     else:
         assert all("cuInit failed" in line for line in lines)
+
+
+_GPU_BUILD = odvd.build_info()["compiled"]["cuda_kernels"]
+
+
+@pytest.mark.skipif(not _NO_REAL_DRIVER, reason="a real NVIDIA driver is installed here")
+@pytest.mark.skipif(not _GPU_BUILD, reason="this build has no CUDA kernels: GPU engines are refused earlier")
+@pytest.mark.parametrize("gpu_backend", ["cuvid", "ffmpeg"])
+def test_gpu_backends_report_nvdec_failures_as_runtime_errors(tmp_path, media, gpu_backend):
+    """With a stand-in driver whose contexts, streams and modules work but whose NVDEC and device memory
+    do not, each GPU backend gets as far as decoding (FFmpeg-NVDEC: its CUDA hardware device is set up
+    over our context, libavcodec's hwaccel fails) and says so with a RuntimeError, never a crash or a
+    silent fall back to the CPU; the engine stays usable for the next call."""
+    lib = fake_driver.build(tmp_path, working_context=True)
+    path = str(media["h264_gop30"].path)
+    code = ("from on_demand_video_decoder import _engine\n"
+            f"for make in (lambda: _engine._GopEngine(1, device=0, gpu_backend='{gpu_backend}'),\n"
+            f"             lambda: _engine._SampleReader(1, device=0, gpu_backend='{gpu_backend}')):\n"
+            "    e = make()\n"
+            "    print('backend', e.backend, e.device)\n"
+            "    for attempt in range(2):\n"
+            "        try:\n"
+            f"            e.decode([{path!r}], [3], 'rgb')\n"
+            "            print('decoded: unexpected')\n"
+            "        except RuntimeError as err:\n"
+            "            print('RuntimeError:', err)\n")
+    r = _run_with_fake_driver(lib, code)
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = r.stdout.splitlines()
+    assert lines.count(f"backend {gpu_backend} 0") == 2, r.stdout
+    errors = [line for line in lines if line.startswith("RuntimeError:")]
+    assert len(errors) == 4, r.stdout
+    if gpu_backend == "cuvid":
+        assert all("NVDEC context lock" in e and "CUDA_ERROR_NO_DEVICE" in e for e in errors), errors
+    else:
+        assert all("NVDEC through FFmpeg cannot decode this h264 stream" in e for e in errors), errors
 
 
 def test_gpu_engine_without_driver_raises():

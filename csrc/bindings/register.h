@@ -5,6 +5,7 @@
 
 namespace odvd::bindings {
 void register_errors(pybind11::module_& m);
+void register_block_pool(pybind11::module_& m);
 void register_build_info(pybind11::module_& m);
 void register_convert(pybind11::module_& m);
 void register_frames(pybind11::module_& m);

@@ -58,6 +58,9 @@ py::dict cuda_array_interface(const Frame& f) {
   }
   py::dict d = interface_dict(f);
   d["stream"] = f.stream ? py::object(py::int_(f.stream)) : py::object(py::none());
+  // The consumer's stream is not known: its queued work is fenced on the legacy default stream before
+  // the block is reused (covers consumers on the default streams; block_pool.h).
+  BlockPool::add_consumer_stream(f.data, 1);
   return d;
 }
 
@@ -90,7 +93,10 @@ py::capsule dlpack(const FramePtr& f, const py::object& stream) {
                           "default stream), a stream handle, or None");
   }
   // GPU frames are complete when returned (their stream was synchronised): any consumer stream may
-  // use them at once, so nothing is enqueued on it.
+  // use them at once, so nothing is enqueued on it. Its queued work is fenced before the block is
+  // reused (block_pool.h); None means the legacy default stream (DLPack / Array API).
+  const long long consumer = stream.is_none() ? 1 : stream.cast<long long>();  // -1: the consumer syncs itself
+  if (f->device >= 0) BlockPool::add_consumer_stream(f->data, consumer > 0 ? uint64_t(consumer) : 1);
   auto* ctx = new DlpackContext{f, f->shape, {}, {}};
   for (int64_t s : f->strides) ctx->strides.push_back(s / f->itemsize);
   DLTensor& t = ctx->tensor.dl_tensor;

@@ -1,5 +1,6 @@
 #include "frames/block_pool.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iterator>
 #include <new>
@@ -25,8 +26,9 @@ std::shared_ptr<BlockAllocator> host_allocator() {
   return instance;
 }
 
-std::shared_ptr<BlockPool> BlockPool::create(size_t max_idle_bytes, std::shared_ptr<BlockAllocator> allocator) {
-  return std::shared_ptr<BlockPool>(new BlockPool(max_idle_bytes, std::move(allocator)));
+std::shared_ptr<BlockPool> BlockPool::create(size_t max_idle_bytes, std::shared_ptr<BlockAllocator> allocator,
+                                             bool stream_ordered) {
+  return std::shared_ptr<BlockPool>(new BlockPool(max_idle_bytes, std::move(allocator), stream_ordered));
 }
 
 std::shared_ptr<uint8_t> BlockPool::acquire(size_t bytes) {
@@ -35,25 +37,33 @@ std::shared_ptr<uint8_t> BlockPool::acquire(size_t bytes) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
-      if (it->first >= size && it->first <= 2 * size) {
-        size = it->first;
-        p = it->second;
-        idle_.erase(std::next(it).base());
-        idle_bytes_ -= size;
-        break;
-      }
+      if (it->size < size || it->size > 2 * size) continue;
+      // A consumer's queued work may still read it: skip it until its fence has passed.
+      if (it->fence && !allocator_->fence_passed(it->fence)) continue;
+      size = it->size;
+      p = it->block;
+      idle_.erase(std::next(it).base());
+      idle_bytes_ -= size;
+      break;
     }
   }
   if (!p) {
     p = allocator_->allocate(size);
   }
-  return std::shared_ptr<uint8_t>(p, Release{weak_from_this(), allocator_, size});
+  std::shared_ptr<Consumers> consumers = stream_ordered_ ? std::make_shared<Consumers>() : nullptr;
+  return std::shared_ptr<uint8_t>(p, Release{weak_from_this(), allocator_, size, std::move(consumers)});
 }
 
 void BlockPool::Release::operator()(uint8_t* p) const {
+  BlockAllocator::Fence fence;
+  if (consumers) {
+    std::lock_guard<std::mutex> lock(consumers->mutex);
+    if (!consumers->streams.empty()) fence = allocator->record_fence(consumers->streams);
+  }
   if (auto owner = pool.lock()) {
-    owner->give_back(p, size);
+    owner->give_back(p, size, std::move(fence));
   } else {
+    allocator->wait(fence);
     allocator->release(p);
   }
 }
@@ -63,19 +73,33 @@ size_t BlockPool::block_bytes(const std::shared_ptr<uint8_t>& block) {
   return release ? release->size : 0;
 }
 
-void BlockPool::give_back(uint8_t* p, size_t bytes) {
+void BlockPool::add_consumer_stream(const std::shared_ptr<uint8_t>& block, uint64_t stream) {
+  const Release* release = std::get_deleter<Release>(block);
+  if (!release || !release->consumers) return;
+  Consumers& c = *release->consumers;
+  std::lock_guard<std::mutex> lock(c.mutex);
+  if (std::find(c.streams.begin(), c.streams.end(), stream) == c.streams.end()) c.streams.push_back(stream);
+}
+
+void BlockPool::free_now(Idle& idle) noexcept {
+  allocator_->wait(idle.fence);
+  allocator_->release(idle.block);
+}
+
+void BlockPool::give_back(uint8_t* p, size_t bytes, BlockAllocator::Fence fence) {
   std::lock_guard<std::mutex> lock(mutex_);
+  Idle idle{bytes, p, std::move(fence)};
   if (bytes > max_idle_bytes_) {
-    allocator_->release(p);
+    free_now(idle);
     return;
   }
-  idle_.emplace_back(bytes, p);
+  idle_.push_back(std::move(idle));
   idle_bytes_ += bytes;
   // Over the cap: the blocks idle longest go first (the coldest pages).
   size_t evict = 0;
   while (idle_bytes_ > max_idle_bytes_) {
-    idle_bytes_ -= idle_[evict].first;
-    allocator_->release(idle_[evict].second);
+    idle_bytes_ -= idle_[evict].size;
+    free_now(idle_[evict]);
     ++evict;
   }
   idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(evict));
@@ -83,7 +107,7 @@ void BlockPool::give_back(uint8_t* p, size_t bytes) {
 
 void BlockPool::trim() {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& kv : idle_) allocator_->release(kv.second);
+  for (Idle& idle : idle_) free_now(idle);
   idle_.clear();
   idle_bytes_ = 0;
 }

@@ -1,7 +1,6 @@
 #include "index/stream_index.h"
 
 #include <algorithm>
-#include <limits>
 #include <numeric>
 #include <stdexcept>
 
@@ -14,7 +13,6 @@ StreamIndex::StreamIndex(std::vector<Sample> samples, std::string name)
   for (int32_t i = 0; i < static_cast<int32_t>(samples_.size()); ++i) {
     Sample& s = samples_[i];
     s.frame_id = -1;
-    if (s.flags & kSampleKey || i == 0) keys_.push_back(i);
     if (!(s.flags & kSampleDiscard)) shown.push_back(i);
   }
   if (shown.empty()) throw std::invalid_argument(name_ + ": the video stream has no frames");
@@ -33,31 +31,6 @@ int32_t StreamIndex::sample_of_frame(int64_t frame_id) const {
                             std::to_string(frame_count() - 1) + ")");
   }
   return frame_to_sample_[static_cast<size_t>(frame_id)];
-}
-
-GopInfo StreamIndex::gop_of_sample(int32_t sample) const {
-  auto it = std::upper_bound(keys_.begin(), keys_.end(), sample);
-  GopInfo g{};
-  g.key_sample = *(it - 1);
-  g.end_sample = it == keys_.end() ? static_cast<int32_t>(samples_.size()) : *it;
-  g.first_frame_id = std::numeric_limits<int64_t>::max();
-  g.gop_len = 0;
-  const int64_t key_frame = samples_[g.key_sample].frame_id;
-  g.has_leading = false;
-  for (int32_t i = g.key_sample; i < g.end_sample; ++i) {
-    const int64_t f = samples_[i].frame_id;
-    if (f < 0) continue;
-    g.first_frame_id = std::min(g.first_frame_id, f);
-    ++g.gop_len;
-    if (key_frame >= 0 && f < key_frame) g.has_leading = true;
-  }
-  if (g.gop_len == 0) g.first_frame_id = -1;
-  return g;
-}
-
-int32_t StreamIndex::previous_key(int32_t key_sample) const {
-  auto it = std::lower_bound(keys_.begin(), keys_.end(), key_sample);
-  return it == keys_.begin() ? key_sample : *(it - 1);
 }
 
 }  // namespace odvd

@@ -1,7 +1,8 @@
 // StreamIndex: every sample (packet) of the selected video stream in decode order, with what the
 // planner needs: byte position and size, pts/dts, key / non-reference / discard flags, and the
 // frame_id (DESIGN.md: 0-based index in presentation order among the frames that are shown).
-// Built once per file (demux/video_file.cpp) and kept for the decoder's lifetime.
+// Built once per file (demux/video_file.cpp), immutable afterwards; what reading the packets teaches
+// (non-reference flags) goes into the reader's PacketSequence (demux/gop_reader.h).
 #pragma once
 
 #include <cstdint>
@@ -26,14 +27,6 @@ struct Sample {
   int64_t frame_id = -1;  // presentation index; -1 for discarded samples
 };
 
-struct GopInfo {
-  int32_t key_sample;       // decode index of the GOP's first sample
-  int32_t end_sample;       // one past its last sample (the next key, or the sample count)
-  int64_t first_frame_id;   // smallest frame_id in the GOP
-  int32_t gop_len;          // frames (shown samples) in the GOP
-  bool has_leading;         // some frame shows before the key frame (open GOP)
-};
-
 class StreamIndex {
  public:
   StreamIndex() = default;
@@ -43,20 +36,14 @@ class StreamIndex {
 
   const std::vector<Sample>& samples() const { return samples_; }
   int64_t frame_count() const { return static_cast<int64_t>(frame_to_sample_.size()); }
-  int32_t gop_count() const { return static_cast<int32_t>(keys_.size()); }
 
   // Decode index of frame `frame_id`; std::out_of_range naming the file and the valid range.
   int32_t sample_of_frame(int64_t frame_id) const;
-  // The GOP holding decode index `sample`.
-  GopInfo gop_of_sample(int32_t sample) const;
-  // The GOP before the one starting at `key_sample`; key_sample itself when it is the first.
-  int32_t previous_key(int32_t key_sample) const;
 
  private:
   std::string name_;
   std::vector<Sample> samples_;
   std::vector<int32_t> frame_to_sample_;
-  std::vector<int32_t> keys_;  // decode indices of GOP starts (sample 0 always starts one)
 };
 
 }  // namespace odvd

@@ -62,6 +62,25 @@ def select_backend(iGpu: Optional[int]) -> int:
     return iGpu
 
 
+GPU_BACKENDS = ("cuvid", "ffmpeg")
+
+
+def select_gpu_backend(gpu_backend: Optional[str]) -> str:
+    """The GPU backend to decode with: ``"cuvid"`` (NVIDIA's parser and decoder, libnvcuvid) or
+    ``"ffmpeg"`` (libavcodec's NVDEC hwaccel). ``None`` takes ``ODVD_GPU_BACKEND`` from the
+    environment, else ``"cuvid"``. Both give the same frames; the CPU backend ignores the choice."""
+    if gpu_backend is None:
+        gpu_backend = os.environ.get("ODVD_GPU_BACKEND") or "cuvid"
+        where = "ODVD_GPU_BACKEND"
+    else:
+        where = "gpu_backend"
+    if not isinstance(gpu_backend, str):
+        raise TypeError(f"gpu_backend must be a str or None, not {type(gpu_backend).__name__}")
+    if gpu_backend not in GPU_BACKENDS:
+        raise ValueError(f"{where}={gpu_backend!r}: use one of {', '.join(map(repr, GPU_BACKENDS))}")
+    return gpu_backend
+
+
 def nvdec_enabled() -> bool:
     """Whether the (not yet GPU-validated) NVDEC backend may be used: ODVD_EXPERIMENTAL_NVDEC=1."""
     return os.environ.get("ODVD_EXPERIMENTAL_NVDEC") == "1"

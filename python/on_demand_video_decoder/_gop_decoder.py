@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _engine
 from ._args import _count, _paths, _requests
-from ._devices import CPU, select_backend
+from ._devices import CPU, select_backend, select_gpu_backend
 from ._output import output_options
 from ._stream_info import check_infos
 
@@ -30,6 +30,9 @@ class PyNvGopDecoder:
 
     ``frame_id`` is the 0-based index of a frame in presentation order. ``iGpu=None`` picks the GPU
     when NVDEC is usable and the CPU otherwise; ``iGpu=-1`` is the CPU backend (libavcodec).
+    ``gpu_backend`` (keyword only) chooses how a GPU decodes: ``"cuvid"`` (NVIDIA's parser and
+    decoder) or ``"ffmpeg"`` (libavcodec's NVDEC hwaccel); the default comes from the environment
+    variable ``ODVD_GPU_BACKEND``, else ``"cuvid"``.
 
     Example:
         >>> dec = PyNvGopDecoder(maxfiles=6, iGpu=-1)
@@ -38,19 +41,26 @@ class PyNvGopDecoder:
         (900, 1600, 3)
     """
 
-    def __init__(self, maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False):
+    def __init__(self, maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False, *,
+                 gpu_backend: Optional[str] = None):
         maxfiles = _count(maxfiles, "maxfiles")
+        backend = select_gpu_backend(gpu_backend)
         self._device = select_backend(iGpu)
         self._maxfiles = maxfiles
         self._suppress_color_range_warning = bool(suppressNoColorRangeWarning)
         # device >= 0: NVDEC into that GPU's memory (opt-in until validated on a GPU: _devices.py).
-        self._engine = _engine._GopEngine(maxfiles, device=self._device)
+        self._engine = _engine._GopEngine(maxfiles, device=self._device, gpu_backend=backend)
         self._packet_list_codecs: List[int] = []
 
     @property
     def device(self) -> str:
         """``"cpu"`` or ``"cuda:N"``."""
         return "cpu" if self._device == CPU else f"cuda:{self._device}"
+
+    @property
+    def backend(self) -> str:
+        """The decoder backend: ``"cpu"``, ``"cuvid"`` or ``"ffmpeg"``."""
+        return self._engine.backend
 
     # -- decoding from files -------------------------------------------------------------------
     def Decode(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = []) -> List[DecodedFrameExt]:

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, List, Optional, Tuple
 
 from . import _engine
-from ._devices import CPU, select_backend
+from ._devices import CPU, select_backend, select_gpu_backend
 from ._args import _count, _requests
 from ._gop_decoder import DecodedFrameExt, RGBFrame
 from ._output import engine_options, normalise, output_options
@@ -27,7 +27,8 @@ class PyNvSampleReader:
     """Decode frames by (file, frame_id) with per-file readers that move forward between calls.
 
     ``iGpu=None`` picks the GPU when NVDEC is usable and the CPU otherwise; ``iGpu=-1`` is the CPU
-    backend (libavcodec).
+    backend (libavcodec). ``gpu_backend`` (keyword only): ``"cuvid"`` or ``"ffmpeg"``, as for
+    PyNvGopDecoder.
 
     Example:
         >>> reader = PyNvSampleReader(num_of_set=1, num_of_file=2, iGpu=-1)
@@ -36,17 +37,14 @@ class PyNvSampleReader:
     """
 
     def __init__(self, num_of_set: int, num_of_file: int, iGpu: Optional[int] = None,
-                 suppressNoColorRangeWarning: bool = False):
+                 suppressNoColorRangeWarning: bool = False, *, gpu_backend: Optional[str] = None):
         self._num_of_set = _count(num_of_set, "num_of_set")
         self._num_of_file = _count(num_of_file, "num_of_file")
+        backend = select_gpu_backend(gpu_backend)
         self._device = select_backend(iGpu)
-        if self._device != CPU and iGpu is None:
-            self._device = CPU  # auto: the CPU until this reader has an NVDEC path
-        if self._device != CPU:
-            raise RuntimeError(f"iGpu={iGpu}: PyNvSampleReader has no NVDEC path yet (PyNvGopDecoder has one); use "
-                               "iGpu=-1")
         self._suppress_color_range_warning = bool(suppressNoColorRangeWarning)
-        self._engine = _engine._SampleReader(self._num_of_set * self._num_of_file)
+        self._engine = _engine._SampleReader(self._num_of_set * self._num_of_file, device=self._device,
+                                             gpu_backend=backend)
         self._executor: Optional[ThreadPoolExecutor] = None
         self._pending: Optional[Tuple[Tuple[List[str], List[int], bool], Future]] = None
 
@@ -54,6 +52,11 @@ class PyNvSampleReader:
     def device(self) -> str:
         """``"cpu"`` or ``"cuda:N"``."""
         return "cpu" if self._device == CPU else f"cuda:{self._device}"
+
+    @property
+    def backend(self) -> str:
+        """The decoder backend: ``"cpu"``, ``"cuvid"`` or ``"ffmpeg"``."""
+        return self._engine.backend
 
     @property
     def stats(self) -> dict:
@@ -164,6 +167,7 @@ def _difference(want_paths, want_ids, want_bgr, paths, ids, bgr) -> str:
 
 
 def CreateSampleReader(num_of_set: int, num_of_file: int, iGpu: Optional[int] = None,
-                       suppressNoColorRangeWarning: bool = False) -> PyNvSampleReader:
+                       suppressNoColorRangeWarning: bool = False, *,
+                       gpu_backend: Optional[str] = None) -> PyNvSampleReader:
     """A PyNvSampleReader (the seed's factory)."""
-    return PyNvSampleReader(num_of_set, num_of_file, iGpu, suppressNoColorRangeWarning)
+    return PyNvSampleReader(num_of_set, num_of_file, iGpu, suppressNoColorRangeWarning, gpu_backend=gpu_backend)

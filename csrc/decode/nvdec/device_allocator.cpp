@@ -23,6 +23,68 @@ void DeviceAllocator::release(uint8_t* p) noexcept {
   if (current.ok()) cuda::Driver::get().cuda().cuMemFree(static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p)));
 }
 
+namespace {
+
+// CU_STREAM_LEGACY: the legacy default stream, whatever the thread.
+CUstream legacy_stream() { return reinterpret_cast<CUstream>(uintptr_t(1)); }
+constexpr auto kNotReady = static_cast<CUresult>(600);  // CUDA_ERROR_NOT_READY
+constexpr unsigned kDisableTiming = 0x2;                 // CU_EVENT_DISABLE_TIMING
+
+struct Events {
+  std::shared_ptr<cuda::PrimaryContext> ctx;
+  std::vector<CUevent> events;
+  ~Events() {
+    cuda::QuietScopedContext current(ctx->get());
+    if (!current.ok()) return;
+    for (CUevent e : events) cuda::Driver::get().cuda().cuEventDestroy(e);
+  }
+};
+
+}  // namespace
+
+BlockAllocator::Fence DeviceAllocator::record_fence(const std::vector<uint64_t>& streams) noexcept {
+  try {
+    const CudaFunctions& cu = cuda::Driver::get().cuda();
+    cuda::QuietScopedContext current(ctx_->get());
+    if (!current.ok()) return nullptr;
+    auto fence = std::make_shared<Events>();
+    fence->ctx = ctx_;
+    for (uint64_t s : streams) {
+      CUevent e = nullptr;
+      if (cu.cuEventCreate(&e, kDisableTiming) != CUDA_SUCCESS) continue;
+      const CUstream stream = s <= 2 ? legacy_stream() : reinterpret_cast<CUstream>(uintptr_t(s));
+      if (cu.cuEventRecord(e, stream) != CUDA_SUCCESS && cu.cuEventRecord(e, legacy_stream()) != CUDA_SUCCESS) {
+        cu.cuEventDestroy(e);
+        continue;
+      }
+      fence->events.push_back(e);
+    }
+    if (fence->events.empty()) return nullptr;
+    return fence;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+bool DeviceAllocator::fence_passed(const Fence& fence) noexcept {
+  if (!fence) return true;
+  const CudaFunctions& cu = cuda::Driver::get().cuda();
+  cuda::QuietScopedContext current(ctx_->get());
+  if (!current.ok()) return true;
+  for (CUevent e : static_cast<const Events*>(fence.get())->events) {
+    if (cu.cuEventQuery(e) == kNotReady) return false;
+  }
+  return true;
+}
+
+void DeviceAllocator::wait(const Fence& fence) noexcept {
+  if (!fence) return;
+  const CudaFunctions& cu = cuda::Driver::get().cuda();
+  cuda::QuietScopedContext current(ctx_->get());
+  if (!current.ok()) return;
+  for (CUevent e : static_cast<const Events*>(fence.get())->events) cu.cuEventSynchronize(e);
+}
+
 StreamPtr make_stream(const std::shared_ptr<cuda::PrimaryContext>& ctx) {
   const CudaFunctions& cu = cuda::Driver::get().cuda();
   cuda::ScopedContext current(ctx->get());

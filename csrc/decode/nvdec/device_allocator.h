@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "frames/block_pool.h"
 #include "runtime/cuda_context.h"
@@ -17,6 +18,12 @@ class DeviceAllocator final : public BlockAllocator {
   uint8_t* allocate(size_t bytes) override;
   // Errors are ignored: at interpreter exit the driver may already be shut down.
   void release(uint8_t* p) noexcept override;
+  // CUDA events recorded on the consumer streams (1 and 2, the default streams, as the legacy default
+  // stream, which every blocking stream synchronises with); a stream handle that no longer records
+  // falls back to the legacy default stream too. Null when no event could be made.
+  Fence record_fence(const std::vector<uint64_t>& streams) noexcept override;
+  bool fence_passed(const Fence& fence) noexcept override;
+  void wait(const Fence& fence) noexcept override;
 
  private:
   std::shared_ptr<cuda::PrimaryContext> ctx_;

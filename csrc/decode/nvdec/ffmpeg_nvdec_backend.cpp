@@ -128,8 +128,9 @@ class FfmpegNvdecDecoder final : public Decoder {
     } catch (const std::invalid_argument&) {
       if (!no_cuda_format_) throw;
       no_cuda_format_ = false;
-      throw std::runtime_error(context() + ": this GPU's NVDEC (through FFmpeg) cannot decode this " +
-                               codec_name(codec()) + " stream (profile, bit depth or size); decode it with iGpu=-1");
+      throw std::runtime_error(context() + ": NVDEC through FFmpeg cannot decode this " + codec_name(codec()) +
+                               " stream (libavcodec's nvdec hwaccel refused it: an unsupported profile, bit depth or "
+                               "size, or a driver error in FFmpeg's log); decode it with gpu_backend='cuvid' or iGpu=-1");
     }
   }
 

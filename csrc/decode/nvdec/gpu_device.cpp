@@ -29,7 +29,7 @@ std::shared_ptr<GpuDevice> GpuDevice::get(int index) {
 
 GpuDevice::GpuDevice(int index)
     : ctx_(std::make_shared<cuda::PrimaryContext>(index)),
-      pool_(BlockPool::create(size_t(1) << 30, std::make_shared<DeviceAllocator>(ctx_))) {
+      pool_(BlockPool::create(size_t(1) << 30, std::make_shared<DeviceAllocator>(ctx_), /*stream_ordered=*/true)) {
   cuda::Driver::get().cuvid();  // throws, naming libnvcuvid, when NVDEC is missing
   if (kernels::kFatbinSize == 0) {
     throw std::runtime_error("this build has no CUDA kernels (nvcc was not found when it was built); rebuild with "
