@@ -79,7 +79,8 @@ odvd_install_package() {
   local extras="${1:-}" spec="."
   [ -n "$extras" ] && spec=".[$extras]"
   export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
-  "$ODVD_PY" -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" "cmake>=3.24" ninja
+  # pybind11 is pinned: the committed stub (_engine.pyi) is checked against what this version prints.
+  "$ODVD_PY" -m pip install -q "scikit-build-core>=0.10" "pybind11==3.1.0" "cmake>=3.24" ninja
   odvd_log "building and installing on_demand_video_decoder$([ -n "$extras" ] && echo " with [$extras]")"
   "$ODVD_PY" -m pip install -q --no-build-isolation "$spec"
 }

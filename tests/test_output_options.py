@@ -72,10 +72,10 @@ def test_converter_matches_twin_and_kernel(h, w, size, depth, matrix, rng_name):
                 opts = dict(size=size, planar=planar, float32=float32, **norm)
                 context = f"{h}x{w} -> {size} depth {depth} {opts} bgr={bgr}"
                 o = _engine_options(**opts)
-                cpu = np.asarray(_engine._native_to_output(native, depth, matrix, rng_name, bgr, width, o))
+                cpu = np.asarray(_engine._native_to_output(native, depth, matrix, rng_name, bgr, width, options=o))
                 twin = resize_convert(native, depth, matrix, rng_name, bgr, width, **opts)
                 _assert_output(cpu, twin, context)
-                kernel = _engine._native_to_output(native, depth, matrix, rng_name, bgr, width, o, kernel_twin=True)
+                kernel = _engine._native_to_output(native, depth, matrix, rng_name, bgr, width, options=o, kernel_twin=True)
                 assert_frames_equal(kernel, cpu, context + " (kernel code vs CPU)")
 
 

@@ -186,7 +186,7 @@ void register_convert(py::module_& m) {
                ", stack=" + (o.stack ? "True" : "False") + ")";
       });
   m.def("_native_to_output", &native_to_output, py::arg("native"), py::arg("bit_depth"), py::arg("matrix"),
-        py::arg("range"), py::arg("bgr") = false, py::arg("width") = py::none(), py::arg("options"),
+        py::arg("range"), py::arg("bgr") = false, py::arg("width") = py::none(), py::kw_only(), py::arg("options"),
         py::arg("kernel_twin") = false,
         "The conversion with output options of a native frame (test helper): an RGBFrame from the CPU "
         "backend's converter, or with kernel_twin=True an array from the odvd_resize_convert kernel's "
