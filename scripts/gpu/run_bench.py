@@ -134,7 +134,7 @@ def one_line(name, r):
     text = head + (": " + "; ".join(parts) if parts else "")
     if r["status"] != "ok":  # the whole reason is in bench.json
         reason_text = " ".join(r.get("reason", "").split())
-        text += f" [{reason_text[:300]}{'...' if len(reason_text) > 300 else ''}]"
+        text += f" [{reason_text[:200]}{'...' if len(reason_text) > 200 else ''}]"
     return text
 
 

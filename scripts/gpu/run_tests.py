@@ -17,8 +17,9 @@ rest: ``not_run``).
 
 Writes DIR/tests.json (counts by outcome; nodeid, outcome, duration and message, at most 2 KB, per
 test; rewritten after every round) and DIR/tests.log (pytest's output, round by round, cut in the
-middle when huge). Prints one line of counts and one line per test that did not pass. Exit status
-0 only when every selected test passed (xfailed counts as passed; skipped only with --skips-ok).
+middle when huge). Prints one line of counts and one line per test that did not pass (the first
+30; the device tool returns only the output's last 12,000 characters). Exit status 0 only when
+every selected test passed (xfailed counts as passed; skipped only with --skips-ok).
 """
 
 import argparse
@@ -40,6 +41,8 @@ ALWAYS_SHOWN = {"passed", "failed", "crashed", "timeout", "not_run"}
 MESSAGE_MAX = 2048
 LOG_PART_MAX = 1 << 20  # per round and stream; the device tool brings back files of up to 16 MiB
 POLL_S = 0.1
+# The console report stays short: the device tool returns only the last 12,000 characters of output.
+SHOWN_MAX, LINE_MAX = 30, 200
 
 
 def parse_args(argv):
@@ -323,8 +326,10 @@ class Runner:
         print(f"tests: {shown} ({len(self.order)} selected, {time.monotonic() - self.t0:.0f} s)")
         ok = {"passed", "xfailed"} | ({"skipped"} if self.args.skips_ok else set())
         bad = [self.results[n] for n in self.order if self.results[n]["outcome"] not in ok]
-        for r in bad:
-            print(f"  {r['outcome'].upper()} {r['nodeid']}: {first_line(r['message'])}")
+        for r in bad[:SHOWN_MAX]:
+            print(f"  {r['outcome'].upper()} {r['nodeid']}: {first_line(r['message'])}"[:LINE_MAX])
+        if len(bad) > SHOWN_MAX:
+            print(f"  ... and {len(bad) - SHOWN_MAX} more: {self.out / 'tests.json'}")
         for note in self.notes:
             print(f"  NOTE {note}")
         if not self.order:
