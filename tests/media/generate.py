@@ -15,14 +15,24 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict
 
+from . import inspect
 from .recipes import RECIPES, Recipe
 
 # Bump when the way files are made changes in a way the recipe text does not show.
 GENERATOR_VERSION = 1
 
 
+# Stands in for the first line of `ffmpeg -version` (part of every medium's key) on a machine that
+# has the media, references and probe answers made elsewhere but no ffmpeg: the GPU machine
+# (scripts/gpu/check.sh sets it to the line of the machine that made them).
+FFMPEG_VERSION_ENV = "ODVD_TEST_MEDIA_FFMPEG_VERSION"
+
+
 @lru_cache(maxsize=None)
 def ffmpeg_version() -> str:
+    override = os.environ.get(FFMPEG_VERSION_ENV, "").strip()
+    if override:
+        return override
     out = subprocess.run(["ffmpeg", "-version"], check=True, capture_output=True, text=True).stdout
     return out.splitlines()[0]
 
@@ -59,6 +69,7 @@ class MediaLibrary:
     def __init__(self, cache_dir: Path):
         self.cache_dir = Path(cache_dir)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
+        inspect.cache_probes_in(self.cache_dir)
         self._lock = threading.RLock()
         self._made: Dict[str, MediaFile] = {}
 
@@ -95,7 +106,11 @@ class MediaLibrary:
             if recipe.args:
                 args = [a.replace("{base}", str(self[recipe.base].path)) if recipe.base else a for a in recipe.args]
                 cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", *compat_args(args), tmp]
-                res = subprocess.run(cmd, capture_output=True, text=True)
+                try:
+                    res = subprocess.run(cmd, capture_output=True, text=True)
+                except FileNotFoundError:
+                    raise RuntimeError(f"{path.name} is not in {self.cache_dir}, and making it needs the ffmpeg CLI, "
+                                       "which is not installed here") from None
                 if res.returncode != 0:
                     raise RuntimeError(f"making {recipe.name} failed: {' '.join(cmd)}\n{res.stderr}")
             if recipe.post:

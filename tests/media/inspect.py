@@ -1,18 +1,50 @@
 """Reading test media back without the code under test: ffprobe, plus small parsers of our own for
 what ffprobe does not show (MP4 edit lists, H.264/HEVC NAL unit headers)."""
 
+import hashlib
 import json
+import os
 import struct
 import subprocess
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
+
+
+# Folders of cached test media (MediaLibrary registers its own). ffprobe's answers about a file in
+# one of them are kept next to it, as "<file>.probe-<hash of the arguments>.json": the files never
+# change (their names hold their recipe key), and a machine without ffprobe (the GPU machine) reads
+# the answers made where the media were made. Answers with packet data (-show_data) are not kept.
+_PROBE_CACHE_DIRS = set()
+
+
+def cache_probes_in(directory: Path) -> None:
+    _PROBE_CACHE_DIRS.add(Path(directory).resolve())
+
+
+def probe_cache_file(path: Path, args) -> Optional[Path]:
+    path = Path(path).resolve()
+    if path.parent not in _PROBE_CACHE_DIRS or "-show_data" in args:
+        return None
+    digest = hashlib.sha256(json.dumps(list(args)).encode()).hexdigest()[:12]
+    return path.with_name(f"{path.name}.probe-{digest}.json")
 
 
 def ffprobe_json(path: Path, *args: str) -> dict:
+    cache = probe_cache_file(path, args)
+    if cache is not None and cache.exists():
+        return json.loads(cache.read_text())
     cmd = ["ffprobe", "-v", "error", "-of", "json", *args, str(path)]
-    res = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise RuntimeError(f"ffprobe is not installed here, and no answer to {' '.join(args)} "
+                           f"is cached for {path}") from None
     if res.returncode != 0:
         raise RuntimeError(f"ffprobe failed on {path}: {res.stderr.strip()}")
+    if cache is not None:
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text(res.stdout)
+        os.replace(tmp, cache)  # atomic: tests in other processes read whole answers or none
     return json.loads(res.stdout)
 
 
