@@ -1,4 +1,4 @@
-# Finds FFmpeg's libavformat, libavcodec, libavutil and libswscale (>= FFmpeg 4.4) and defines the
+# Finds FFmpeg's libavformat, libavcodec and libavutil (>= FFmpeg 4.4) and defines the
 # INTERFACE target odvd_ffmpeg plus:
 #   ODVD_FFMPEG_VERSIONS  "libavformat=59.27.100;libavcodec=..." (compile-time versions)
 #   ODVD_FFMPEG_LINKAGE   "shared" or "static"
@@ -6,16 +6,16 @@
 # Order of lookup:
 #   1. pkg-config (IMPORTED_TARGET); FFMPEG_ROOT/lib/pkgconfig is searched first when FFMPEG_ROOT is set.
 #   2. FFMPEG_ROOT (CMake or environment variable) without pkg-config: headers and libraries found by hand.
-# Static archives (an FFmpeg prefix with .a files only, such as the GPU kit's) are linked with their
-# private dependencies (pkg-config --static) and their symbols kept out of our module's exports.
+# Static archives (an FFmpeg prefix with .a files only, such as scripts/build-wheel.sh's) are linked
+# with their private dependencies (pkg-config --static) and their symbols kept out of our module's
+# exports. libswscale is not needed: the engine converts colours itself (csrc/convert).
 
-set(_odvd_ff_modules libavformat libavcodec libavutil libswscale)
+set(_odvd_ff_modules libavformat libavcodec libavutil)
 # Library versions shipped with FFmpeg 4.4 (the oldest release we support).
 set(_odvd_ff_min_libavformat 58.76.100)
 set(_odvd_ff_min_libavcodec 58.134.100)
 set(_odvd_ff_min_libavutil 56.70.100)
-set(_odvd_ff_min_libswscale 5.9.100)
-set(_odvd_ff_hint "Install FFmpeg >= 4.4 development files (Debian/Ubuntu: apt-get install libavformat-dev libavcodec-dev libavutil-dev libswscale-dev pkg-config), or point FFMPEG_ROOT at an FFmpeg prefix.")
+set(_odvd_ff_hint "Install FFmpeg >= 4.4 development files (Debian/Ubuntu: apt-get install libavformat-dev libavcodec-dev libavutil-dev pkg-config), or point FFMPEG_ROOT at an FFmpeg prefix.")
 
 if(NOT FFMPEG_ROOT AND DEFINED ENV{FFMPEG_ROOT})
   set(FFMPEG_ROOT "$ENV{FFMPEG_ROOT}")
@@ -58,7 +58,7 @@ if(PKG_CONFIG_FOUND)
     set(ODVD_FFMPEG_STATIC ON)
   endif()
   if(ODVD_FFMPEG_STATIC)
-    # One pkg-config call over all four modules gives the archives in dependency order followed by
+    # One pkg-config call over all the modules gives the archives in dependency order followed by
     # their private libraries (-lm, -lpthread, -lz, ...).
     pkg_check_modules(ODVD_FFSTATIC REQUIRED ${_odvd_ff_modules})
     target_include_directories(odvd_ffmpeg INTERFACE ${ODVD_FFSTATIC_STATIC_INCLUDE_DIRS})
@@ -80,7 +80,7 @@ elseif(FFMPEG_ROOT)
   target_include_directories(odvd_ffmpeg INTERFACE "${_odvd_ff_inc}")
   set(ODVD_FFMPEG_LINKAGE shared)
   # Link order matters for archives: users before what they use.
-  foreach(m libavformat libavcodec libswscale libavutil)
+  foreach(m libavformat libavcodec libavutil)
     string(REPLACE "lib" "" _n "${m}")
     find_library(_odvd_lib_${_n} NAMES ${_n}
                  PATHS "${FFMPEG_ROOT}/lib/${CMAKE_LIBRARY_ARCHITECTURE}" "${FFMPEG_ROOT}/lib" "${FFMPEG_ROOT}/lib64"

@@ -15,7 +15,7 @@ from on_demand_video_decoder import _engine
 import fake_driver
 
 # Library versions of FFmpeg 4.4, the oldest release supported.
-FFMPEG_MIN = {"libavformat": (58, 76), "libavcodec": (58, 134), "libavutil": (56, 70), "libswscale": (5, 9)}
+FFMPEG_MIN = {"libavformat": (58, 76), "libavcodec": (58, 134), "libavutil": (56, 70)}
 
 
 def _version(s):
@@ -34,6 +34,37 @@ def test_build_info_shape():
     assert c["ffmpeg_linkage"] in ("shared", "static")
     assert isinstance(r["device_count"], int) and r["device_count"] == len(r["devices"])
     assert isinstance(r["gpu_decode_usable"], bool)
+
+
+def test_ffmpeg_decoders():
+    info = odvd.build_info()
+    decoders = info["runtime"]["ffmpeg_decoders"]
+    assert set(decoders) == {"h264", "hevc", "vp9", "av1"}
+    for codec, d in decoders.items():
+        assert isinstance(d["nvdec_hwaccel"], bool)
+        if codec != "av1":  # FFmpeg's own decoders (Debian's and the self-contained wheel's)
+            assert d["decoder"] == codec
+    if info["compiled"]["ffmpeg_linkage"] == "static":
+        # The self-contained wheel's FFmpeg (scripts/build-wheel.sh): libdav1d for AV1 on the CPU,
+        # as with Debian's shared FFmpeg, and the NVDEC hwaccel of every codec.
+        assert decoders["av1"]["decoder"] == "libdav1d"
+        assert all(d["nvdec_hwaccel"] for d in decoders.values())
+
+
+def _ffmpeg_cli_decoders():
+    """Decoder names of the ffmpeg CLI, which loads the same shared libraries as a shared build."""
+    out = subprocess.run(["ffmpeg", "-hide_banner", "-decoders"], capture_output=True, text=True, check=True)
+    return {line.split()[1] for line in out.stdout.splitlines() if line.startswith(" V")}
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="no ffmpeg CLI")
+def test_ffmpeg_decoders_match_the_cli_with_shared_ffmpeg():
+    info = odvd.build_info()
+    if info["compiled"]["ffmpeg_linkage"] != "shared":
+        pytest.skip("static FFmpeg: the CLI's libraries are not ours")
+    names = _ffmpeg_cli_decoders()
+    for d in info["runtime"]["ffmpeg_decoders"].values():
+        assert d["decoder"] is None or d["decoder"] in names
 
 
 def test_ffmpeg_versions_match_pkg_config():

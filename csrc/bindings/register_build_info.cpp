@@ -51,6 +51,14 @@ py::dict build_info() {
   py::dict runtime;
   runtime["ffmpeg"] = to_dict(r.ffmpeg);
   runtime["ffmpeg_release"] = r.ffmpeg_release;
+  py::dict decoders;
+  for (const DecoderInfo& dec : r.decoders) {
+    py::dict e;
+    e["decoder"] = or_none(dec.decoder);
+    e["nvdec_hwaccel"] = dec.nvdec_hwaccel;
+    decoders[py::str(dec.codec)] = e;
+  }
+  runtime["ffmpeg_decoders"] = decoders;
   runtime["driver_found"] = d.libcuda_loaded;
   runtime["driver_error"] = or_none(d.libcuda_error);
   // cuDriverGetVersion gives 1000 * major + 10 * minor.

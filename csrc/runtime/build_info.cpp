@@ -9,7 +9,7 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
-#include <libswscale/swscale.h>
+#include <libavutil/hwcontext.h>
 }
 
 namespace odvd {
@@ -29,6 +29,27 @@ std::vector<std::string> split_csv(const std::string& s) {
 std::string version_string(unsigned v) {
   // AV_VERSION_INT packs major << 16 | minor << 8 | micro.
   return std::to_string(v >> 16) + "." + std::to_string((v >> 8) & 0xff) + "." + std::to_string(v & 0xff);
+}
+
+std::vector<DecoderInfo> decoder_info() {
+  const std::pair<const char*, AVCodecID> codecs[] = {
+      {"h264", AV_CODEC_ID_H264}, {"hevc", AV_CODEC_ID_HEVC}, {"vp9", AV_CODEC_ID_VP9}, {"av1", AV_CODEC_ID_AV1}};
+  std::vector<DecoderInfo> out;
+  for (const auto& [name, id] : codecs) {
+    DecoderInfo d;
+    d.codec = name;
+    if (const AVCodec* dec = avcodec_find_decoder(id)) d.decoder = dec->name;
+    // Hwaccels hang off FFmpeg's native decoder, named as the codec (for AV1 not the one
+    // avcodec_find_decoder picks, libdav1d); NVDEC's is the one on a CUDA device.
+    const AVCodec* native = avcodec_find_decoder_by_name(name);
+    for (int i = 0; native && !d.nvdec_hwaccel; ++i) {
+      const AVCodecHWConfig* hw = avcodec_get_hw_config(native, i);
+      if (!hw) break;
+      d.nvdec_hwaccel = hw->device_type == AV_HWDEVICE_TYPE_CUDA && (hw->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX);
+    }
+    out.push_back(d);
+  }
+  return out;
 }
 
 }  // namespace
@@ -56,9 +77,9 @@ RuntimeInfo runtime_info() {
       {"libavformat", version_string(avformat_version())},
       {"libavcodec", version_string(avcodec_version())},
       {"libavutil", version_string(avutil_version())},
-      {"libswscale", version_string(swscale_version())},
   };
   info.ffmpeg_release = av_version_info();
+  info.decoders = decoder_info();
   info.driver = cuda::Driver::get().status();
   return info;
 }

@@ -23,9 +23,17 @@ struct CompiledInfo {
   std::size_t fatbin_bytes = 0;
 };
 
+// What the loaded libavcodec offers for one codec the engine handles.
+struct DecoderInfo {
+  std::string codec;             // "h264", "hevc", "vp9", "av1"
+  std::string decoder;           // avcodec_find_decoder()'s pick (the CPU backend's), empty if none
+  bool nvdec_hwaccel = false;    // FFmpeg's native decoder of the codec has the NVDEC (CUDA) hwaccel
+};
+
 struct RuntimeInfo {
   NamedVersions ffmpeg;          // library -> version actually loaded
   std::string ffmpeg_release;    // av_version_info(), e.g. "5.1.7-0+deb12u1"
+  std::vector<DecoderInfo> decoders;
   cuda::DriverStatus driver;     // libcuda / libnvcuvid / devices
 };
 

@@ -14,6 +14,9 @@ def build_info() -> Dict[str, Any]:
       (whether nvcc built the kernels into this module), ``cuda_archs`` (``sm_XX`` SASS and the
       ``compute_XX`` PTX embedded), ``nvcc``, ``fatbin_bytes`` and ``compiler``.
     - ``runtime``: ``ffmpeg`` (library -> version loaded now), ``ffmpeg_release``,
+      ``ffmpeg_decoders`` (``h264``/``hevc``/``vp9``/``av1`` -> ``decoder``, the libavcodec decoder
+      the CPU backend uses, e.g. ``"libdav1d"`` for AV1, or None; ``nvdec_hwaccel``, whether
+      FFmpeg's native decoder of the codec has the NVDEC hwaccel),
       ``driver_found`` / ``driver_error`` / ``driver_cuda_version`` (libcuda.so.1),
       ``cuda_init_error``, ``nvdec_found`` / ``nvdec_error`` (libnvcuvid.so.1), ``device_count``,
       ``devices`` (index, name, compute capability) and ``gpu_decode_usable``.
