@@ -11,4 +11,5 @@ PYBIND11_MODULE(_engine, m) {
   odvd::bindings::register_gop_decoder(m);
   odvd::bindings::register_index(m);
   odvd::bindings::register_sample_reader(m);
+  odvd::bindings::register_colour_signal(m);
 }
