@@ -141,3 +141,117 @@ _clip("hevc_lossless_bf3", "mp4", _x265(30, 3, pyramid=True, extra="lossless=1:"
 _clip("av1_gop30", "webm", _svtav1(30), 90, gop=30)
 _clip("av1_gop30_mp4", "mp4", _svtav1(30), 60, gop=30)
 _clip("vp9_gop30", "webm", _vp9(30), 90, gop=30)
+
+
+# Colour signalled in the bitstream (tests/test_colour_signal.py): tiny clips in containers with no
+# colour tags of their own (raw H.264 / HEVC elementary streams, IVF), so ffprobe's answer is the
+# bitstream's. ``colour_signal`` is what csrc/demux/colour_signal.cpp must read from the first
+# access unit: H.273 codes (-1: not signalled) and range (1 limited, 2 full, -1 not signalled).
+# They carry no "frames" key: the decoding tests do not run on raw elementary streams.
+def _tags(matrix=None, primaries=None, transfer=None, range_=None):
+    out = []
+    for opt, value in (("-colorspace", matrix), ("-color_primaries", primaries), ("-color_trc", transfer),
+                       ("-color_range", range_)):
+        if value is not None:
+            out += [opt, value]
+    return out
+
+
+def _colour_clip(name, ext, encoder, signal, colour=(), pix_fmt="yuv420p", size="64x64", frames=3, out=()):
+    codec, enc_args = encoder
+    matrix, primaries, transfer, range_ = signal
+    _add(Recipe(
+        name, ext, (*_testsrc(size, frames), *out, *enc_args, *colour, "-pix_fmt", pix_fmt),
+        expect=dict(codec=codec, container={"h264": "h264", "hevc": "hevc", "ivf": "ivf"}[ext], pix_fmt=pix_fmt,
+                    colour_signal=dict(matrix=matrix, primaries=primaries, transfer=transfer, range=range_)),
+    ))
+
+
+def _x264_params(params: str, profile: Optional[str] = None):
+    return "h264", ["-c:v", "libx264", "-preset", "veryfast", *(["-profile:v", profile] if profile else []),
+                    "-x264-params", f"scenecut=0:{params}"]
+
+
+def _x265_params(params: str):
+    return "hevc", ["-c:v", "libx265", "-preset", "veryfast", "-x265-params", f"scenecut=0:{params}{_X265_QUIET}"]
+
+
+def _vp9_plain():
+    return "vp9", ["-c:v", "libvpx-vp9", "-g", "30", "-deadline", "good", "-cpu-used", "8"]
+
+
+def _aom(params: str = ""):
+    return "av1", ["-c:v", "libaom-av1", "-cpu-used", "8", *(["-aom-params", params] if params else [])]
+
+
+_EXT_SAR = ["-vf", "setsar=7/5"]  # not in Table E-1: aspect_ratio_idc 255 with sar_width / sar_height
+
+_colour_clip("cs_h264_untagged", "h264", _x264_params("keyint=30:bframes=0"), (-1, -1, -1, -1))
+_colour_clip("cs_h264_bt709_full", "h264", _x264_params("keyint=30:bframes=2"), (1, 1, 1, 2),
+             colour=_tags("bt709", "bt709", "bt709", "pc"))
+_colour_clip("cs_h264_bt601_limited", "h264", _x264_params("keyint=30:bframes=0"), (6, 6, 6, 1),
+             colour=_tags("smpte170m", "smpte170m", "smpte170m", "tv"))
+# -color_range pc alone: x264 writes video_signal_type (full range) without a colour description.
+_colour_clip("cs_h264_range_only", "h264", _x264_params("keyint=30:bframes=0"), (-1, -1, -1, 2),
+             colour=_tags(range_="pc"))
+# -colorspace alone: the colour description is written with primaries and transfer "unspecified" (2).
+_colour_clip("cs_h264_matrix_only", "h264", _x264_params("keyint=30:bframes=0"), (5, 2, 2, 1),
+             colour=_tags("bt470bg"))
+# High 10 (profile 110: chroma_format_idc, bit depths), 128x72 (frame cropping), extended SAR and
+# overscan_info before the signal type.
+_colour_clip("cs_h264_high10", "h264", _x264_params("keyint=30:bframes=0:overscan=show"), (9, 9, 18, 1),
+             colour=_tags("bt2020nc", "bt2020", "arib-std-b67", "tv"), pix_fmt="yuv420p10le", size="128x72",
+             out=_EXT_SAR)
+# High 4:4:4 Predictive (chroma_format_idc 3, separate_colour_plane_flag). x264 writes quantisation
+# matrices in the PPS only: the SPS scaling-list test gives this clip's SPS twelve lists.
+_colour_clip("cs_h264_444", "h264", _x264_params("keyint=30:bframes=0"), (5, 5, 5, 2),
+             colour=_tags("bt470bg", "bt470bg", "gamma28", "pc"), pix_fmt="yuv444p")
+# Interlaced (MBAFF): frame_mbs_only_flag 0, then mb_adaptive_frame_field_flag; pic_order_cnt_type 0.
+_colour_clip("cs_h264_mbaff", "h264", _x264_params("keyint=30:bframes=0:interlaced=1"), (7, 7, 7, 1),
+             colour=_tags("smpte240m", "smpte240m", "smpte240m", "tv"))
+# Constrained baseline (no chroma_format_idc part; pic_order_cnt_type 2 without B-frames). The
+# pic_order_cnt_type 1 test rewrites this clip's SPS.
+_colour_clip("cs_h264_baseline", "h264", _x264_params("keyint=30:bframes=0", profile="baseline"), (4, 8, 8, 1),
+             colour=_tags("fcc", "film", "linear", "tv"))
+
+# x265 writes video_signal_type (limited range) even without tags.
+_colour_clip("cs_hevc_untagged", "hevc", _x265_params("keyint=30:bframes=0:"), (-1, -1, -1, 1))
+_colour_clip("cs_hevc_bt709_full", "hevc", _x265_params("keyint=30:bframes=2:"), (1, 1, 1, 2),
+             colour=_tags("bt709", "bt709", "bt709", "pc"))
+_colour_clip("cs_hevc10_bt2020_pq", "hevc", _x265_params("keyint=30:bframes=0:"), (9, 9, 16, 1),
+             colour=_tags("bt2020nc", "bt2020", "smpte2084", "tv"), pix_fmt="yuv420p10le")
+# Main 4:4:4 (range extension profile), scaling_list_enabled_flag, AMP, 128x68 (conformance window),
+# extended SAR and overscan_info.
+_colour_clip("cs_hevc_444_scaling", "hevc",
+             _x265_params("keyint=30:bframes=0:scaling-list=default:amp=1:rect=1:overscan=show:"), (6, 6, 6, 2),
+             colour=_tags("smpte170m", "smpte170m", "smpte170m", "pc"), pix_fmt="yuv444p", size="128x68",
+             out=_EXT_SAR)
+# All IDR pictures (their slice headers carry no reference picture set syntax): the base of the
+# test that rewrites the SPS with short-term RPSs, long-term pictures and scaling list data.
+_colour_clip("cs_hevc_intra", "hevc", _x265_params("keyint=1:bframes=0:"), (1, 1, 1, 1),
+             colour=_tags("bt709", "bt709", "bt709", "tv"))
+# Two temporal sub-layers: sub_layer flags in profile_tier_level, sub-layer ordering info per layer.
+_colour_clip("cs_hevc_sublayers", "hevc", _x265_params("keyint=30:bframes=3:b-pyramid=1:temporal-layers=1:"),
+             (10, 9, 14, 1), colour=_tags("bt2020c", "bt2020", "bt2020-10", "tv"), frames=8)
+
+_colour_clip("cs_vp9_untagged", "ivf", _vp9_plain(), (2, -1, -1, 1))  # color_space CS_UNKNOWN: unspecified
+_colour_clip("cs_vp9_bt709_full", "ivf", _vp9_plain(), (1, -1, -1, 2), colour=_tags("bt709", range_="pc"))
+_colour_clip("cs_vp9_p2_10bit", "ivf", _vp9_plain(), (9, -1, -1, 1), colour=_tags("bt2020nc"), pix_fmt="yuv420p10le")
+_colour_clip("cs_vp9_p1_444", "ivf", _vp9_plain(), (6, -1, -1, 2), colour=_tags("smpte170m", range_="pc"),
+             pix_fmt="yuv444p")
+_colour_clip("cs_vp9_p1_rgb", "ivf", _vp9_plain(), (0, -1, -1, 2), pix_fmt="gbrp")  # CS_RGB: full range implied
+_colour_clip("cs_vp9_p3_444_10bit", "ivf", _vp9_plain(), (7, -1, -1, 1), colour=_tags("smpte240m"),
+             pix_fmt="yuv444p10le")
+
+_colour_clip("cs_av1_untagged", "ivf", _svtav1(30), (-1, -1, -1, 1))  # color_range is always coded
+_colour_clip("cs_av1_bt709_full", "ivf", _svtav1(30), (1, 1, 1, 2), colour=_tags("bt709", "bt709", "bt709", "pc"))
+_colour_clip("cs_av1_10bit_bt2020", "ivf", _svtav1(30), (9, 9, 16, 1),
+             colour=_tags("bt2020nc", "bt2020", "smpte2084", "tv"), pix_fmt="yuv420p10le")
+# Profile 1 (no mono_chrome bit); timing_info + decoder_model_info + per-operating-point parameters.
+_colour_clip("cs_av1_aom_444_decoder_model", "ivf", _aom("timing-info=model"), (6, 6, 6, 2),
+             colour=_tags("smpte170m", "smpte170m", "smpte170m", "pc"), pix_fmt="yuv444p")
+# sRGB (BT.709 primaries, sRGB transfer, identity matrix): full range without a color_range bit;
+# timing_info with equal_picture_interval (uvlc).
+_colour_clip("cs_av1_aom_srgb", "ivf", _aom("timing-info=constant"), (0, 1, 13, 2),
+             colour=_tags("rgb", "bt709", "iec61966-2-1"), pix_fmt="gbrp")
+_colour_clip("cs_av1_aom_mono", "ivf", _aom(), (-1, -1, -1, 2), pix_fmt="gray")  # mono_chrome: color_range coded

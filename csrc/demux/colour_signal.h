@@ -1,0 +1,34 @@
+// The colour description a video bitstream signals itself, read without decoding: the H.264 / HEVC
+// SPS VUI (sps_colour.cpp), the VP9 key frame colour config, the AV1 sequence header colour config
+// (colour_signal.cpp). Plain C++, no FFmpeg calls. A stream's colour is resolved from this first and
+// from the container's tags second (docs/color.md, "Where the colour description comes from").
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/stream_params.h"
+
+namespace odvd::bitstream {
+
+struct ColourSignal {  // each field -1 when the bitstream does not signal it
+  int matrix = -1;     // ITU-T H.273 MatrixCoefficients (== FFmpeg AVColorSpace values)
+  int primaries = -1;  // H.273 ColourPrimaries (== AVColorPrimaries)
+  int transfer = -1;   // H.273 TransferCharacteristics (== AVColorTransferCharacteristic)
+  int range = -1;      // AVColorRange: 1 = limited (MPEG), 2 = full (JPEG)
+};
+
+// From one access unit / temporal unit / frame, or from parameter sets:
+//  H.264 / HEVC: Annex-B bytes (start codes) holding an SPS (the first SPS found is parsed; HEVC:
+//    the first with nuh_layer_id 0); or a length-prefixed configuration record (avcC / hvcC, first
+//    byte 1), whose first SPS is parsed;
+//  VP9: one frame or a superframe, whose first frame is a key frame (its uncompressed header's
+//    color_config); other frames signal nothing;
+//  AV1: OBUs in low-overhead format (sizes present) holding a sequence header, or an av1C record
+//    (its configOBUs).
+// Codes are reported as the bitstream writes them (explicit "unspecified", 2, included).
+// Never throws and never reads outside [data, data + size). All or nothing: truncated or malformed
+// input (a read past the end, a value out of its specified range, a bad marker) gives all four -1.
+ColourSignal colour_signal(Codec codec, const uint8_t* data, size_t size);
+
+}  // namespace odvd::bitstream
