@@ -175,3 +175,22 @@ ColourSignal colour_signal(Codec codec, const uint8_t* data, size_t size) {
 }
 
 }  // namespace odvd::bitstream
+
+namespace odvd {
+
+void apply_signalled_colour(StreamParams& params, const bitstream::ColourSignal& signal) {
+  constexpr int kUnspecified = 2;  // H.273 code 2 for matrix, primaries and transfer
+  const auto take = [](int32_t& field, int code) {
+    if (code >= 0 && code != kUnspecified) field = code;
+  };
+  take(params.color_space, signal.matrix);
+  take(params.color_primaries, signal.primaries);
+  take(params.color_trc, signal.transfer);
+  if (signal.range == 1 || signal.range == 2) params.color_range = signal.range;
+}
+
+void apply_signalled_colour(StreamParams& params, const uint8_t* first_packet, size_t size) {
+  apply_signalled_colour(params, bitstream::colour_signal(params.codec, first_packet, size));
+}
+
+}  // namespace odvd

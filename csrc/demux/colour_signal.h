@@ -32,3 +32,17 @@ struct ColourSignal {  // each field -1 when the bitstream does not signal it
 ColourSignal colour_signal(Codec codec, const uint8_t* data, size_t size);
 
 }  // namespace odvd::bitstream
+
+namespace odvd {
+
+// A stream's colour description, field by field: the bitstream's code where it signals one (an
+// explicit "unspecified", 2, counts as not signalled, as FFmpeg's decoders report it), else what
+// `params` holds (the container's tags). Resolved once per stream on the host, so no decoder's
+// per-picture state (which a reused decoder carries over from the previous stream) is ever used.
+void apply_signalled_colour(StreamParams& params, const bitstream::ColourSignal& signal);
+
+// The same from the first packet of a sequence (a key frame carrying its parameter sets, as in
+// bundles and packet lists).
+void apply_signalled_colour(StreamParams& params, const uint8_t* first_packet, size_t size);
+
+}  // namespace odvd

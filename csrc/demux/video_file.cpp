@@ -12,6 +12,7 @@ extern "C" {
 
 #include "common/posix_file.h"
 #include "demux/bitstream.h"
+#include "demux/colour_signal.h"
 #include "demux/mp4_index.h"
 
 namespace odvd {
@@ -67,11 +68,13 @@ VideoFile::VideoFile(const std::string& path, bool direct_mp4) : path_(path), io
     mov_family_ = true;
     fill_params(mp4->par.get(), mp4->time_base, nullptr);
     index_ = StreamIndex(std::move(mp4->samples), name);
+    resolve_colour(nullptr);
   } else {
     // The constructor's FileIO has not been read through its AVIO yet: the demuxer may take it.
     auto demuxer = std::make_unique<Demuxer>(path_, io_);
     fill_params(demuxer->stream()->codecpar, demuxer->stream()->time_base, demuxer.get());
     index_ = StreamIndex(scan(demuxer), name);
+    resolve_colour(demuxer.get());
     spare_ = std::move(demuxer);
   }
   params_.frame_count = index_.frame_count();
@@ -114,6 +117,35 @@ std::vector<Sample> VideoFile::scan(std::unique_ptr<Demuxer>& demuxer) {
   // Fragmented or unusual files: read them for real, through the demuxer, from a fresh context.
   demuxer = std::make_unique<Demuxer>(path_);
   return demuxer->scan(params_.codec, /*skip_payload=*/false);
+}
+
+void VideoFile::resolve_colour(Demuxer* demuxer) {
+  const Codec codec = params_.codec;
+  const auto id = static_cast<AVCodecID>(params_.ff_codec_id);
+  const std::vector<uint8_t>& config = parameter_sets_;
+  const bool config_known = ((codec == Codec::kH264 || codec == Codec::kHEVC) &&
+                             bitstream::annexb_has_sps(id, config.data(), config.size())) ||
+                            (codec == Codec::kAV1 && bitstream::av1_has_sequence_header(config.data(), config.size()));
+  if (config_known) {
+    apply_signalled_colour(params_, config.data(), config.size());
+    return;
+  }
+  // Length-prefixed H.264 / HEVC keeps its parameter sets in the configuration record, so the first
+  // sample is read only for VP9, AV1 without a sequence header in its record, and Annex-B streams.
+  if (length_size_ > 0 || index_.samples().empty()) return;
+  const Sample& first = index_.samples().front();
+  if (mov_family_) {
+    std::vector<uint8_t> bytes(static_cast<size_t>(first.size));
+    io_->read_at(first.pos, bytes.data(), bytes.size());
+    apply_signalled_colour(params_, bytes.data(), bytes.size());
+  } else if (demuxer) {
+    try {
+      const std::vector<ff::PacketPtr> packets = demuxer->read(index_.samples(), 0, 0);
+      apply_signalled_colour(params_, packets.front()->data, static_cast<size_t>(packets.front()->size));
+    } catch (const std::invalid_argument&) {
+      // An unreadable first sample says nothing about colour; decoding it will say what is wrong.
+    }
+  }
 }
 
 void VideoFile::fill_params(AVCodecParameters* par, AVRational time_base, Demuxer* demuxer) {

@@ -50,6 +50,9 @@ class VideoFile {
  private:
   void fill_params(AVCodecParameters* par, AVRational time_base, Demuxer* demuxer);
   std::vector<Sample> scan(std::unique_ptr<Demuxer>& demuxer);
+  // The colour the bitstream signals, into params_ over the container's tags (demux/colour_signal.h):
+  // from the parameter sets of the codec configuration, else from the first sample.
+  void resolve_colour(Demuxer* demuxer);
 
   std::string path_;
   std::shared_ptr<FileIO> io_;

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "bundle/bundle_buffers.h"
+#include "demux/colour_signal.h"
 #include "engine/parallel.h"
 #include "engine/request_groups.h"
 #include "gop/gop_plan.h"
@@ -203,8 +204,11 @@ std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryV
     const PacketSequence seq(std::move(items));
     std::vector<int64_t> targets;
     for (size_t r : reqs) targets.push_back(ids[r]);
+    // The colour the stream signals (bundles of older versions carry only the container's tags).
+    StreamParams params = e.params;
+    if (!e.packets.empty()) apply_signalled_colour(params, e.payload + e.packets[0].offset, e.packets[0].size);
     FrameMap got = decode_sequence(
-        seq, targets, e.params, out,
+        seq, targets, params, out,
         "bundle entry " + std::to_string(entry_of[reqs.front()]) + " ('" + e.source_path + "')", sp.decoder_threads,
         [&](int64_t id) { return pts.at(id); },
         [&](DecodeRun& run) {
@@ -235,6 +239,7 @@ std::vector<FramePtr> GopEngine::decode_packet_lists(const std::vector<PacketLis
     params.codec = l.codec;
     params.width = l.width;
     params.height = l.height;
+    apply_signalled_colour(params, l.packets[0].first, l.packets[0].second);
     FrameMap got = decode_sequence(
         seq, {l.target}, params, out, context, sp.decoder_threads, [](int64_t id) { return id; },
         [&](DecodeRun& run) {

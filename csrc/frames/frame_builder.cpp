@@ -82,10 +82,10 @@ FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputForma
   const int rows = h + (h + 1) / 2;
   const int itemsize = depth > 8 ? 2 : 1;
 
-  int cs = src->colorspace != AVCOL_SPC_UNSPECIFIED ? src->colorspace : params.color_space;
-  int cr = src->color_range != AVCOL_RANGE_UNSPECIFIED ? src->color_range : params.color_range;
-  if (fmt == AV_PIX_FMT_YUVJ420P) cr = AVCOL_RANGE_JPEG;
-  const color::ColorSpec spec = color::resolve_color(cs, cr, h);
+  // The stream's own colour description, resolved once on the host (demux/colour_signal.h), never the
+  // decoder's per-picture fields: a reused decoder carries those over from the previous stream (and
+  // says so with YUVJ420P as well).
+  const color::ColorSpec spec = color::resolve_color(params.color_space, params.color_range, h);
 
   auto frame = std::make_shared<Frame>();
   frame->width = w;

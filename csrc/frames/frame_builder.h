@@ -11,8 +11,8 @@
 
 namespace odvd {
 
-// Builds the requested output of `src` (a decoded picture); `params` supplies the colour description
-// where the bitstream leaves it unspecified, and the time base. Throws invalid_argument for pixel
+// Builds the requested output of `src` (a decoded picture); `params` supplies the stream's colour
+// description (resolved from the bitstream and the container: demux/colour_signal.h) and time base. Throws invalid_argument for pixel
 // formats other than 4:2:0 at 8/10/12 bits.
 FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputFormat out, BlockPool& pool,
                      const std::string& context);

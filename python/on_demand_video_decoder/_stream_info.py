@@ -39,7 +39,8 @@ class FastStreamInfo:
       which lasts one base frame duration (the shortest frame interval, averaged over the timestamp
       jitter of coarse time bases); frames past the end of a truncated file do not count;
     - ``avg_frame_rate``: frames / duration; ``r_frame_rate``: 1 / the base frame duration, as a whole
-      number or n/1001 where that is within 0.02% (FFmpeg's "real base frame rate");
+      number or n/1001 where that is within 0.02% or within the rounding of the timestamps (one tick
+      over the clip's span) (FFmpeg's "real base frame rate");
     - ``codec_id`` (AVCodecID), ``codec_type`` (AVMediaType, 0 = video), ``format`` (AVPixelFormat of
       the decoded 4:2:0 samples: yuv420p, yuv420p10le or yuv420p12le);
     - ``num_frames`` (not in the seed): the frames shown, so frame ids run from 0 to num_frames - 1.
@@ -77,17 +78,20 @@ def _info(path: str) -> FastStreamInfo:
     info.start_time = int(pts[0])
     info.duration = int(pts[-1] - pts[0]) + max(1, round(base))  # the last frame lasts one base step
     avg = Fraction(len(pts) * info.time_base_den, info.duration * info.time_base_num)
-    real = _rate(info.time_base_den / (base * info.time_base_num))
+    # A mean over timestamps rounded to whole ticks is known to within one tick over the whole span.
+    real = _rate(info.time_base_den / (base * info.time_base_num), 1.0 / max(1, int(pts[-1] - pts[0])))
     info.avg_frame_rate_num, info.avg_frame_rate_den = avg.numerator, avg.denominator
     info.r_frame_rate_num, info.r_frame_rate_den = real.numerator, real.denominator
     return info
 
 
-def _rate(fps: float) -> Fraction:
-    """`fps` as a frame rate: a whole number or n/1001 when within 0.02% (the jitter of timestamps
-    rounded to a coarse time base), else the nearest fraction with a denominator up to 1001."""
+def _rate(fps: float, rounding: float = 0.0) -> Fraction:
+    """`fps` as a frame rate: a whole number or n/1001 when within 0.02% or within `rounding` (the
+    relative uncertainty of timestamps rounded to a coarse time base, e.g. Matroska's 1 ms over a short
+    clip), else the nearest fraction with a denominator up to 1001."""
+    tolerance = max(2e-4, rounding) * fps
     for candidate in (Fraction(round(fps)), Fraction(round(fps * 1001), 1001)):
-        if candidate > 0 and abs(candidate - Fraction(fps)) <= 2e-4 * fps:
+        if candidate > 0 and abs(candidate - Fraction(fps)) <= tolerance:
             return candidate
     return Fraction(fps).limit_denominator(1001)
 
