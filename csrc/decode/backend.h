@@ -90,7 +90,8 @@ class DecoderBackend {
   // (DecoderLease does). `threads`: libavcodec threads (the CPU backend's; the GPU backends ignore
   // it). runtime_error when the device cannot decode the stream (codec, size or bit depth).
   virtual std::unique_ptr<Decoder> take(const StreamParams& params, const std::string& context, int threads) = 0;
-  // Back to the idle decoders (or destroyed). Never throws.
+  // Back to the idle decoders (or destroyed), reset (Decoder::run ends with a reset; a caller that
+  // fed it with send / drain resets it first). Never throws.
   virtual void give_back(std::unique_ptr<Decoder> decoder) noexcept = 0;
 
   // Native frames of this backend -> RGB / BGR with output options (frames/frame_convert.h), in this

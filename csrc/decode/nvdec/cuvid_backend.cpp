@@ -38,7 +38,6 @@ void CuvidBackend::give_back(std::unique_ptr<Decoder> d) noexcept {
   std::list<std::unique_ptr<CuvidDecoder>> evicted;  // destroyed outside the lock
   try {
     std::unique_ptr<CuvidDecoder> c(static_cast<CuvidDecoder*>(d.release()));
-    c->reset();
     std::lock_guard<std::mutex> lock(mutex_);
     idle_.push_front(std::move(c));
     while (idle_.size() > max_sessions_) {  // least recently used first out

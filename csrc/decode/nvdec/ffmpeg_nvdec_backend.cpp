@@ -179,7 +179,6 @@ void FfmpegNvdecBackend::give_back(std::unique_ptr<Decoder> d) noexcept {
   if (!d) return;
   std::list<std::unique_ptr<Decoder>> evicted;  // destroyed outside the lock
   try {
-    d->reset();
     std::lock_guard<std::mutex> lock(mutex_);
     idle_.push_front(std::move(d));
     while (idle_.size() > max_decoders_) {
