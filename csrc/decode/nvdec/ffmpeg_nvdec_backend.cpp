@@ -152,53 +152,15 @@ class FfmpegNvdecDecoder final : public Decoder {
 
 bool ffmpeg_has_nvdec(Codec codec) { return nvdec_capable_decoder(codec) != nullptr; }
 
-FfmpegNvdecBackend::FfmpegNvdecBackend(std::shared_ptr<GpuDevice> gpu, size_t max_decoders)
-    : gpu_(std::move(gpu)), max_decoders_(max_decoders) {}
-
-FfmpegNvdecBackend::~FfmpegNvdecBackend() { release_decoders(); }
-
-std::unique_ptr<Decoder> FfmpegNvdecBackend::take(const StreamParams& params, const std::string& context,
-                                                  int /*threads*/) {
-  std::unique_ptr<Decoder> d;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto it = idle_.begin(); it != idle_.end(); ++it) {
-      if ((*it)->codec() == params.codec) {
-        d = std::move(*it);
-        idle_.erase(it);
-        break;
-      }
-    }
+GpuBackend::Idle::iterator FfmpegNvdecBackend::pick(Idle& idle, const StreamParams& params) {
+  for (auto it = idle.begin(); it != idle.end(); ++it) {
+    if ((*it)->codec() == params.codec) return it;
   }
-  if (!d) d = std::make_unique<FfmpegNvdecDecoder>(gpu_, params.codec);
-  d->bind(params, context);
-  return d;
+  return idle.end();
 }
 
-void FfmpegNvdecBackend::give_back(std::unique_ptr<Decoder> d) noexcept {
-  if (!d) return;
-  std::list<std::unique_ptr<Decoder>> evicted;  // destroyed outside the lock
-  try {
-    std::lock_guard<std::mutex> lock(mutex_);
-    idle_.push_front(std::move(d));
-    while (idle_.size() > max_decoders_) {
-      evicted.push_back(std::move(idle_.back()));
-      idle_.pop_back();
-    }
-  } catch (...) {
-    // No memory for the list: the decoder is destroyed.
-  }
-}
-
-std::vector<FramePtr> FfmpegNvdecBackend::convert(const std::vector<FramePtr>& natives, bool bgr,
-                                                  const OutputOptions& options, int /*threads*/) {
-  return gpu_->convert(natives, bgr, &options);
-}
-
-void FfmpegNvdecBackend::release_decoders() {
-  std::list<std::unique_ptr<Decoder>> gone;
-  std::lock_guard<std::mutex> lock(mutex_);
-  gone.swap(idle_);
+std::unique_ptr<Decoder> FfmpegNvdecBackend::create(const StreamParams& params) {
+  return std::make_unique<FfmpegNvdecDecoder>(gpu_, params.codec);
 }
 
 }  // namespace odvd

@@ -9,35 +9,22 @@
 // NOT YET RUN ON A GPU (docs/validation/gpu.md).
 #pragma once
 
-#include <list>
 #include <memory>
-#include <mutex>
 
-#include "decode/backend.h"
-#include "decode/nvdec/gpu_device.h"
+#include "decode/nvdec/gpu_backend.h"
 
 namespace odvd {
 
-class FfmpegNvdecBackend final : public DecoderBackend {
+class FfmpegNvdecBackend final : public GpuBackend {
  public:
-  explicit FfmpegNvdecBackend(std::shared_ptr<GpuDevice> gpu, size_t max_decoders = 32);
-  ~FfmpegNvdecBackend() override;
-
+  explicit FfmpegNvdecBackend(std::shared_ptr<GpuDevice> gpu, size_t max_decoders = 32)
+      : GpuBackend(std::move(gpu), max_decoders) {}
   const char* name() const override { return "ffmpeg"; }
-  int device() const override { return gpu_->index(); }
-  std::unique_ptr<Decoder> take(const StreamParams& params, const std::string& context, int threads) override;
-  void give_back(std::unique_ptr<Decoder> decoder) noexcept override;
-  std::vector<FramePtr> convert(const std::vector<FramePtr>& natives, bool bgr, const OutputOptions& options,
-                                int threads) override;
-  FramePtr copy(const Frame& frame) override { return gpu_->copy(frame); }
-  void release_decoders() override;
-  void release_memory() override { gpu_->pool().trim(); }
 
- private:
-  std::shared_ptr<GpuDevice> gpu_;
-  size_t max_decoders_;
-  std::mutex mutex_;
-  std::list<std::unique_ptr<Decoder>> idle_;  // most recently given back first
+ protected:
+  // libavcodec reconfigures its decoder for each sequence itself: any idle decoder of the codec.
+  Idle::iterator pick(Idle& idle, const StreamParams& params) override;
+  std::unique_ptr<Decoder> create(const StreamParams& params) override;
 };
 
 // Whether this FFmpeg can decode `codec` through NVDEC (a decoder with a CUDA hardware config).
