@@ -1,6 +1,7 @@
 #include "bundle/bundle_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,13 +28,18 @@ std::vector<uint8_t> read_file(const std::string& path) {
 }
 
 void write_file_atomic(const std::string& path, const uint8_t* data, size_t size) {
+  if (path.find('\0') != std::string::npos) throw std::invalid_argument("a GOP file path must not contain a NUL byte");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw OsError(EISDIR, path, "cannot write a GOP file over the directory '" + path + "'");
+  }
   std::random_device rd;
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     const int err = errno;
     if (err == ENOENT) throw FileNotFound("cannot write '" + path + "': its folder does not exist");
-    throw std::invalid_argument("cannot write '" + path + "': " + std::strerror(err));
+    throw OsError(err, path, "cannot write '" + path + "': " + std::strerror(err));
   }
   size_t done = 0;
   int err = 0;
@@ -51,7 +57,7 @@ void write_file_atomic(const std::string& path, const uint8_t* data, size_t size
   if (!err && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
   if (err) {
     ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write '" + path + "': " + std::strerror(err));
+    throw OsError(err, path, "cannot write '" + path + "': " + std::strerror(err));
   }
 }
 

@@ -2,6 +2,7 @@
 //   std::invalid_argument -> ValueError        bad argument, unreadable or corrupt data, bad bundle
 //   std::out_of_range     -> IndexError        frame id out of range (message gives the valid range)
 //   odvd::FileNotFound    -> FileNotFoundError missing file
+//   odvd::OsError         -> OSError subclass  a write to a path the user named failed (by errno)
 //   std::runtime_error    -> RuntimeError      environment: no GPU, driver missing or too old
 // Messages carry the value, the valid range and the likely cause.
 #pragma once
@@ -14,6 +15,20 @@ namespace odvd {
 class FileNotFound : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A system call on a file the user named failed with `error` (an errno value): Python's OSError
+// subclass for that errno (IsADirectoryError, PermissionError, ...), with the path and our message.
+class OsError : public std::runtime_error {
+ public:
+  OsError(int error, std::string path, const std::string& message)
+      : std::runtime_error(message), error_(error), path_(std::move(path)) {}
+  int error() const { return error_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  int error_;
+  std::string path_;
 };
 
 }  // namespace odvd

@@ -29,7 +29,7 @@ std::string error_string(int averror) {
 void throw_averror(int averror, const std::string& call, const std::string& context) {
   const std::string msg = context + ": " + call + " failed: " + error_string(averror);
   if (averror == AVERROR(ENOENT)) throw FileNotFound(msg);
-  if (averror == AVERROR(ENOMEM)) throw std::runtime_error(msg);
+  if (averror == AVERROR(ENOMEM)) throw std::bad_alloc();  // MemoryError
   throw std::invalid_argument(msg);
 }
 

@@ -12,8 +12,14 @@
 namespace odvd {
 
 RegularFile open_regular_file(const std::string& path, const char* what) {
+  // A NUL cuts the C string short: open() would name another file.
+  if (path.find('\0') != std::string::npos) {
+    throw std::invalid_argument(std::string("a ") + what + " path must not contain a NUL byte");
+  }
   RegularFile f;
-  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; what is not a regular file
+  // is refused below, and for regular files the flag changes nothing.
+  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (f.fd < 0) {
     const int err = errno;
     if (err == ENOENT || err == ENOTDIR) throw FileNotFound(std::string("No such ") + what + ": '" + path + "'");
@@ -22,7 +28,8 @@ RegularFile open_regular_file(const std::string& path, const char* what) {
   struct stat st {};
   if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(f.fd);
-    throw std::invalid_argument("'" + path + "' is not a regular file");
+    throw std::invalid_argument("'" + path + "' is not a regular file" +
+                                (S_ISDIR(st.st_mode) ? " (a directory)" : S_ISFIFO(st.st_mode) ? " (a FIFO)" : ""));
   }
   f.size = st.st_size;
   f.identity = identity_of(st);

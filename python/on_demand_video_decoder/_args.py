@@ -11,6 +11,10 @@ def _paths(filepaths: Sequence[Any], name: str = "filepaths") -> List[str]:
     out = [os.fspath(p) for p in filepaths]
     if not out:
         raise ValueError(f"{name} is empty")
+    for i, p in enumerate(out):
+        # A NUL would cut the path short in the operating system's calls: it would name another file.
+        if ("\0" if isinstance(p, str) else b"\0") in p:
+            raise ValueError(f"{name}[{i}] contains a NUL byte: {p!r}")
     return out
 
 

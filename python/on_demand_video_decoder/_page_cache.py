@@ -4,6 +4,7 @@ old one's cached pages only crowd memory. Advisory: the kernel may keep pages th
 
 import enum
 import os
+import stat
 import sys
 from typing import Iterable
 
@@ -23,20 +24,22 @@ class DropCacheStatus(enum.Enum):
 def drop_videos_cache(filepaths: Iterable[str]) -> DropCacheStatus:
     """Advises the kernel to drop each file's cached pages, in order, stopping at the first failure.
 
-    Returns SUCCESS, PLATFORM_ERROR (not Linux), FILE_OPEN_FAILED (missing, a directory, no
-    permission), FADVISE_FAILED or UNKNOWN_ERROR; raises TypeError / ValueError for arguments that
-    are not a non-empty list of paths. The files themselves are not touched.
+    Returns SUCCESS, PLATFORM_ERROR (not Linux), FILE_OPEN_FAILED (missing, not a regular file: a
+    directory, a FIFO, a device; no permission), FADVISE_FAILED or UNKNOWN_ERROR; raises TypeError /
+    ValueError for arguments that are not a non-empty list of paths (or hold a NUL byte). The files
+    themselves are not touched, and nothing blocks: a FIFO is not waited on.
     """
     paths = _paths(filepaths)
     if not sys.platform.startswith("linux") or not hasattr(os, "posix_fadvise"):
         return DropCacheStatus.PLATFORM_ERROR
     for path in paths:
         try:
-            fd = os.open(path, os.O_RDONLY)
+            # O_NONBLOCK: opening a FIFO must not wait for a writer; the type is checked on the open file.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except OSError:
             return DropCacheStatus.FILE_OPEN_FAILED
         try:
-            if not os.path.isfile(path):
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
                 return DropCacheStatus.FILE_OPEN_FAILED
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         except OSError:
