@@ -31,6 +31,10 @@ struct StreamParams {
   std::vector<uint8_t> extradata;  // the container's codec configuration (avcC, hvcC, av1C, ...)
 };
 
+// Whether the stream's colour range is signalled (AVColorRange MPEG or JPEG, from the bitstream or the
+// container); otherwise limited range is assumed (the seed's "could not obtain color range").
+inline bool range_signalled(const StreamParams& p) { return p.color_range == 1 || p.color_range == 2; }
+
 const char* codec_name(Codec c);
 bool codec_known(int32_t value);
 

@@ -40,6 +40,9 @@ struct Frame {
   int32_t time_base_den = 1;
   int32_t color_matrix = 0;        // odvd::color::Matrix used / to use for RGB
   int32_t color_range = 0;         // odvd::color::Range
+  // Whether the stream says its range (bitstream or container); false: limited was assumed. A stack:
+  // whether every frame's stream does.
+  bool color_range_signalled = true;
 
   size_t bytes() const {
     size_t n = static_cast<size_t>(itemsize);

@@ -9,6 +9,7 @@ True
 from ._build_info import build_info
 from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
 from ._codec import Codec
+from ._color_range_warning import NoColorRangeWarning
 from ._gop_decoder import DecodedFrameExt, PyNvGopDecoder, RGBFrame, SavePacketsToFile
 from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
@@ -27,6 +28,7 @@ __all__ = [
     "DropCacheStatus",
     "FastStreamInfo",
     "GetFastInitInfo",
+    "NoColorRangeWarning",
     "PyNvGopDecoder",
     "PyNvSampleReader",
     "RGBFrame",

@@ -64,6 +64,8 @@ def _clip_command(pattern: str, width: int, height: int, frames: int, gop: int, 
     return [
         "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", graph, "-frames:v", str(frames),
         "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "ultrafast", "-x264-params", params, "-an",
+        # Say the colour: lavfi's sources are BT.601 limited range (no "could not obtain color range").
+        "-color_range", "tv", "-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m",
     ]
 
 

@@ -55,6 +55,11 @@ class DecodedFrameExt:
     def color_range(self) -> str:
         ...
     @property
+    def color_range_signalled(self) -> bool:
+        """
+        Whether the stream says its colour range; False: limited range was assumed.
+        """
+    @property
     def device(self) -> str:
         ...
     @property
@@ -113,6 +118,11 @@ class RGBFrame:
     @property
     def __cuda_array_interface__(self) -> dict:
         ...
+    @property
+    def color_range_signalled(self) -> bool:
+        """
+        Whether the stream says its colour range; False: limited range was assumed.
+        """
     @property
     def data(self) -> typing.Any:
         ...

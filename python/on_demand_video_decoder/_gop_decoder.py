@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _engine
 from ._args import _count, _paths, _requests
+from ._color_range_warning import ColorRangeWarner
 from ._devices import CPU, select_backend, select_gpu_backend
 from ._output import output_options
 from ._stream_info import check_infos
@@ -47,7 +48,7 @@ class PyNvGopDecoder:
         backend = select_gpu_backend(gpu_backend)
         self._device = select_backend(iGpu)
         self._maxfiles = maxfiles
-        self._suppress_color_range_warning = bool(suppressNoColorRangeWarning)
+        self._color_range = ColorRangeWarner("PyNvGopDecoder", suppressNoColorRangeWarning)
         # device >= 0: NVDEC into that GPU's memory (opt-in until validated on a GPU: _devices.py).
         self._engine = _engine._GopEngine(maxfiles, device=self._device, gpu_backend=backend)
         self._packet_list_codecs: List[int] = []
@@ -56,6 +57,11 @@ class PyNvGopDecoder:
     def device(self) -> str:
         """``"cpu"`` or ``"cuda:N"``."""
         return "cpu" if self._device == CPU else f"cuda:{self._device}"
+
+    def _checked(self, paths: List[str], frames: list) -> list:
+        """`frames`, after the colour-range warning for their files (suppressNoColorRangeWarning)."""
+        self._color_range.check(paths, frames)
+        return frames
 
     @property
     def backend(self) -> str:
@@ -67,7 +73,7 @@ class PyNvGopDecoder:
         """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order."""
         paths, ids = _requests(filepaths, frame_ids)
         check_infos(fastStreamInfos, paths, self._engine)
-        return self._engine.decode(paths, ids, "native")
+        return self._checked(paths, self._engine.decode(paths, ids, "native"))
 
     def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
                        fastStreamInfos: List[Any] = [], **output: Any) -> List[RGBFrame]:
@@ -80,7 +86,7 @@ class PyNvGopDecoder:
         options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
         check_infos(fastStreamInfos, paths, self._engine)
-        return self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb", options)
+        return self._checked(paths, self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb", options))
 
     # -- GOP bundles -------------------------------------------------------------------------------
     def GetGOP(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = []) -> Tuple[np.ndarray, List[int], List[int]]:
@@ -101,14 +107,15 @@ class PyNvGopDecoder:
     def DecodeFromGOP(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int]) -> List[DecodedFrameExt]:
         """Native frames from a bundle; ``filepaths`` say which file's GOP each frame is in."""
         paths, ids = _requests(filepaths, frame_ids)
-        return self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "native")
+        return self._checked(paths, self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "native"))
 
     def DecodeFromGOPRGB(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int],
                          as_bgr: bool = False, **output: Any) -> List[RGBFrame]:
         """RGB (or BGR) frames from a bundle (output options as DecodeN12ToRGB)."""
         options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
-        return self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "bgr" if as_bgr else "rgb", options)
+        frames = self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "bgr" if as_bgr else "rgb", options)
+        return self._checked(paths, frames)
 
     def DecodeFromGOPListRGB(self, numpy_datas: List[np.ndarray], filepaths: List[str], frame_ids: List[int],
                              as_bgr: bool = False, **output: Any) -> List[RGBFrame]:
@@ -121,7 +128,7 @@ class PyNvGopDecoder:
         bundles = [_bundle(a, f"numpy_datas[{i}]") for i, a in enumerate(numpy_datas)]
         if not bundles:
             raise ValueError("numpy_datas is empty")
-        return self._engine.decode_bundles(bundles, paths, ids, "bgr" if as_bgr else "rgb", options)
+        return self._checked(paths, self._engine.decode_bundles(bundles, paths, ids, "bgr" if as_bgr else "rgb", options))
 
     def ParseSerializedPacketBundle(self, numpy_data: np.ndarray) -> tuple:
         """The bundle's entries as the 11 lists of the seed, one item per entry (requested frame):

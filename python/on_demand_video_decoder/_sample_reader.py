@@ -19,6 +19,7 @@ from typing import Any, List, Optional, Tuple
 from . import _engine
 from ._devices import CPU, select_backend, select_gpu_backend
 from ._args import _count, _requests
+from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import DecodedFrameExt, RGBFrame
 from ._output import engine_options, normalise, output_options
 
@@ -42,9 +43,12 @@ class PyNvSampleReader:
         self._num_of_file = _count(num_of_file, "num_of_file")
         backend = select_gpu_backend(gpu_backend)
         self._device = select_backend(iGpu)
-        self._suppress_color_range_warning = bool(suppressNoColorRangeWarning)
         self._engine = _engine._SampleReader(self._num_of_set * self._num_of_file, device=self._device,
                                              gpu_backend=backend)
+        # accvlab's readers name themselves PyNvVideoReader in this warning; a slot's file is forgotten
+        # when the slot moves to another file.
+        self._color_range = ColorRangeWarner("PyNvVideoReader", suppressNoColorRangeWarning,
+                                             remember=self._num_of_set * self._num_of_file)
         self._executor: Optional[ThreadPoolExecutor] = None
         self._pending: Optional[Tuple[Tuple[List[str], List[int], bool], Future]] = None
 
@@ -68,7 +72,9 @@ class PyNvSampleReader:
     def Decode(self, filepaths: List[str], frame_ids: List[int]) -> List[DecodedFrameExt]:
         """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order."""
         paths, ids = _requests(filepaths, frame_ids)
-        return self._engine.decode(paths, ids, "native")
+        frames = self._engine.decode(paths, ids, "native")
+        self._color_range.check(paths, frames)
+        return frames
 
     def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
                        **output: Any) -> List[RGBFrame]:
@@ -79,7 +85,9 @@ class PyNvSampleReader:
         """
         options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
-        return self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb", options)
+        frames = self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb", options)
+        self._color_range.check(paths, frames)
+        return frames
 
     # -- asynchronous (double-buffered) ----------------------------------------------------------------
     def DecodeN12ToRGBAsync(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
@@ -131,7 +139,9 @@ class PyNvSampleReader:
         if difference:
             raise RuntimeError(f"DecodeN12ToRGBAsyncGetBuffer: arguments differ from the pending request: {difference}")
         self._pending = None
-        return future.result()
+        frames = future.result()
+        self._color_range.check(paths, frames)
+        return frames
 
     # -- resources -----------------------------------------------------------------------------------
     def clearAllReaders(self) -> None:

@@ -77,6 +77,7 @@ FramePtr copy_surface(const Surface& s, GpuDevice& gpu, const StreamPtr& stream,
   const color::ColorSpec spec = color::resolve_color(params.color_space, params.color_range, static_cast<int>(h));
   frame->color_matrix = static_cast<int32_t>(spec.matrix);
   frame->color_range = static_cast<int32_t>(spec.range);
+  frame->color_range_signalled = range_signalled(params);
   return frame;
 }
 
