@@ -119,7 +119,8 @@ def test_total_timeout_leaves_the_rest_not_run_and_all_passed_exits_0(tmp_path):
             pass
         """
     proc, doc, tests, _ = run_runner(tmp_path, {"test_hang.py": hang_first, "test_ok.py": "def test_ok():\n    pass\n"},
-                                     "--per-test-timeout", "30", "--total-timeout", "4")
+                                     # long enough for pytest to start and reach the hang on a loaded machine
+                                     "--per-test-timeout", "30", "--total-timeout", "12")
     assert tests["test_a_hangs"]["outcome"] == "timeout" and "total timeout" in tests["test_a_hangs"]["message"]
     assert tests["test_b_never_reached"]["outcome"] == tests["test_ok"]["outcome"] == "not_run"
     assert proc.returncode == 1

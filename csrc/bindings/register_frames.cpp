@@ -156,6 +156,9 @@ void add_common(py::class_<T, std::shared_ptr<T>>& c) {
       .def_property_readonly("frame_id", [](const T& s) { return stacked_or(s.frame, py::int_(s.frame->frame_id)); })
       .def_property_readonly("color_range_signalled", [](const T& s) { return s.frame->color_range_signalled; },
                              "Whether the stream says its colour range; False: limited range was assumed.")
+      .def_property_readonly("corrupt", [](const T& s) { return s.frame->corrupt; },
+                             "Whether the decoder reported errors for this frame or a picture it depends on "
+                             "(its pixels may be wrong; strict decoding raises instead).")
       .def_property_readonly("pts", [](const T& s) { return stacked_or(s.frame, py::int_(s.frame->pts)); })
       .def_property_readonly("timestamp", [](const T& s) { return stacked_or(s.frame, py::int_(s.frame->pts)); })
       .def_property_readonly("frame_ids", [](const T& s) {

@@ -114,10 +114,12 @@ std::vector<bundle::EntryView> parse_all(const std::vector<ByteArray>& arrays) {
 
 void register_gop_decoder(py::module_& m) {
   py::class_<GopEngine, std::shared_ptr<GopEngine>>(m, "_GopEngine")
-      .def(py::init([](size_t maxfiles, int threads, int device, const std::string& gpu_backend) {
-             return std::make_shared<GopEngine>(maxfiles, threads, make_backend(device, gpu_backend_kind(gpu_backend)));
+      .def(py::init([](size_t maxfiles, int threads, int device, const std::string& gpu_backend, bool strict) {
+             return std::make_shared<GopEngine>(maxfiles, threads,
+                                                make_backend(device, {gpu_backend_kind(gpu_backend), strict}));
            }),
-           py::arg("maxfiles"), py::arg("threads") = 0, py::arg("device") = -1, py::arg("gpu_backend") = "cuvid")
+           py::arg("maxfiles"), py::arg("threads") = 0, py::arg("device") = -1, py::arg("gpu_backend") = "cuvid",
+           py::arg("strict") = false)
       .def_property_readonly("device", &GopEngine::device)
       .def_property_readonly("backend", &GopEngine::backend_name)
       .def("decode",

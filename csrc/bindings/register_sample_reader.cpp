@@ -14,11 +14,12 @@ namespace odvd::bindings {
 
 void register_sample_reader(py::module_& m) {
   py::class_<SampleReader, std::shared_ptr<SampleReader>>(m, "_SampleReader")
-      .def(py::init([](size_t max_readers, int threads, int device, const std::string& gpu_backend) {
+      .def(py::init([](size_t max_readers, int threads, int device, const std::string& gpu_backend, bool strict) {
              return std::make_shared<SampleReader>(max_readers, threads,
-                                                   make_backend(device, gpu_backend_kind(gpu_backend)));
+                                                   make_backend(device, {gpu_backend_kind(gpu_backend), strict}));
            }),
-           py::arg("max_readers"), py::arg("threads") = 0, py::arg("device") = -1, py::arg("gpu_backend") = "cuvid")
+           py::arg("max_readers"), py::arg("threads") = 0, py::arg("device") = -1, py::arg("gpu_backend") = "cuvid",
+           py::arg("strict") = false)
       .def_property_readonly("device", &SampleReader::device)
       .def_property_readonly("backend", &SampleReader::backend_name)
       .def("decode",

@@ -26,11 +26,17 @@ GpuBackendKind gpu_backend_kind(const std::string& name) {
 
 const char* gpu_backend_name(GpuBackendKind kind) { return kind == GpuBackendKind::kCuvid ? "cuvid" : "ffmpeg"; }
 
-std::shared_ptr<DecoderBackend> make_backend(int device, GpuBackendKind gpu) {
-  if (device < 0) return std::make_shared<CpuBackend>();
+std::shared_ptr<DecoderBackend> make_backend(int device, const BackendOptions& options) {
+  if (device < 0) return std::make_shared<CpuBackend>(options.strict);
   std::shared_ptr<GpuDevice> dev = GpuDevice::get(device);
-  if (gpu == GpuBackendKind::kFfmpeg) return std::make_shared<FfmpegNvdecBackend>(std::move(dev));
-  return std::make_shared<CuvidBackend>(std::move(dev));
+  if (options.gpu == GpuBackendKind::kFfmpeg) return std::make_shared<FfmpegNvdecBackend>(std::move(dev), options.strict);
+  return std::make_shared<CuvidBackend>(std::move(dev), options.strict);
+}
+
+void check_intact(const DecoderBackend& backend, const Frame& frame, const std::string& context) {
+  if (!backend.strict() || !frame.corrupt) return;
+  throw std::invalid_argument(context + ": frame_id=" + std::to_string(frame.frame_id) +
+                              " was decoded from damaged data (the decoder reported errors; strict decoding)");
 }
 
 }  // namespace odvd

@@ -83,6 +83,10 @@ class Decoder {
 class DecoderBackend {
  public:
   virtual ~DecoderBackend() = default;
+  // Strict decoding: data the decoder reports as damaged is an error (ValueError naming the file and
+  // frame) instead of a frame flagged `corrupt`; software decoders then run without frame threads, so
+  // what is reported does not depend on thread timing.
+  bool strict() const { return strict_; }
   virtual const char* name() const = 0;  // "cpu", "cuvid", "ffmpeg"
   virtual int device() const = 0;        // -1: host memory; >= 0: that CUDA device's memory
 
@@ -103,7 +107,17 @@ class DecoderBackend {
 
   virtual void release_decoders() = 0;  // destroys the idle decoders
   virtual void release_memory() = 0;    // frees the idle frame memory
+
+ protected:
+  explicit DecoderBackend(bool strict) : strict_(strict) {}
+
+ private:
+  bool strict_;
 };
+
+// In strict decoding, a target frame the decoder flagged as damaged is an error: invalid_argument
+// naming the source and the frame.
+void check_intact(const DecoderBackend& backend, const Frame& frame, const std::string& context);
 
 // A decoder taken from a backend for one scope and given back when the scope ends, also by a throw.
 class DecoderLease {
@@ -126,9 +140,14 @@ enum class GpuBackendKind { kCuvid, kFfmpeg };
 GpuBackendKind gpu_backend_kind(const std::string& name);
 const char* gpu_backend_name(GpuBackendKind kind);
 
-// The backend for `device`: -1 the CPU, >= 0 that GPU through `gpu`. The GPU backends of one device
-// share its GpuDevice (context, frame memory, kernels). runtime_error (saying why and what to do) when
-// the GPU cannot be used.
-std::shared_ptr<DecoderBackend> make_backend(int device, GpuBackendKind gpu = GpuBackendKind::kCuvid);
+struct BackendOptions {
+  GpuBackendKind gpu = GpuBackendKind::kCuvid;  // for device >= 0
+  bool strict = false;                          // DecoderBackend::strict
+};
+
+// The backend for `device`: -1 the CPU, >= 0 that GPU. The GPU backends of one device share its
+// GpuDevice (context, frame memory, kernels). runtime_error (saying why and what to do) when the GPU
+// cannot be used.
+std::shared_ptr<DecoderBackend> make_backend(int device, const BackendOptions& options = {});
 
 }  // namespace odvd

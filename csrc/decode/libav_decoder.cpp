@@ -24,13 +24,17 @@ const AVCodec* default_decoder(Codec codec) {
   return dec;
 }
 
-LibavDecoder::LibavDecoder(const AVCodec* decoder, int threads,
+LibavDecoder::LibavDecoder(const AVCodec* decoder, int threads, ErrorPolicy policy,
                            const std::function<void(AVCodecContext*)>& configure)
-    : threads_(threads), pkt_(ff::make_packet()), frame_(ff::make_frame()) {
+    : threads_(threads), policy_(policy), pkt_(ff::make_packet()), frame_(ff::make_frame()) {
   ctx_.reset(avcodec_alloc_context3(decoder));
   if (!ctx_) throw std::bad_alloc();
   ctx_->thread_count = threads;
   ctx_->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+  if (policy == ErrorPolicy::kStrict) {
+    ctx_->err_recognition |= AV_EF_EXPLODE | AV_EF_CRCCHECK | AV_EF_BITSTREAM;
+    ctx_->thread_type = FF_THREAD_SLICE;  // frame threads report errors a frame or more late
+  }
   if (configure) configure(ctx_.get());
   const int r = avcodec_open2(ctx_.get(), decoder, nullptr);
   if (r < 0) {
@@ -39,16 +43,30 @@ LibavDecoder::LibavDecoder(const AVCodec* decoder, int threads,
   }
 }
 
+void LibavDecoder::damaged(int averror, const char* call, int64_t frame_id, const std::string& context) {
+  if (averror == AVERROR(ENOMEM)) throw std::bad_alloc();
+  if (policy_ == ErrorPolicy::kStrict) {
+    ff::throw_averror(averror, call,
+                      context + ": damaged data" + (frame_id >= 0 ? " at frame_id=" + std::to_string(frame_id) : ""));
+  }
+  damaged_ = true;
+}
+
 void LibavDecoder::receive_all(const OnFrame& on_frame, const std::string& context) {
   for (;;) {
     const int r = avcodec_receive_frame(ctx_.get(), frame_.get());
     if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
-    if (r < 0) ff::throw_averror(r, "avcodec_receive_frame", context);
+    if (r < 0) {
+      damaged(r, "avcodec_receive_frame", pkt_->pts, context);
+      return;  // lenient: the next call goes on
+    }
     const int64_t id = frame_->pts;
     struct Unref {  // the frame goes back to the decoder also when on_frame throws
       AVFrame* f;
       ~Unref() { av_frame_unref(f); }
     } unref{frame_.get()};
+    // Lenient: a picture put out after a refused packet may reference it.
+    if (damaged_) frame_->decode_error_flags |= FF_DECODE_ERROR_INVALID_BITSTREAM;
     if (id != AV_NOPTS_VALUE && id >= 0) on_frame(id, frame_.get());
   }
 }
@@ -71,24 +89,24 @@ void LibavDecoder::send(const FeedPacket& f, const OnFrame& on_frame, const std:
       receive_all(on_frame, context);
       continue;
     }
-    if (r < 0) {
-      ff::throw_averror(r, "avcodec_send_packet",
-                        context + " (corrupt data at decode position " + std::to_string(seq_ - 1) + ")");
-    }
+    if (r < 0) damaged(r, "avcodec_send_packet", f.frame_id, context);  // lenient: the packet is dropped
     break;
   }
-  av_packet_unref(pkt_.get());
   receive_all(on_frame, context);
+  av_packet_unref(pkt_.get());
 }
 
 void LibavDecoder::drain(const OnFrame& on_frame, const std::string& context) {
-  ODVD_CHECK_AV(avcodec_send_packet(ctx_.get(), nullptr), context);
+  // A decoder may report the error of an earlier packet here.
+  const int r = avcodec_send_packet(ctx_.get(), nullptr);
+  if (r < 0 && r != AVERROR_EOF) damaged(r, "avcodec_send_packet (end of stream)", -1, context);
   receive_all(on_frame, context);
 }
 
 void LibavDecoder::reset() noexcept {
   avcodec_flush_buffers(ctx_.get());
   seq_ = 0;
+  damaged_ = false;
 }
 
 }  // namespace odvd

@@ -56,6 +56,7 @@ GopEngine::FrameMap GopEngine::decode_sequence(const PacketSequence& seq, const 
       FramePtr frame = picture.frame(out);
       frame->frame_id = id;
       frame->pts = pts_of(id);
+      check_intact(*backend_, *frame, context);
       got.emplace(id, std::move(frame));
     });
     require_produced(run.targets, got, context);

@@ -50,6 +50,7 @@ FramePtr StreamReader::deliver(int64_t frame_id, FramePtr frame, OutputFormat ou
   const StreamIndex& index = file().index();
   frame->frame_id = frame_id;
   frame->pts = index.samples()[index.sample_of_frame(frame_id)].pts;
+  check_intact(*backend_, *frame, context_);
   last_id_ = frame_id;
   last_format_ = out;
   last_frame_ = frame;

@@ -43,6 +43,9 @@ struct Frame {
   // Whether the stream says its range (bitstream or container); false: limited was assumed. A stack:
   // whether every frame's stream does.
   bool color_range_signalled = true;
+  // The decoder reported errors decoding it or a picture it depends on (libavcodec's decode error
+  // flags, NVDEC's decode status): its pixels may be wrong. A stack: any frame's.
+  bool corrupt = false;
 
   size_t bytes() const {
     size_t n = static_cast<size_t>(itemsize);

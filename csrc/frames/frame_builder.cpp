@@ -96,6 +96,7 @@ FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputForma
   frame->color_matrix = static_cast<int32_t>(spec.matrix);
   frame->color_range = static_cast<int32_t>(spec.range);
   frame->color_range_signalled = range_signalled(params);
+  frame->corrupt = decoded_with_errors(src);
 
   const size_t native_bytes = size_t(rows) * cols * itemsize;
   std::shared_ptr<uint8_t> native = pool.acquire(native_bytes);

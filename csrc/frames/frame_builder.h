@@ -17,6 +17,10 @@ namespace odvd {
 FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputFormat out, BlockPool& pool,
                      const std::string& context);
 
+// Whether libavcodec reported errors for this picture (decode error flags, or flagged corrupt: a
+// missing reference, concealment).
+inline bool decoded_with_errors(const AVFrame* f) { return f->decode_error_flags != 0 || (f->flags & AV_FRAME_FLAG_CORRUPT); }
+
 // A frame with its own copy of the pixels (a frame asked for twice in one call).
 FramePtr copy_frame(const Frame& f, BlockPool& pool);
 

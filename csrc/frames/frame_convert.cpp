@@ -167,6 +167,7 @@ std::vector<FramePtr> finish_outputs(const std::vector<FramePtr>& natives, bool 
     dst.color_matrix = src.color_matrix;
     dst.color_range = src.color_range;
     dst.color_range_signalled = src.color_range_signalled;
+    dst.corrupt = src.corrupt;
     dst.shape = shape;
     dst.strides = {shape[1] * shape[2] * elem, shape[2] * elem, elem};
   };
@@ -182,6 +183,7 @@ std::vector<FramePtr> finish_outputs(const std::vector<FramePtr>& natives, bool 
       f->stacked_ids.push_back(s->frame_id);
       f->stacked_pts.push_back(s->pts);
       f->color_range_signalled = f->color_range_signalled && s->color_range_signalled;
+      f->corrupt = f->corrupt || s->corrupt;
     }
     result.push_back(std::move(f));
     return result;

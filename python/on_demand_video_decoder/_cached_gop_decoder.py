@@ -141,13 +141,13 @@ class CachedGopDecoder:
 def CreateGopDecoder(maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False, *,
                      cache_max_gops: int = DEFAULT_CACHE_MAX_GOPS,
                      cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
-                     gpu_backend: Optional[str] = None) -> CachedGopDecoder:
+                     gpu_backend: Optional[str] = None, strict: bool = False) -> CachedGopDecoder:
     """A CachedGopDecoder over a new PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning,
-    gpu_backend=gpu_backend).
+    gpu_backend=gpu_backend, strict=strict).
 
     ``cache_max_gops`` and ``cache_max_bytes`` bound the GOP cache (least recently used GOPs go first;
     a single GOP larger than ``cache_max_bytes`` is returned but not kept).
     """
     cache = GopCache(_count(cache_max_gops, "cache_max_gops"), _count(cache_max_bytes, "cache_max_bytes"))
-    decoder = PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning, gpu_backend=gpu_backend)
+    decoder = PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning, gpu_backend=gpu_backend, strict=strict)
     return CachedGopDecoder(decoder, _key=_FACTORY_KEY, _cache=cache)

@@ -60,6 +60,11 @@ class DecodedFrameExt:
         Whether the stream says its colour range; False: limited range was assumed.
         """
     @property
+    def corrupt(self) -> bool:
+        """
+        Whether the decoder reported errors for this frame or a picture it depends on (its pixels may be wrong; strict decoding raises instead).
+        """
+    @property
     def device(self) -> str:
         ...
     @property
@@ -124,6 +129,11 @@ class RGBFrame:
         Whether the stream says its colour range; False: limited range was assumed.
         """
     @property
+    def corrupt(self) -> bool:
+        """
+        Whether the decoder reported errors for this frame or a picture it depends on (its pixels may be wrong; strict decoding raises instead).
+        """
+    @property
     def data(self) -> typing.Any:
         ...
     @property
@@ -175,7 +185,7 @@ class RGBFrame:
     def width(self) -> int:
         ...
 class _GopEngine:
-    def __init__(self, maxfiles: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0, device: typing.SupportsInt | typing.SupportsIndex = -1, gpu_backend: str = 'cuvid') -> None:
+    def __init__(self, maxfiles: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0, device: typing.SupportsInt | typing.SupportsIndex = -1, gpu_backend: str = 'cuvid', strict: bool = False) -> None:
         ...
     def decode(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], output: str, options: _OutputOptions = None) -> list:
         ...
@@ -206,7 +216,7 @@ class _GopEngine:
     def packets_fed(self) -> int:
         ...
 class _SampleReader:
-    def __init__(self, max_readers: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0, device: typing.SupportsInt | typing.SupportsIndex = -1, gpu_backend: str = 'cuvid') -> None:
+    def __init__(self, max_readers: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0, device: typing.SupportsInt | typing.SupportsIndex = -1, gpu_backend: str = 'cuvid', strict: bool = False) -> None:
         ...
     def clear(self) -> None:
         ...

@@ -33,7 +33,9 @@ class PyNvGopDecoder:
     when NVDEC is usable and the CPU otherwise; ``iGpu=-1`` is the CPU backend (libavcodec).
     ``gpu_backend`` (keyword only) chooses how a GPU decodes: ``"cuvid"`` (NVIDIA's parser and
     decoder) or ``"ffmpeg"`` (libavcodec's NVDEC hwaccel); the default comes from the environment
-    variable ``ODVD_GPU_BACKEND``, else ``"cuvid"``.
+    variable ``ODVD_GPU_BACKEND``, else ``"cuvid"``. ``strict=True`` (keyword only) makes data the
+    decoder reports as damaged a ValueError naming the file and frame; by default such frames are
+    returned with ``frame.corrupt`` set (docs/hostile-input.md).
 
     Example:
         >>> dec = PyNvGopDecoder(maxfiles=6, iGpu=-1)
@@ -43,14 +45,14 @@ class PyNvGopDecoder:
     """
 
     def __init__(self, maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False, *,
-                 gpu_backend: Optional[str] = None):
+                 gpu_backend: Optional[str] = None, strict: bool = False):
         maxfiles = _count(maxfiles, "maxfiles")
         backend = select_gpu_backend(gpu_backend)
         self._device = select_backend(iGpu)
         self._maxfiles = maxfiles
         self._color_range = ColorRangeWarner("PyNvGopDecoder", suppressNoColorRangeWarning)
         # device >= 0: NVDEC into that GPU's memory (opt-in until validated on a GPU: _devices.py).
-        self._engine = _engine._GopEngine(maxfiles, device=self._device, gpu_backend=backend)
+        self._engine = _engine._GopEngine(maxfiles, device=self._device, gpu_backend=backend, strict=bool(strict))
         self._packet_list_codecs: List[int] = []
 
     @property

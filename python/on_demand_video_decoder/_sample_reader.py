@@ -28,8 +28,7 @@ class PyNvSampleReader:
     """Decode frames by (file, frame_id) with per-file readers that move forward between calls.
 
     ``iGpu=None`` picks the GPU when NVDEC is usable and the CPU otherwise; ``iGpu=-1`` is the CPU
-    backend (libavcodec). ``gpu_backend`` (keyword only): ``"cuvid"`` or ``"ffmpeg"``, as for
-    PyNvGopDecoder.
+    backend (libavcodec). ``gpu_backend`` and ``strict`` (keyword only): as for PyNvGopDecoder.
 
     Example:
         >>> reader = PyNvSampleReader(num_of_set=1, num_of_file=2, iGpu=-1)
@@ -38,13 +37,14 @@ class PyNvSampleReader:
     """
 
     def __init__(self, num_of_set: int, num_of_file: int, iGpu: Optional[int] = None,
-                 suppressNoColorRangeWarning: bool = False, *, gpu_backend: Optional[str] = None):
+                 suppressNoColorRangeWarning: bool = False, *, gpu_backend: Optional[str] = None,
+                 strict: bool = False):
         self._num_of_set = _count(num_of_set, "num_of_set")
         self._num_of_file = _count(num_of_file, "num_of_file")
         backend = select_gpu_backend(gpu_backend)
         self._device = select_backend(iGpu)
         self._engine = _engine._SampleReader(self._num_of_set * self._num_of_file, device=self._device,
-                                             gpu_backend=backend)
+                                             gpu_backend=backend, strict=bool(strict))
         # accvlab's readers name themselves PyNvVideoReader in this warning; a slot's file is forgotten
         # when the slot moves to another file.
         self._color_range = ColorRangeWarner("PyNvVideoReader", suppressNoColorRangeWarning,
@@ -178,6 +178,7 @@ def _difference(want_paths, want_ids, want_bgr, paths, ids, bgr) -> str:
 
 def CreateSampleReader(num_of_set: int, num_of_file: int, iGpu: Optional[int] = None,
                        suppressNoColorRangeWarning: bool = False, *,
-                       gpu_backend: Optional[str] = None) -> PyNvSampleReader:
+                       gpu_backend: Optional[str] = None, strict: bool = False) -> PyNvSampleReader:
     """A PyNvSampleReader (the seed's factory)."""
-    return PyNvSampleReader(num_of_set, num_of_file, iGpu, suppressNoColorRangeWarning, gpu_backend=gpu_backend)
+    return PyNvSampleReader(num_of_set, num_of_file, iGpu, suppressNoColorRangeWarning, gpu_backend=gpu_backend,
+                            strict=strict)

@@ -47,8 +47,10 @@ std::unique_ptr<DecodedPicture> HostPicture::keep() {
 
 class CpuDecoder final : public Decoder {
  public:
-  CpuDecoder(Codec codec, int threads, BlockPool& pool)
-      : Decoder(codec), dec_(default_decoder(codec), threads), pool_(pool) {}
+  CpuDecoder(Codec codec, int threads, bool strict, BlockPool& pool)
+      : Decoder(codec),
+        dec_(default_decoder(codec), threads, strict ? ErrorPolicy::kStrict : ErrorPolicy::kLenient),
+        pool_(pool) {}
   int threads() const { return dec_.threads(); }
 
   void send(const FeedPacket& packet, const OnPicture& on_picture) override {
@@ -71,7 +73,7 @@ class CpuDecoder final : public Decoder {
 
 }  // namespace
 
-CpuBackend::CpuBackend() : pool_(BlockPool::create()) {}
+CpuBackend::CpuBackend(bool strict) : DecoderBackend(strict), pool_(BlockPool::create()) {}
 
 std::unique_ptr<Decoder> CpuBackend::take(const StreamParams& params, const std::string& context, int threads) {
   std::unique_ptr<Decoder> d;
@@ -83,7 +85,7 @@ std::unique_ptr<Decoder> CpuBackend::take(const StreamParams& params, const std:
       v.pop_back();
     }
   }
-  if (!d) d = std::make_unique<CpuDecoder>(params.codec, threads, *pool_);
+  if (!d) d = std::make_unique<CpuDecoder>(params.codec, threads, strict(), *pool_);
   d->bind(params, context);
   return d;
 }

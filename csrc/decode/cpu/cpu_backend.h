@@ -16,7 +16,7 @@ namespace odvd {
 
 class CpuBackend final : public DecoderBackend {
  public:
-  CpuBackend();
+  explicit CpuBackend(bool strict = false);
 
   const char* name() const override { return "cpu"; }
   int device() const override { return -1; }

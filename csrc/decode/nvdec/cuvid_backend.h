@@ -16,8 +16,8 @@ namespace odvd {
 
 class CuvidBackend final : public GpuBackend {
  public:
-  explicit CuvidBackend(std::shared_ptr<GpuDevice> gpu, size_t max_sessions = 32)
-      : GpuBackend(std::move(gpu), max_sessions), options_(CuvidOptions::from_environment()) {}
+  explicit CuvidBackend(std::shared_ptr<GpuDevice> gpu, bool strict = false, size_t max_sessions = 32)
+      : GpuBackend(std::move(gpu), strict, max_sessions), options_(CuvidOptions::from_environment()) {}
   const char* name() const override { return "cuvid"; }
 
  protected:

@@ -82,12 +82,11 @@ class CuvidDecoder::Picture final : public DevicePicture {
     std::exception_ptr failure;
     try {
       // After mapping, the decode has finished: its status is final (NVIDIA's NvDecoder reads it here).
+      // An error or a concealed one marks the frame corrupt (strict decoding makes that an error).
       CUVIDGETDECODESTATUS status{};
-      if (cuvid().cuvidGetDecodeStatus(d_.decoder_, info_.picture_index, &status) == CUDA_SUCCESS &&
-          status.decodeStatus == cuvidDecodeStatus_Error) {
-        throw std::invalid_argument(where + ": frame_id=" + std::to_string(frame_id_) +
-                                    ": NVDEC reports a decode error (corrupt or undecodable data)");
-      }
+      const bool damaged = cuvid().cuvidGetDecodeStatus(d_.decoder_, info_.picture_index, &status) == CUDA_SUCCESS &&
+                           (status.decodeStatus == cuvidDecodeStatus_Error ||
+                            status.decodeStatus == cuvidDecodeStatus_Error_Concealed);
       const CUVIDEOFORMAT& f = d_.format_;
       Surface s;
       s.luma = src;
@@ -101,6 +100,7 @@ class CuvidDecoder::Picture final : public DevicePicture {
       s.height = static_cast<uint32_t>(f.display_area.bottom - f.display_area.top);
       s.bit_depth = d_.bit_depth_;
       frame = copy_surface(s, gpu_, stream_, d_.params(), where);
+      frame->corrupt = damaged;
       // The surface goes back to the decoder only once the copies have read it.
       ODVD_CHECK_CU(cu().cuStreamSynchronize(stream_.get()), where + ": copying frame_id=" + std::to_string(frame_id_));
     } catch (...) {

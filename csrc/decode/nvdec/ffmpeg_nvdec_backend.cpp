@@ -4,6 +4,7 @@
 
 #include "decode/libav_decoder.h"
 #include "decode/nvdec/device_picture.h"
+#include "frames/frame_builder.h"  // decoded_with_errors
 #include "runtime/cuda_driver.h"  // before hwcontext_cuda.h: ffnvcodec's CUDA declarations stand in for cuda.h
 
 extern "C" {
@@ -81,6 +82,7 @@ class FfmpegPicture final : public DevicePicture {
     s.bit_depth = params_.bit_depth;
     FramePtr frame = copy_surface(s, gpu_, stream_, params_, context_);
     ODVD_CHECK_CU(cu().cuStreamSynchronize(stream_.get()), context_ + ": copying a decoded surface");
+    frame->corrupt = decoded_with_errors(f_);
     return frame;
   }
 
@@ -92,9 +94,9 @@ class FfmpegPicture final : public DevicePicture {
 
 class FfmpegNvdecDecoder final : public Decoder {
  public:
-  FfmpegNvdecDecoder(std::shared_ptr<GpuDevice> gpu, Codec codec)
+  FfmpegNvdecDecoder(std::shared_ptr<GpuDevice> gpu, Codec codec, bool strict)
       : Decoder(codec), gpu_(std::move(gpu)), stream_(gpu_->new_stream()), device_(cuda_device(*gpu_, stream_)),
-        dec_(decoder_for(codec), 1, [this](AVCodecContext* ctx) {
+        dec_(decoder_for(codec), 1, strict ? ErrorPolicy::kStrict : ErrorPolicy::kLenient, [this](AVCodecContext* ctx) {
           ctx->hw_device_ctx = av_buffer_ref(device_.get());
           if (!ctx->hw_device_ctx) throw std::bad_alloc();
           ctx->get_format = pick_cuda;
@@ -119,19 +121,24 @@ class FfmpegNvdecDecoder final : public Decoder {
     return dec;
   }
 
-  // libavcodec's errors after get_format found no CUDA format mean the GPU cannot decode the stream.
+  // Once get_format found no CUDA format, the GPU cannot decode the stream: that, not the data errors
+  // libavcodec reports then (raised or, lenient, only remembered), is the error.
   template <typename Fn>
   void guarded(Fn&& fn) {
     cuda::ScopedContext current(gpu_->context()->get());
+    std::exception_ptr data_error;
     try {
       fn();
     } catch (const std::invalid_argument&) {
-      if (!no_cuda_format_) throw;
+      data_error = std::current_exception();
+    }
+    if (no_cuda_format_) {
       no_cuda_format_ = false;
       throw std::runtime_error(context() + ": NVDEC through FFmpeg cannot decode this " + codec_name(codec()) +
                                " stream (libavcodec's nvdec hwaccel refused it: an unsupported profile, bit depth or "
                                "size, or a driver error in FFmpeg's log); decode it with gpu_backend='cuvid' or iGpu=-1");
     }
+    if (data_error) std::rethrow_exception(data_error);
   }
 
   LibavDecoder::OnFrame adapt(const OnPicture& on_picture) {
@@ -160,7 +167,7 @@ GpuBackend::Idle::iterator FfmpegNvdecBackend::pick(Idle& idle, const StreamPara
 }
 
 std::unique_ptr<Decoder> FfmpegNvdecBackend::create(const StreamParams& params) {
-  return std::make_unique<FfmpegNvdecDecoder>(gpu_, params.codec);
+  return std::make_unique<FfmpegNvdecDecoder>(gpu_, params.codec, strict());
 }
 
 }  // namespace odvd

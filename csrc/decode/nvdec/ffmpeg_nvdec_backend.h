@@ -17,8 +17,8 @@ namespace odvd {
 
 class FfmpegNvdecBackend final : public GpuBackend {
  public:
-  explicit FfmpegNvdecBackend(std::shared_ptr<GpuDevice> gpu, size_t max_decoders = 32)
-      : GpuBackend(std::move(gpu), max_decoders) {}
+  explicit FfmpegNvdecBackend(std::shared_ptr<GpuDevice> gpu, bool strict = false, size_t max_decoders = 32)
+      : GpuBackend(std::move(gpu), strict, max_decoders) {}
   const char* name() const override { return "ffmpeg"; }
 
  protected:

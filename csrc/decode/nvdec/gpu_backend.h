@@ -31,7 +31,8 @@ class GpuBackend : public DecoderBackend {
  protected:
   using Idle = std::list<std::unique_ptr<Decoder>>;  // most recently given back first
 
-  GpuBackend(std::shared_ptr<GpuDevice> gpu, size_t max_idle) : gpu_(std::move(gpu)), max_idle_(max_idle) {}
+  GpuBackend(std::shared_ptr<GpuDevice> gpu, bool strict, size_t max_idle)
+      : DecoderBackend(strict), gpu_(std::move(gpu)), max_idle_(max_idle) {}
   // The idle decoder that suits `params` best, or idle.end() (called under the lock).
   virtual Idle::iterator pick(Idle& idle, const StreamParams& params) = 0;
   // A new decoder for `params`' codec (runtime_error when the device cannot decode it).
