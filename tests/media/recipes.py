@@ -100,6 +100,9 @@ _clip("h264_odd_size", "mp4", _x264(30, 2), 60, size="318x178", gop=30, bframes=
 # FFmpeg's H.264 decoder calls full-range 4:2:0 "yuvj420p".
 _clip("h264_bt601_full", "mp4", _x264(30, 0), 60, colour=_BT601_FULL, gop=30, bframes=0,
       color_space="smpte170m", color_range="pc", pix_fmt_decoded="yuvj420p")
+# HEVC with an MD5 decoded-picture-hash SEI after every picture (tests/test_corrupt_data.py: strict
+# decoding finds damage inside slice data through it).
+_clip("hevc_md5_hash", "mp4", _x265(30, 0, extra="hash=1:"), 60, gop=30, bframes=0)
 # No colour description in the bitstream or the container (tests/test_stream_colour.py).
 _clip("h264_untagged", "mkv", _x264(30, 0), 30, colour=(), gop=30, bframes=0)
 _clip("h264_audio_first", "mp4", _x264(30, 0), 60, gop=30, bframes=0, video_stream_index=1,
