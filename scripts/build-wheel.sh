@@ -69,9 +69,10 @@ stamp_matches() { [ -f "$DEPS/stamps/$1" ] && [ "$(cat "$DEPS/stamps/$1")" = "$2
 write_stamp() { mkdir -p "$DEPS/stamps"; printf '%s' "$2" >"$DEPS/stamps/$1"; }
 
 # System packages for the build: nasm (x86 assembly of dav1d and FFmpeg), the nv-codec-headers
-# (FFmpeg's configure finds them with pkg-config ffnvcodec), dpkg-source to unpack Debian sources.
+# (FFmpeg's configure finds them with pkg-config ffnvcodec), xxHash's header (the bundle checksum,
+# compiled in: nothing linked), dpkg-source to unpack Debian sources.
 install_build_packages() {
-  odvd_install_system_packages nasm pkg-config libffmpeg-nvenc-dev dpkg-dev g++ make xz-utils
+  odvd_install_system_packages nasm pkg-config libffmpeg-nvenc-dev libxxhash-dev dpkg-dev g++ make xz-utils
 }
 
 # A venv of the given Python holds the build tools, so nothing is installed into that Python itself.

@@ -16,8 +16,9 @@ odvd_as_root() {
 }
 
 # System packages: FFmpeg >= 4.4 development files and CLI (the tests make their media with it),
-# the NVDEC headers, pkg-config and a C++ compiler. Installed only when missing.
-ODVD_APT_PACKAGES="ffmpeg libavformat-dev libavcodec-dev libavutil-dev libffmpeg-nvenc-dev pkg-config g++"
+# the NVDEC headers, xxHash's header (the bundle checksum, compiled in), pkg-config and a C++ compiler.
+# Installed only when missing.
+ODVD_APT_PACKAGES="ffmpeg libavformat-dev libavcodec-dev libavutil-dev libffmpeg-nvenc-dev libxxhash-dev pkg-config g++"
 
 # Installs the named packages that are missing (default: ODVD_APT_PACKAGES).
 odvd_install_system_packages() {

@@ -12,7 +12,9 @@ CPU. The checks of the "First GPU run" issue:
 - four Python threads decoding at once get correct frames;
 - torch takes frames without a copy through both protocols (CUDA array interface, DLPack), and a
   block a consumer's queued work still reads is not handed out again (stream-ordered reuse);
-- PyNvSampleReader on the GPU equal to the CPU, reading forward and jumping.
+- PyNvSampleReader on the GPU equal to the CPU, reading forward and jumping;
+- a bundle entry whose header declares another size or bit depth than its bitstream decodes to is a
+  ValueError on the GPU as on the CPU (each backend reports the size and depth it decoded).
 
 None of this has run yet: no GPU was lent to the sessions that wrote it.
 """
@@ -218,3 +220,20 @@ def test_sample_reader_on_the_gpu_matches_the_cpu(backend, media, reference, nam
     g = gpu.Decode([path], [n - 2])[0]
     assert_frames_equal(_host(g), np.asarray(cpu.Decode([path], [n - 2])[0]), f"{backend} {name} native")
     assert gpu.stats["seeks"] == cpu.stats["seeks"]
+
+
+@pytest.mark.parametrize("name,width,height,depth", [("h264_gop30", 160, 128, 8), ("h264_gop30", 176, 144, 10),
+                                                     ("hevc10_gop30", 176, 144, 8)])
+def test_a_bundle_entry_declaring_another_size_or_depth_is_refused(gpu, cpu, backend, media, name, width, height,
+                                                                   depth):
+    from bundle_twin import set_entry_sizes, with_crc
+
+    path = str(media[name].path)
+    data, _, _ = cpu.GetGOP([path], [40])
+    buf = bytearray(data.tobytes())
+    block = 16 if name.startswith("h264") else 8
+    set_entry_sizes(buf, 0, width, height, -(-width // block) * block, -(-height // block) * block, depth)
+    lie = with_crc(buf)
+    for call in (gpu.DecodeFromGOP, gpu.DecodeFromGOPRGB):
+        with pytest.raises(ValueError, match=f"declares {width}x{height} {depth}-bit but its bitstream decodes to"):
+            call(lie, [path], [40])

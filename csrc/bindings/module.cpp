@@ -12,5 +12,5 @@ PYBIND11_MODULE(_engine, m) {
   odvd::bindings::register_index(m);
   odvd::bindings::register_sample_reader(m);
   odvd::bindings::register_block_pool(m);
-  odvd::bindings::register_colour_signal(m);
+  odvd::bindings::register_bitstream(m);
 }

@@ -12,5 +12,5 @@ void register_frames(pybind11::module_& m);
 void register_gop_decoder(pybind11::module_& m);
 void register_index(pybind11::module_& m);
 void register_sample_reader(pybind11::module_& m);
-void register_colour_signal(pybind11::module_& m);
+void register_bitstream(pybind11::module_& m);
 }  // namespace odvd::bindings

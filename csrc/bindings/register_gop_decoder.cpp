@@ -15,6 +15,7 @@
 #include "bundle/bundle.h"
 #include "bundle/bundle_buffers.h"
 #include "bundle/bundle_file.h"
+#include "bundle/checksum.h"
 #include "decode/backend.h"
 #include "engine/gop_engine.h"
 #include "frames/block_pool.h"
@@ -65,20 +66,21 @@ size_t held_bytes(const py::array& arr) {
   return static_cast<size_t>(arr.nbytes());
 }
 
-// Serializes `entries` as one bundle (without the GIL) into `buffer`, or into a new pooled buffer
-// when `buffer` is null, and returns it as a NumPy array.
-ByteArray to_array(const std::vector<bundle::EntryView>& entries, std::shared_ptr<uint8_t> buffer = nullptr) {
+// Serializes `entries` as one bundle (without the GIL) into a new pooled buffer and returns it as a
+// NumPy array.
+ByteArray to_array(const std::vector<bundle::EntryView>& entries) {
   const size_t size = bundle::serialized_size(entries);
+  std::shared_ptr<uint8_t> buffer;
   {
     py::gil_scoped_release release;
-    if (!buffer) buffer = bundle::acquire_buffer(size);
+    buffer = bundle::acquire_buffer(size);
     bundle::serialize(entries, buffer.get(), size);
   }
   return owning_array(std::move(buffer), size);
 }
 
-// GetGOP's (bundle, first_frame_ids, gop_lens). A single GOP is serialized in the buffer it was read
-// into, around its payload (`in_place`); several are copied into a new buffer.
+// GetGOP's (bundle, first_frame_ids, gop_lens). A single GOP is the bundle the engine wrote (and
+// checked) in the buffer it was read into (`in_place`); several are copied into a new buffer.
 py::tuple gop_tuple(const std::vector<std::shared_ptr<ExtractedGop>>& gops, bool in_place) {
   std::vector<bundle::EntryView> entries;
   std::vector<int64_t> first, lens;
@@ -87,7 +89,8 @@ py::tuple gop_tuple(const std::vector<std::shared_ptr<ExtractedGop>>& gops, bool
     first.push_back(g->view.first_frame_id);
     lens.push_back(g->view.gop_len);
   }
-  return py::make_tuple(to_array(entries, in_place ? gops.front()->buffer : nullptr), first, lens);
+  ByteArray data = in_place ? owning_array(gops.front()->buffer, gops.front()->size) : to_array(entries);
+  return py::make_tuple(data, first, lens);
 }
 
 // GetGOP / GetGOPList: one extracted GOP per request, read without the GIL.

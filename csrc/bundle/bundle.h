@@ -14,7 +14,8 @@
 namespace odvd::bundle {
 
 constexpr char kMagic[8] = {'O', 'D', 'V', 'D', 'G', 'O', 'P', 'B'};
-constexpr uint16_t kVersion = 1;
+constexpr uint16_t kVersion = 2;        // written (checksum: XXH3-64)
+constexpr uint16_t kOldestVersion = 1;  // still read (checksum: lane sums), docs/bundle-format.md "Versions"
 constexpr uint32_t kHeaderSize = 32;
 constexpr uint32_t kEntryTableItemSize = 16;
 constexpr uint32_t kEntryHeaderSize = 128;
@@ -49,11 +50,17 @@ void serialize(const std::vector<EntryView>& entries, uint8_t* dst, size_t size)
 // serializes without a copy. Depends on the packet count, extradata and path, not the payload size.
 size_t payload_offset(const EntryView& e);
 
-// Validates `data` completely (header, checksum, every entry) and returns views into it.
+// Validates `data` completely (header, checksum, every entry, every rule of docs/bundle-format.md)
+// and returns views into it.
 std::vector<EntryView> parse(const uint8_t* data, size_t size);
 
-// The bundle checksum of the bytes after the header (docs/bundle-format.md, "Checksum"); `size` is a
-// multiple of 8.
-uint64_t checksum(const uint8_t* data, size_t size);
+// The same for bytes serialize() has just written in this process: every rule but the checksum, which
+// serialize computed over these very bytes (recomputing it would prove nothing). GetGOP checks what it
+// extracted from a file with it.
+std::vector<EntryView> parse_written(const uint8_t* data, size_t size);
+
+// One entry of `entry_size` bytes at `h` (the entry header), every rule of docs/bundle-format.md
+// "Entry"; `where` starts the messages ("entry 3: "). bundle_entry.cpp.
+EntryView parse_entry(const uint8_t* h, uint64_t entry_size, const std::string& where);
 
 }  // namespace odvd::bundle

@@ -26,6 +26,9 @@ bool annexb_is_nonref(AVCodecID codec, const uint8_t* data, size_t size, bool he
 // Whether an AV1 temporal unit (low-overhead OBU format, sizes present) holds a sequence header.
 bool av1_has_sequence_header(const uint8_t* data, size_t size);
 
+// Bytes of the first frame of a VP9 packet: a superframe's first, else the whole packet.
+size_t vp9_first_frame_size(const uint8_t* data, size_t size);
+
 // Whether `extradata` is a length-prefixed configuration record (avcC / hvcC, first byte 1) rather
 // than Annex-B parameter sets.
 bool is_config_record(const std::vector<uint8_t>& extradata);

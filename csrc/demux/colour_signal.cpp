@@ -3,25 +3,13 @@
 #include "demux/colour_signal.h"
 
 #include "demux/bit_reader.h"
+#include "demux/bitstream.h"
 #include "demux/sps_colour.h"
 
 namespace odvd::bitstream {
 namespace {
 
 // ---- VP9 ------------------------------------------------------------------------------------
-
-// VP9 Annex B: a superframe ends with an index whose marker byte (0b110mmfff) is also its first
-// byte; the first frame starts at byte 0 and is as long as the first entry says.
-size_t vp9_first_frame_size(const uint8_t* p, size_t n) {
-  if (n == 0 || (p[n - 1] & 0xe0) != 0xc0) return n;
-  const uint8_t marker = p[n - 1];
-  const size_t frames = (marker & 7) + 1, mag = ((marker >> 3) & 3) + 1;
-  const size_t index = 2 + mag * frames;
-  if (n < index || p[n - index] != marker) return n;
-  size_t first = 0;
-  for (size_t b = 0; b < mag; ++b) first |= size_t{p[n - index + 1 + b]} << (8 * b);
-  return first > 0 && first <= n - index ? first : n;
-}
 
 // VP9 bitstream spec 6.2 uncompressed_header() up to color_config() (6.2.2, semantics 7.2).
 ColourSignal vp9_frame(const uint8_t* p, size_t n) {

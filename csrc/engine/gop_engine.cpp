@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
-#include <map>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -37,6 +36,24 @@ static void require_produced(const std::vector<int64_t>& targets, const std::uno
     if (!got.count(id)) {
       throw std::invalid_argument(context + ": frame_id=" + std::to_string(id) +
                                   " was not produced by the decoder (corrupt or undecodable data)");
+    }
+  }
+}
+
+// A bundle entry's header is a claim about its bitstream, which the bitstream decides: frames of
+// another size or bit depth than the entry declares are an error, never frames of another shape. Checked
+// on the frames every backend returns (each reports the size and depth it decoded).
+static void check_declared(const std::unordered_map<int64_t, FramePtr>& got, const StreamParams& declared,
+                           const std::string& context) {
+  auto text = [](int32_t w, int32_t h, int32_t depth) {
+    return std::to_string(w) + "x" + std::to_string(h) + " " + std::to_string(depth) + "-bit";
+  };
+  for (const auto& [id, f] : got) {
+    if (f->width != declared.width || f->height != declared.height || f->bit_depth != declared.bit_depth) {
+      throw std::invalid_argument(context + ": frame_id=" + std::to_string(id) + ": the entry declares " +
+                                  text(declared.width, declared.height, declared.bit_depth) +
+                                  " but its bitstream decodes to " + text(f->width, f->height, f->bit_depth) +
+                                  " (a damaged or edited bundle: make it again with GetGOP)");
     }
   }
 }
@@ -110,66 +127,15 @@ std::vector<FramePtr> GopEngine::decode_files(const std::vector<std::string>& pa
   return results;
 }
 
-std::vector<std::shared_ptr<ExtractedGop>> GopEngine::extract(const std::vector<std::string>& paths,
-                                                              const std::vector<int64_t>& ids) {
-  const auto groups = group_by(paths);
-  std::vector<std::shared_ptr<ExtractedGop>> results(paths.size());
-  parallel_for(groups.size(), split_threads(threads_, groups.size()).workers, [&](size_t g) {
-    const std::vector<size_t>& reqs = groups[g];
-    std::shared_ptr<GopReader> reader = files_.get(paths[reqs.front()]);
-    auto lock = reader->lock();
-    const VideoFile& file = reader->file();
-    const StreamIndex& index = file.index();
-    const PacketSequence& seq = reader->sequence();
-    std::map<int32_t, std::shared_ptr<ExtractedGop>> by_key;
-    for (size_t r : reqs) {
-      index.sample_of_frame(ids[r]);  // IndexError naming the file and the valid range
-      const GopSpan gop = gop_span(seq, ids[r]);
-      auto& slot = by_key[gop.key];
-      if (!slot) {
-        auto x = std::make_shared<ExtractedGop>();
-        bundle::EntryView& v = x->view;
-        v.params = file.params();
-        v.source_path = file.path();
-        v.first_frame_id = gop.first_frame_id;
-        v.gop_len = static_cast<uint32_t>(gop.gop_len);
-        v.packets.resize(static_cast<size_t>(gop.end - gop.first));
-        const size_t at = bundle::payload_offset(v);
-        const GopReader::Payload pay = reader->read_payload(gop.first, gop.end - 1, [&](size_t capacity) {
-          x->capacity = at + capacity + 8;  // + the entry's alignment padding
-          x->buffer = bundle::acquire_buffer(x->capacity);
-          return x->buffer.get() + at;
-        });
-        for (int32_t i = gop.first; i < gop.end; ++i) {
-          const Sample& s = index.samples()[i];
-          const size_t k = static_cast<size_t>(i - gop.first);
-          bundle::PacketRecord& rec = v.packets[k];
-          rec.offset = pay.offset[k];
-          rec.size = pay.size[k];
-          // The flags with what reading the packets taught (non-reference), the prefix marked.
-          rec.flags = seq[i].flags | (i < gop.key ? kSamplePrefix : 0u);
-          rec.pts = s.pts;
-          rec.dts = s.dts;
-          rec.frame_id = s.frame_id;
-        }
-        v.payload = x->buffer.get() + at;
-        v.payload_size = pay.used;
-        slot = std::move(x);
-      }
-      results[r] = slot;
-    }
-  });
-  return results;
-}
-
 std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryView>& entries,
                                                 const std::vector<std::string>& paths,
                                                 const std::vector<int64_t>& ids, OutputFormat out) {
   auto holds = [&](const bundle::EntryView& e, int64_t id) {
     return id >= e.first_frame_id && id < e.first_frame_id + static_cast<int64_t>(e.gop_len);
   };
-  // Each request goes to the entry of its own file holding its frame; the entry at the same position
-  // is preferred (GetGOP writes one entry per request), a file renamed since keeps working by position.
+  // Each request goes to the entry of its own file (the path the bundle was made from) holding its
+  // frame, and to no other: an entry of another file is never a stand-in, even where the frame ids fit.
+  // The entry at the request's own position is tried first (GetGOP writes one entry per request).
   std::vector<size_t> entry_of(paths.size());
   for (size_t r = 0; r < paths.size(); ++r) {
     size_t found = entries.size();
@@ -177,7 +143,6 @@ std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryV
     for (size_t k = 0; found == entries.size() && k < entries.size(); ++k) {
       if (entries[k].source_path == paths[r] && holds(entries[k], ids[r])) found = k;
     }
-    if (found == entries.size() && entries.size() == paths.size() && holds(entries[r], ids[r])) found = r;
     if (found == entries.size()) {
       std::string have;
       for (size_t k = 0; k < entries.size() && k < 8; ++k) {
@@ -208,9 +173,9 @@ std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryV
     // The colour the stream signals (bundles of older versions carry only the container's tags).
     StreamParams params = e.params;
     if (!e.packets.empty()) apply_signalled_colour(params, e.payload + e.packets[0].offset, e.packets[0].size);
+    const std::string context = "bundle entry " + std::to_string(entry_of[reqs.front()]) + " ('" + e.source_path + "')";
     FrameMap got = decode_sequence(
-        seq, targets, params, out,
-        "bundle entry " + std::to_string(entry_of[reqs.front()]) + " ('" + e.source_path + "')", sp.decoder_threads,
+        seq, targets, params, out, context, sp.decoder_threads,
         [&](int64_t id) { return pts.at(id); },
         [&](DecodeRun& run) {
           return feed_of(run, [&](int32_t i) {
@@ -222,6 +187,7 @@ std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryV
             return f;
           });
         });
+    check_declared(got, e.params, context);
     deliver(got, reqs, ids, results);
   });
   return results;

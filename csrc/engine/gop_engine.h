@@ -19,13 +19,15 @@
 
 namespace odvd {
 
-// One GOP of one file, ready to serialize. Its payload was read straight to where it belongs in a
-// bundle of this entry alone (`buffer`, `capacity` bytes, payload at bundle::payload_offset(view)),
-// so serializing it as such a bundle, into `buffer`, copies nothing.
+// One GOP of one file, checked (engine/gop_extract.cpp) and serialized as a bundle of this entry
+// alone: the first `size` bytes of `buffer` (`capacity` bytes). Its payload was read straight to where
+// it belongs in that bundle (bundle::payload_offset(view)), so writing the bundle around it copied
+// nothing; `view` points into `buffer` and can be serialized again into a bundle of several entries.
 struct ExtractedGop {
   bundle::EntryView view;
   std::shared_ptr<uint8_t> buffer;
   size_t capacity = 0;
+  size_t size = 0;
 };
 
 // DecodeFromPacketListRGB's input for one requested frame.
@@ -46,8 +48,14 @@ class GopEngine {
 
   std::vector<FramePtr> decode_files(const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
                                      OutputFormat out);
+  // GetGOP / GetGOPList: the GOP of each request, one ExtractedGop per distinct GOP. ValueError naming
+  // the file and the frame when the file's index cannot give a GOP that holds the frame and starts at
+  // a real key frame (docs/bundle-format.md, "What GetGOP checks"). engine/gop_extract.cpp.
   std::vector<std::shared_ptr<ExtractedGop>> extract(const std::vector<std::string>& paths,
                                                      const std::vector<int64_t>& ids);
+  // DecodeFromGOP*: each request from the entry of its own file (source_path) holding its frame;
+  // ValueError when none does, or when an entry's bitstream decodes to another size or bit depth than
+  // its header declares.
   std::vector<FramePtr> decode_entries(const std::vector<bundle::EntryView>& entries,
                                        const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
                                        OutputFormat out);

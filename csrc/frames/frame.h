@@ -25,7 +25,7 @@ struct Frame {
   FrameLayout layout = FrameLayout::kNV12;
   int32_t width = 0;               // picture size
   int32_t height = 0;
-  int32_t bit_depth = 8;           // of the decoded samples (native frames)
+  int32_t bit_depth = 8;           // of the decoded samples (a native frame's own; an RGB frame's source)
   std::vector<int64_t> shape;      // array shape
   std::vector<int64_t> strides;    // in bytes
   int32_t itemsize = 1;            // 1 (uint8), 2 (uint16) or 4 (float32)

@@ -158,7 +158,7 @@ std::vector<FramePtr> finish_outputs(const std::vector<FramePtr>& natives, bool 
     dst.stream_owner = src.stream_owner;
     dst.width = static_cast<int32_t>(o.planar ? shape[2] : shape[1]);
     dst.height = static_cast<int32_t>(o.planar ? shape[1] : shape[0]);
-    dst.bit_depth = 8;
+    dst.bit_depth = src.bit_depth;  // what was decoded, as on every backend (bundle entries are checked against it)
     dst.itemsize = elem;
     dst.floating = o.float32;
     dst.planar = o.planar;

@@ -277,6 +277,10 @@ def _kernel_selftest(device: typing.SupportsInt | typing.SupportsIndex = 0) -> d
     """
     Load the embedded kernels on `device`, run one and check its output; RuntimeError on failure.
     """
+def _key_frame(codec: str, data: bytes) -> bool | None:
+    """
+    True / False: whether the packet (Annex-B for h264 / hevc) is a key frame by its bitstream; None: it cannot say.
+    """
 def _load_bundle_files(arg0: collections.abc.Sequence[str]) -> list:
     ...
 def _merge_bundles(arg0: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]]) -> numpy.typing.NDArray[numpy.uint8]:

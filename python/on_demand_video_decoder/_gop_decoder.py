@@ -107,7 +107,12 @@ class PyNvGopDecoder:
         return self._engine.get_gop_list(paths, ids)
 
     def DecodeFromGOP(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int]) -> List[DecodedFrameExt]:
-        """Native frames from a bundle; ``filepaths`` say which file's GOP each frame is in."""
+        """Native frames from a bundle; ``filepaths`` say which file's GOP each frame is in.
+
+        The paths are the ones the bundle was made from (as GetGOP was given them): each frame comes
+        from the entry of that path holding it, never from another file's entry; ValueError when no
+        entry does (docs/bundle-format.md, "Matching requests to entries").
+        """
         paths, ids = _requests(filepaths, frame_ids)
         return self._checked(paths, self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "native"))
 

@@ -58,6 +58,19 @@ AVPixelFormat pick_cuda(AVCodecContext* ctx, const AVPixelFormat* formats) {
   return AV_PIX_FMT_NONE;
 }
 
+// The depth libavcodec decoded to, from the hardware frames' software format (FFmpeg's nvdec: NV12 for
+// 8 bits, P010 for 10, P016 for 12), not the depth the stream's parameters declare: a bundle entry's
+// header may say otherwise, and the engine checks the frame against it (GopEngine::decode_entries).
+int decoded_depth(const AVFrame* f, const StreamParams& params) {
+  const auto* frames = f->hw_frames_ctx ? reinterpret_cast<const AVHWFramesContext*>(f->hw_frames_ctx->data) : nullptr;
+  switch (frames ? frames->sw_format : AV_PIX_FMT_NONE) {
+    case AV_PIX_FMT_NV12: return 8;
+    case AV_PIX_FMT_P010: return 10;
+    case AV_PIX_FMT_P016: return 12;
+    default: return params.bit_depth;
+  }
+}
+
 class FfmpegPicture final : public DevicePicture {
  public:
   FfmpegPicture(GpuDevice& gpu, const StreamPtr& stream, const AVFrame* f, const StreamParams& params,
@@ -79,7 +92,7 @@ class FfmpegPicture final : public DevicePicture {
     s.top = static_cast<int32_t>(f_->crop_top);
     s.width = static_cast<uint32_t>(f_->width - static_cast<int>(f_->crop_left));
     s.height = static_cast<uint32_t>(f_->height - static_cast<int>(f_->crop_top));
-    s.bit_depth = params_.bit_depth;
+    s.bit_depth = decoded_depth(f_, params_);
     FramePtr frame = copy_surface(s, gpu_, stream_, params_, context_);
     ODVD_CHECK_CU(cu().cuStreamSynchronize(stream_.get()), context_ + ": copying a decoded surface");
     frame->corrupt = decoded_with_errors(f_);

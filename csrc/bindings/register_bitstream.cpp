@@ -1,0 +1,64 @@
+// Test hooks for the bitstream readers of demux/, each held to ffprobe by its tests:
+// `_colour_signal(codec, data)`: the colour description a bitstream signals itself (demux/colour_signal.h,
+// tests/test_colour_signal.py); `_key_frame(codec, data)`: whether a packet is a key frame by its own
+// bitstream (demux/key_frame.h, tests/test_key_frame.py).
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "bindings/register.h"
+#include "demux/colour_signal.h"
+#include "demux/key_frame.h"
+
+namespace py = pybind11;
+
+namespace odvd::bindings {
+
+namespace {
+
+Codec parse_codec(const std::string& name) {
+  if (name == "h264") return Codec::kH264;
+  if (name == "hevc") return Codec::kHEVC;
+  if (name == "vp9") return Codec::kVP9;
+  if (name == "av1") return Codec::kAV1;
+  throw std::invalid_argument("codec='" + name + "' is not one of 'h264', 'hevc', 'vp9', 'av1'");
+}
+
+}  // namespace
+
+void register_bitstream(py::module_& m) {
+  m.def(
+      "_colour_signal",
+      [](const std::string& codec, const py::bytes& data) {
+        const Codec c = parse_codec(codec);
+        const std::string_view bytes = data;
+        const auto s = bitstream::colour_signal(c, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+        py::dict out;
+        out["matrix"] = s.matrix;
+        out["primaries"] = s.primaries;
+        out["transfer"] = s.transfer;
+        out["range"] = s.range;
+        return out;
+      },
+      py::arg("codec"), py::arg("data"));
+  m.def(
+      "_key_frame",
+      [](const std::string& codec, const py::bytes& data) -> std::optional<bool> {
+        const Codec c = parse_codec(codec);
+        const std::string_view bytes = data;
+        switch (bitstream::key_frame(c, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())) {
+          case bitstream::KeyFrame::kYes: return true;
+          case bitstream::KeyFrame::kNo: return false;
+          case bitstream::KeyFrame::kUnknown: break;
+        }
+        return std::nullopt;
+      },
+      py::arg("codec"), py::arg("data"),
+      "True / False: whether the packet (Annex-B for h264 / hevc) is a key frame by its bitstream; None: it cannot say.");
+}
+
+}  // namespace odvd::bindings
