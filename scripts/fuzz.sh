@@ -77,7 +77,7 @@ printf '%-14s %14s %8s %8s %8s  %s\n' target executions cov ft corpus findings
 for t in $TARGETS; do
   log="$BUILD/logs/$t.log"
   last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
-  execs=$(grep -oE '^stat::number_of_executed_units: [0-9]+' "$log" | awk '{print $2}' | tail -n 1)
+  execs=$(grep -oE '^stat::number_of_executed_units: [0-9]+' "$log" | awk '{print $2}' | tail -n 1 || true)
   [ -n "$execs" ] || execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
   cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
   ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
