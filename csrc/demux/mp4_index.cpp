@@ -161,8 +161,10 @@ bool read_stsd(const Box* stsd, AVCodecParameters* par) {
   return true;
 }
 
-// The track's samples from its sample tables; nullopt when they do not add up.
-std::optional<std::vector<Sample>> read_samples(const std::vector<Box>& stbl, bool trust_sdtp) {
+// The track's samples from its sample tables; nullopt when they do not add up. A sample holds at least
+// one byte of the file, so a count above the file's size is a corrupt table; it is refused before
+// anything is sized by it (a fixed-size stsz states any count in 4 bytes: 2^32 samples, 160 GB).
+std::optional<std::vector<Sample>> read_samples(const std::vector<Box>& stbl, bool trust_sdtp, int64_t file_size) {
   for (uint32_t unsupported : {tag("stz2"), tag("stps"), tag("sbgp"), tag("sgpd")}) {
     if (find(stbl, unsupported)) return std::nullopt;
   }
@@ -171,7 +173,7 @@ std::optional<std::vector<Sample>> read_samples(const std::vector<Box>& stbl, bo
   if (!stsz || stsz->size < 12) return std::nullopt;
   const uint32_t fixed = be32(stsz->body + 4);
   const uint32_t n = be32(stsz->body + 8);
-  if (n == 0 || (!fixed && (stsz->size - 12) / 4 < n)) return std::nullopt;
+  if (n == 0 || n > file_size || (!fixed && (stsz->size - 12) / 4 < n)) return std::nullopt;
   std::vector<Sample> s(n);
   for (uint32_t i = 0; i < n; ++i) {
     const uint32_t size = fixed ? fixed : be32(stsz->body + 12 + 4 * size_t(i));
@@ -324,7 +326,7 @@ std::optional<Mp4Video> read_mp4_index(const FileIO& io) {
   out.time_base = AVRational{1, static_cast<int>(media_timescale)};
   // libavformat's disposable flag is trusted for H.264 / HEVC only (see VideoFile::scan_packets).
   const bool trust_sdtp = out.par->codec_id == AV_CODEC_ID_H264 || out.par->codec_id == AV_CODEC_ID_HEVC;
-  auto samples = read_samples(stbl, trust_sdtp);
+  auto samples = read_samples(stbl, trust_sdtp, io.size());
   if (!samples) return std::nullopt;
   const auto stts = table(find(stbl, tag("stts")), 8);
   const int64_t last_duration = stts->n ? be32(stts->rows + 8 * size_t(stts->n - 1) + 4) : 0;
