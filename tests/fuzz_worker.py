@@ -91,6 +91,15 @@ def check_frames(frames, expected: int) -> None:
             raise AssertionError(f"a frame of shape {a.shape}")
 
 
+def entry_path(arr: np.ndarray, k: int) -> str:
+    """Entry k's source_path, read from the bytes of a bundle that parsed (so its layout is valid)."""
+    buf = arr.tobytes()
+    off = struct.unpack_from("<Q", buf, fuzz_mutate.BUNDLE_HEADER + 16 * k)[0]
+    extradata, size = struct.unpack_from("<II", buf, off + 68)
+    start = off + 128 + extradata
+    return buf[start:start + size].decode("utf-8")
+
+
 class Runner:
     def __init__(self, report):
         import on_demand_video_decoder as odvd
@@ -107,7 +116,11 @@ class Runner:
     def bundle(self, n: int, arr: np.ndarray, rng) -> None:
         parsed = self.step(n, "parse", lambda: self.odvd._engine._parse_bundle(arr))
         firsts, lens = parsed[6], parsed[5]
-        paths = [f"entry{k}" for k in range(len(firsts))]  # matched by position (no path equals these)
+        # Requests name each entry's own source path (entries are matched by path, docs/bundle-format.md);
+        # one case in eight asks for a path no entry has, which must be a ValueError, never another's frame.
+        paths = [entry_path(arr, k) for k in range(len(firsts))]
+        if rng.random() < 0.125:
+            paths[0] = "/not/in/this/bundle.mp4"
         ids = [f + rng.randrange(max(1, min(g, 1 << 20))) for f, g in zip(firsts, lens)]
         check_frames(self.step(n, "DecodeFromGOP", lambda: self.decoder.DecodeFromGOP(arr, paths, ids)), len(ids))
         rgb = self.step(n, "DecodeFromGOPRGB", lambda: self.decoder.DecodeFromGOPRGB(arr, paths[:1], ids[:1]))
