@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bundle/bundle.h"
+#include "bundle/checksum.h"
 
 namespace {
 
@@ -68,11 +69,15 @@ void parse_and_check(const uint8_t* data, size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   parse_and_check(data, size);
   if (size < 32) return 0;
-  // The same bytes with a consistent header: total_size = the length (cut to 32 + a multiple of 8),
-  // the checksum of what follows the header.
+  // The same bytes with a consistent header: total_size = the length (cut to 32 + a multiple of 8).
   std::vector<uint8_t> fixed(data, data + 32 + (size - 32) / 8 * 8);
   put_u64(fixed.data() + 16, fixed.size());
-  put_u64(fixed.data() + 24, odvd::bundle::checksum(fixed.data() + 32, fixed.size() - 32));
+  // The checksum of the version the header names (1: the lane sums still read; else XXH3-64), so the
+  // fuzzer reaches the field checks of both.
+  const bool v1 = fixed[8] == 1 && fixed[9] == 0;
+  const uint64_t sum = v1 ? odvd::bundle::checksum_v1(fixed.data() + 32, fixed.size() - 32)
+                          : odvd::bundle::checksum(fixed.data() + 32, fixed.size() - 32);
+  put_u64(fixed.data() + 24, sum);
   parse_and_check(fixed.data(), fixed.size());
   return 0;
 }
