@@ -21,7 +21,7 @@ fi
 PY="$VENV/bin/python"
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 "$PY" -m pip install -q "scikit-build-core>=0.10" "pybind11==3.1.0" "cmake>=3.24" ninja numpy pytest \
-  "pybind11-stubgen==3.0.0" "xxhash==4.1.0"
+  "pybind11-stubgen==3.0.0" "xxhash==4.1.0" typing_extensions
 
 odvd_log "building the extension with ASan + UBSan in build/asan"
 CMAKE_BUILD_PARALLEL_LEVEL="${ODVD_SANITIZE_JOBS:-$(nproc)}" "$PY" -m pip install -q --no-build-isolation . \
