@@ -1,4 +1,4 @@
-"""Errors by meaning (DESIGN.md "Errors"), frames that own their memory, GIL release, and the
+"""Errors by meaning (docs/design.md "Errors"), frames that own their memory, GIL release, and the
 zero-copy hand-off to NumPy / DLPack."""
 
 import gc

@@ -6,7 +6,7 @@ names in scope. Adaptations, each listed in docs/seed-api.md, are applied by `ad
 "ADAPTED" in the text:
 - the package is imported as ``on_demand_video_decoder`` (not ``accvlab.on_demand_video_decoder``);
 - without a usable GPU, ``iGpu=0`` becomes ``iGpu=-1`` and ``device='cuda'`` becomes ``device='cpu'``
-  (iGpu=0 demands GPU 0, DESIGN.md "Devices");
+  (iGpu=0 demands GPU 0, docs/design.md "Devices");
 - names an example uses without defining them (``decoder``, ``files``, ``packets``) are defined or
   fixed, and the drop_videos_cache example's ``>>> elif`` lines are joined into one if/elif chain.
 After each example, its results are checked against the ffmpeg reference or the seed's comments.

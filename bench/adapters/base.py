@@ -22,7 +22,7 @@ class ClipInfo:
     """What the harness knows about one clip (from its own PyAV demux, made before any timing).
 
     ``pts`` are the presentation timestamps in presentation order, so ``pts[frame_id]`` is the pts
-    of that frame (DESIGN.md: frame_id = 0-based index in presentation order). ``gops`` lists, per
+    of that frame (docs/design.md: frame_id = 0-based index in presentation order). ``gops`` lists, per
     GOP in decode order, ``(first_frame_id, gop_len, [(pos, size), ...] of its packets in decode
     order)``.
     """

@@ -1,4 +1,4 @@
-// C++ exception types -> Python exception types, as DESIGN.md "Errors" says. pybind11 itself maps
+// C++ exception types -> Python exception types, as docs/design.md "Errors" says. pybind11 itself maps
 // std::invalid_argument to ValueError, std::out_of_range to IndexError and std::runtime_error to
 // RuntimeError; only the types it does not know are translated here.
 #include <Python.h>

@@ -1,4 +1,4 @@
-// Error types by meaning. The bindings turn them into Python exceptions (DESIGN.md, "Errors"):
+// Error types by meaning. The bindings turn them into Python exceptions (docs/design.md, "Errors"):
 //   std::invalid_argument -> ValueError        bad argument, unreadable or corrupt data, bad bundle
 //   std::out_of_range     -> IndexError        frame id out of range (message gives the valid range)
 //   odvd::FileNotFound    -> FileNotFoundError missing file

@@ -1,5 +1,5 @@
 // YUV -> 8-bit RGB: the one set of formulas for the host converter and the CUDA kernels
-// (DESIGN.md "Colour"). docs/color.md states them in words; tests/color_reference.py is a NumPy
+// (docs/design.md "Colour"). docs/color.md states them in words; tests/color_reference.py is a NumPy
 // twin written from that text. Keep the three in step.
 //
 // Header-only, compiled for host and device: no FFmpeg, no exceptions, no std library beyond

@@ -27,7 +27,7 @@ ColorSpec resolve_color(int av_colorspace, int av_color_range, int height) {
       spec.matrix = height >= 720 ? Matrix::kBT709 : Matrix::kBT601;
       break;
   }
-  // Only an explicit full-range tag means full range; unspecified is limited (DESIGN.md "Colour").
+  // Only an explicit full-range tag means full range; unspecified is limited (docs/design.md "Colour").
   spec.range = av_color_range == AVCOL_RANGE_JPEG ? Range::kFull : Range::kLimited;
   return spec;
 }

@@ -1,4 +1,4 @@
-// Host conversion of a native frame (NV12 / P016, DESIGN.md "Native output") to packed 8-bit RGB
+// Host conversion of a native frame (NV12 / P016, docs/design.md "Native output") to packed 8-bit RGB
 // or BGR with the formulas of convert/color.h (docs/color.md).
 #pragma once
 

@@ -1,10 +1,10 @@
-// The decoder-backend seam (DESIGN.md "Layers", csrc/decode). The engine, the stream readers and the
+// The decoder-backend seam (docs/design.md "Layers", csrc/decode). The engine, the stream readers and the
 // sample reader talk to these interfaces only; which backend decodes is chosen at run time:
 //   cpu     libavcodec into host memory                                   decode/cpu/
 //   cuvid   NVDEC through NVIDIA's parser + decoder (libnvcuvid)          decode/nvdec/cuvid_*
 //   ffmpeg  NVDEC through libavcodec's own hwaccel (AV_PIX_FMT_CUDA)      decode/nvdec/ffmpeg_nvdec_*
 // Every backend is fed the same packets (decode/feed_packet.h) and hands out native frames in the same
-// layout (NV12 / P016, DESIGN.md "Native output"), so its frames are interchangeable with the others'.
+// layout (NV12 / P016, docs/design.md "Native output"), so its frames are interchangeable with the others'.
 #pragma once
 
 #include <cstdint>

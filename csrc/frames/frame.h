@@ -1,5 +1,5 @@
 // A returned frame: pixels in a reference-counted host block plus what describes them. Native frames
-// are NV12 / P016 (DESIGN.md "Native output"): shape (height + (height+1)/2, width) with the luma
+// are NV12 / P016 (docs/design.md "Native output"): shape (height + (height+1)/2, width) with the luma
 // rows, then rows of interleaved U,V; P016 samples are little-endian uint16 with the value in the
 // high bits. RGB frames are HWC uint8 by default; with output options (frames/frame_convert.h) they
 // may be CHW, float32, resized, or a batch of frames stacked along a leading axis.

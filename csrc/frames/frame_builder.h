@@ -1,4 +1,4 @@
-// Decoded AVFrame -> returned Frame: native NV12 / P016 (DESIGN.md), and native -> RGB/BGR with the
+// Decoded AVFrame -> returned Frame: native NV12 / P016 (docs/design.md), and native -> RGB/BGR with the
 // stream's own matrix and range (convert/, docs/color.md).
 #pragma once
 

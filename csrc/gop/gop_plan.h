@@ -3,7 +3,7 @@
 // which outputs to keep. Pure logic on plain vectors (no I/O, no FFmpeg), unit-tested alone; every
 // reader of packets asks it (the GOP engine, the stream readers, GOP extraction for bundles).
 //
-// Rules (DESIGN.md "A GOP", "Decoding a target"):
+// Rules (docs/design.md "A GOP", "Decoding a target"):
 //  - a target is decoded from the key frame that starts its GOP; an open-GOP leading picture (shown
 //    before its key frame, decoded after it) starts from the previous GOP's key frame instead;
 //  - targets whose runs overlap or touch are decoded in one pass;

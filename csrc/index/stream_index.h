@@ -1,6 +1,6 @@
 // StreamIndex: every sample (packet) of the selected video stream in decode order, with what the
 // planner needs: byte position and size, pts/dts, key / non-reference / discard flags, and the
-// frame_id (DESIGN.md: 0-based index in presentation order among the frames that are shown).
+// frame_id (docs/design.md: 0-based index in presentation order among the frames that are shown).
 // Built once per file (demux/video_file.cpp), immutable afterwards; what reading the packets teaches
 // (non-reference flags) goes into the reader's PacketSequence (demux/gop_reader.h).
 #pragma once

@@ -1,5 +1,5 @@
 // Host runs of the kernels' per-thread code (kernels/*_block.h), over the same grid the launches
-// use, so that tests check on any machine the exact code the GPU runs (DESIGN.md "Where CPU and GPU
+// use, so that tests check on any machine the exact code the GPU runs (docs/design.md "Where CPU and GPU
 // meet").
 #pragma once
 

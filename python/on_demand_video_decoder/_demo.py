@@ -147,7 +147,7 @@ def to_host(frame) -> np.ndarray:
 def backend_name(decoder, gpu: Optional[int]) -> str:
     """Which backend ``decoder`` (made with ``iGpu=gpu``) decodes on, from its ``device``."""
     device = getattr(decoder, "device", None)
-    if device is None:  # no device property: DESIGN.md's rule for iGpu
+    if device is None:  # no device property: docs/design.md's rule for iGpu
         device = "cpu" if gpu in (None, -1) else f"cuda:{gpu}"
     name = "CPU (libavcodec)" if device == "cpu" else f"GPU {device.partition(':')[2]} (NVDEC)"
     return name + (", chosen by iGpu=None" if gpu is None else "")

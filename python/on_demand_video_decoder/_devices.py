@@ -1,4 +1,4 @@
-"""Backend selection for ``iGpu`` (DESIGN.md "Devices"): None = auto, -1 = CPU, >= 0 = that GPU.
+"""Backend selection for ``iGpu`` (docs/design.md "Devices"): None = auto, -1 = CPU, >= 0 = that GPU.
 
 The NVDEC backend is written and compiled but has not yet run on a GPU (docs/validation/gpu.md).
 Until a GPU run has validated it, it is opt-in: ``ODVD_EXPERIMENTAL_NVDEC=1`` lets ``iGpu>=0``

@@ -49,7 +49,7 @@ class Reference:
         return y, u, v
 
     def native(self, i: int) -> np.ndarray:
-        """Frame i in the native output layout of DESIGN.md: NV12 for 8-bit, P016 for 10/12-bit.
+        """Frame i in the native output layout of docs/design.md: NV12 for 8-bit, P016 for 10/12-bit.
 
         Shape (height + chroma_height, width): the luma plane, then one plane of interleaved U, V.
         P016 stores each sample in the high bits of a little-endian 16-bit word.

@@ -1,6 +1,6 @@
 // A picture NVDEC decoded, as both GPU backends hand it out: the decoder's surface (pitch-linear NV12
 // or P016 in device memory, coded size) copied into a native frame of the CPU backend's layout
-// (DESIGN.md "Native output": the display area cropped out, tightly packed rows, an odd width padded by
+// (docs/design.md "Native output": the display area cropped out, tightly packed rows, an odd width padded by
 // repeating its last sample), then converted to RGB / BGR on demand by the device's kernels.
 //
 // NOT YET RUN ON A GPU (docs/validation/gpu.md).
