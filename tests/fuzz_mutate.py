@@ -199,7 +199,7 @@ def mutate_mp4(data: bytes, rng) -> Tuple[bytes, str]:
     if how == "count" and b.kind in MP4_TABLES:
         at = body + (rng.choice((4, 8)) if b.kind == b"stsz" else 4)
         return bytes(buf), f"{name} count " + _edit(buf, rng, at, ">I", ((b.size - b.header - 8) // 4,))
-    if how == "entry" and b.kind in MP4_TABLES and b.size > b.header + 8:
+    if how == "entry" and b.kind in MP4_TABLES and b.size >= b.header + 12:  # at least one 4-byte entry
         at = body + 8 + 4 * rng.randrange((b.size - b.header - 8) // 4)
         return bytes(buf), f"{name} entry " + _edit(buf, rng, at, ">I", (len(buf), len(buf) - 1, 90000))
     if how == "mdat":

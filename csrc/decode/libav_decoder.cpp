@@ -35,6 +35,12 @@ LibavDecoder::LibavDecoder(const AVCodec* decoder, int threads, ErrorPolicy poli
     ctx_->err_recognition |= AV_EF_EXPLODE | AV_EF_CRCCHECK | AV_EF_BITSTREAM;
     ctx_->thread_type = FF_THREAD_SLICE;  // frame threads report errors a frame or more late
   }
+  if (std::strcmp(decoder->name, "libdav1d") == 0) {
+    // dav1d 1.0.0 (Debian 12's, and the wheel's) can deadlock in dav1d_send_data with frame threads
+    // on damaged input (tests/fuzz_repro). Low delay makes libavcodec ask it for one frame in flight
+    // (max_frame_delay 1): no frame threads; its tile and post-filter threads stay.
+    ctx_->flags |= AV_CODEC_FLAG_LOW_DELAY;
+  }
   if (configure) configure(ctx_.get());
   const int r = avcodec_open2(ctx_.get(), decoder, nullptr);
   if (r < 0) {
