@@ -64,7 +64,10 @@ def test_cuda_array_interface(frames, which):
     assert cai["data"] == (ai["data"][0], False)
     assert gpu.device == "cuda:1" and "cuda:1" in repr(gpu)
     assert gpu.__dlpack_device__() == (2, 1)  # kDLCUDA
-    assert gpu.cuda() is gpu
+    if which == 1:  # native: the seed's per-plane views (tests/test_plane_views.py)
+        assert [plane.__cuda_array_interface__["stream"] for plane in gpu.cuda()] == [0xABC0, 0xABC0]
+    else:
+        assert gpu.cuda() is gpu
     with pytest.raises(TypeError, match="GPU memory.*torch.as_tensor"):
         np.asarray(gpu)
     with pytest.raises(AttributeError, match="host memory"):

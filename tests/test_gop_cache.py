@@ -403,3 +403,36 @@ def test_threads_share_one_cache(clips):
     assert not errors, errors[0]
     info = dec.get_cache_info()
     assert info["cached_gops_count"] <= 4 and info["hits"] + info["misses"] == 160
+
+
+def test_gop_cache_capacity_as_accvlab_names_it(media):
+    """accvlab's newer CreateGopDecoder(..., gopCacheCapacity=N) and get_cache_info()["cache_capacity"],
+    in the order of accvlab's own LRU test: two files cached, the first touched again, a third file
+    evicts the second."""
+    files = [str(media[name].path) for name in (GOP30, OTHER, "h264_gop30_bf3")]
+    dec = odvd.CreateGopDecoder(6, -1, False, 2)  # positional, as accvlab's signature orders them
+    assert dec.get_cache_info()["cache_capacity"] == 2
+    dec = odvd.CreateGopDecoder(maxfiles=6, iGpu=-1, gopCacheCapacity=2)
+    dec.GetGOPList([files[0]], [10], useGOPCache=True)
+    dec.GetGOPList([files[1]], [10], useGOPCache=True)
+    info = dec.get_cache_info()
+    assert (info["cache_capacity"], info["max_gops"], info["cached_files_count"]) == (2, 2, 2)
+    assert set(info["cached_files"]) == set(files[:2])
+    dec.GetGOPList([files[0]], [info["cached_files"][files[0]]["first_frame_id"]], useGOPCache=True)
+    assert dec.isCacheHit() == [True]
+    dec.GetGOPList([files[2]], [10], useGOPCache=True)
+    info = dec.get_cache_info()
+    assert info["cached_files_count"] == 2 and set(info["cached_files"]) == {files[0], files[2]}
+
+
+def test_gop_cache_capacity_arguments():
+    assert make().get_cache_info()["cache_capacity"] == 256  # the default bound
+    assert make(gopCacheCapacity=5, cache_max_gops=5).get_cache_info()["cache_capacity"] == 5
+    with pytest.raises(ValueError, match="same bound"):
+        make(gopCacheCapacity=5, cache_max_gops=6)
+    with pytest.raises(ValueError, match="gopCacheCapacity=0"):
+        make(gopCacheCapacity=0)
+    with pytest.raises(TypeError, match="gopCacheCapacity"):
+        make(gopCacheCapacity=True)
+    with pytest.raises(TypeError, match="gopCacheCapacity"):
+        make(gopCacheCapacity=2.0)

@@ -74,6 +74,9 @@ def test_gop_bundle_paths(decoder, media, reference, name, tmp_path):
     assert [g[1] for g in gop_list] == [[f] for f in first_ids]
     datas = [g[0] for g in gop_list]
     _check_rgb(decoder.DecodeFromGOPListRGB(datas, paths, ids), ref, ids, path, "DecodeFromGOPListRGB")
+    _check_native(decoder.DecodeFromGOPList(datas, paths, ids), ref, ids, path, "DecodeFromGOPList")
+    # In another order than GetGOPList's: each request still finds the bundle holding its frame.
+    _check_native(decoder.DecodeFromGOPList(datas[::-1], paths, ids), ref, ids, path, "DecodeFromGOPList reversed")
 
     # The seed's binary-data path: parse, split each entry into packets, decode.
     parsed = decoder.ParseSerializedPacketBundle(bundle)
@@ -177,3 +180,15 @@ def test_non_reference_frames_no_target_needs_are_not_decoded(media, reference, 
         skipped_any |= expected < pos - start + 1
         assert_frames_equal(np.asarray(frame), ref.native(target), f"{name} frame {target}")
     assert skipped_any, "the clip must have non-reference frames to skip"
+
+
+def test_gop_list_calls_take_a_list_of_bundles(decoder, media):
+    path = str(media["h264_gop30"].path)
+    (bundle, _, _), = decoder.GetGOPList([path], [40])
+    for call in (decoder.DecodeFromGOPList, decoder.DecodeFromGOPListRGB):
+        with pytest.raises(TypeError, match="a list of bundles"):
+            call(bundle, [path], [40])
+        with pytest.raises(ValueError, match="numpy_datas is empty"):
+            call([], [path], [40])
+        with pytest.raises(ValueError, match=r"numpy_datas\[1\] must be a 1-D uint8 array"):
+            call([bundle, bundle.astype(np.int16)], [path], [40])

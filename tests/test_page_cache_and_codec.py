@@ -47,8 +47,23 @@ def test_drop_videos_cache_statuses(video_copy, tmp_path):
     assert [s.value for s in odvd.DropCacheStatus] == [0, 1, 2, 3, 4]
     with pytest.raises(TypeError):
         odvd.drop_videos_cache(str(video_copy))  # one path, not a list
-    with pytest.raises(ValueError):
-        odvd.drop_videos_cache([])
+    with pytest.raises(ValueError, match="NUL"):
+        odvd.drop_videos_cache([str(video_copy) + "\0"])
+
+
+def test_drop_videos_cache_newer_accvlab_spellings(video_copy, tmp_path):
+    """accvlab's newer releases spell the members in lower case and return success for an empty list."""
+    S = odvd.DropCacheStatus
+    pairs = {"success": "SUCCESS", "platform_error": "PLATFORM_ERROR", "file_open_failed": "FILE_OPEN_FAILED",
+             "fadvise_failed": "FADVISE_FAILED", "unknown_error": "UNKNOWN_ERROR"}
+    for lower, upper in pairs.items():
+        assert getattr(S, lower) is getattr(S, upper)
+        assert S[lower] is S[upper]
+    assert len(S) == 5 and [s.name for s in S] == list(pairs.values())  # aliases are not extra members
+    assert odvd.drop_videos_cache([]) == S.success
+    assert odvd.drop_videos_cache(iter([])) is S.SUCCESS
+    assert odvd.drop_videos_cache([str(video_copy)]) == S.success
+    assert odvd.drop_videos_cache([str(tmp_path / "missing.mp4")]) == S.file_open_failed
 
 
 def test_codec_enum():

@@ -3,14 +3,21 @@
 
 #include <pybind11/pybind11.h>
 
+#include "frames/frame.h"
+
 namespace odvd::bindings {
 void register_errors(pybind11::module_& m);
 void register_block_pool(pybind11::module_& m);
 void register_build_info(pybind11::module_& m);
 void register_convert(pybind11::module_& m);
 void register_frames(pybind11::module_& m);
+void register_plane_views(pybind11::module_& m);
 void register_gop_decoder(pybind11::module_& m);
 void register_index(pybind11::module_& m);
 void register_sample_reader(pybind11::module_& m);
 void register_bitstream(pybind11::module_& m);
+
+// DecodedFrameExt.cuda() / nvcv_image(): the frame's planes as CAIMemoryView objects
+// (register_plane_views.cpp).
+pybind11::list plane_views(const FramePtr& frame);
 }  // namespace odvd::bindings

@@ -186,10 +186,6 @@ void add_common(py::class_<T, std::shared_ptr<T>>& c) {
         }
         return py::cast(std::make_shared<T>(T{std::move(c)}));
       })
-      .def("cuda", [](py::object self) -> py::object {
-        if (self.cast<const T&>().frame->device >= 0) return self;
-        throw std::runtime_error(kHostOnly);
-      })
       .def("__repr__", [](const T& s) {
         const Frame& f = *s.frame;
         static const char* names[] = {"NV12", "P016", "RGB", "BGR"};
@@ -245,14 +241,22 @@ void register_frames(py::module_& m) {
         return reinterpret_cast<uintptr_t>(f.data.get()) + (plane ? uintptr_t(f.height) * uintptr_t(f.strides[0]) : 0);
       }, py::arg("planeIdx"))
       .def("framesize", [](const DecodedFrameExt& s) { return s.frame->bytes(); })
-      .def("nvcv_image", [](const DecodedFrameExt&) -> py::object { throw std::runtime_error(kHostOnly); });
+      .def("cuda", [](const DecodedFrameExt& s) { return plane_views(s.frame); },
+           "The planes as CAIMemoryView objects, Y then interleaved UV, sharing this frame's memory: with "
+           "__cuda_array_interface__ for a frame in GPU memory, __array_interface__ for one in host memory.")
+      .def("nvcv_image", [](const DecodedFrameExt& s) { return plane_views(s.frame); },
+           "The same plane views as cuda().");
 
   py::class_<RGBFrame, std::shared_ptr<RGBFrame>> rgb(
       m, "RGBFrame",
       "A decoded frame as RGB or BGR: HWC uint8 by default; with output options CHW, float32, resized, or a "
       "stack of frames (shape (N, ...)).");
   add_common(rgb);
-  rgb.def_property_readonly("isBGR", [](const RGBFrame& s) { return s.frame->layout == FrameLayout::kBGR; })
+  rgb.def("cuda", [](py::object self) -> py::object {
+        if (self.cast<const RGBFrame&>().frame->device >= 0) return self;
+        throw std::runtime_error(kHostOnly);
+      })
+      .def_property_readonly("isBGR", [](const RGBFrame& s) { return s.frame->layout == FrameLayout::kBGR; })
       .def_property_readonly("stride", [](const RGBFrame& s) { return as_tuple(s.frame->strides); })
       .def_property_readonly("strides", [](const RGBFrame& s) { return as_tuple(s.frame->strides); })
       .def_property_readonly("dataptr", [](const RGBFrame& s) { return reinterpret_cast<uintptr_t>(s.frame->data.get()); })

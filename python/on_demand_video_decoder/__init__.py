@@ -10,7 +10,7 @@ from ._build_info import build_info
 from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
 from ._codec import Codec
 from ._color_range_warning import NoColorRangeWarning
-from ._gop_decoder import DecodedFrameExt, PyNvGopDecoder, RGBFrame, SavePacketsToFile
+from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PyNvGopDecoder, RGBFrame, SavePacketsToFile
 from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
 from ._stream_info import FastStreamInfo, GetFastInitInfo
@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "build_info",
     "CachedGopDecoder",
+    "CAIMemoryView",
     "Codec",
     "CreateGopDecoder",
     "CreateSampleReader",

@@ -138,16 +138,30 @@ class CachedGopDecoder:
         return sorted(set(super().__dir__()) | set(dir(self._decoder)))
 
 
-def CreateGopDecoder(maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False, *,
-                     cache_max_gops: int = DEFAULT_CACHE_MAX_GOPS,
+def CreateGopDecoder(maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False,
+                     gopCacheCapacity: Optional[int] = None, *,
+                     cache_max_gops: Optional[int] = None,
                      cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
                      gpu_backend: Optional[str] = None, strict: bool = False) -> CachedGopDecoder:
     """A CachedGopDecoder over a new PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning,
     gpu_backend=gpu_backend, strict=strict).
 
-    ``cache_max_gops`` and ``cache_max_bytes`` bound the GOP cache (least recently used GOPs go first;
-    a single GOP larger than ``cache_max_bytes`` is returned but not kept).
+    The GOP cache holds at most ``gopCacheCapacity`` GOPs (accvlab's name; ``cache_max_gops`` is ours,
+    give either; default 256) and at most ``cache_max_bytes`` bytes; the least recently used GOP goes
+    first, and a single GOP larger than ``cache_max_bytes`` is returned but not kept. ``get_cache_info()``
+    reports the GOP bound as ``cache_capacity``.
     """
-    cache = GopCache(_count(cache_max_gops, "cache_max_gops"), _count(cache_max_bytes, "cache_max_bytes"))
+    capacity = _cache_capacity(gopCacheCapacity, cache_max_gops)
+    cache = GopCache(capacity, _count(cache_max_bytes, "cache_max_bytes"))
     decoder = PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning, gpu_backend=gpu_backend, strict=strict)
     return CachedGopDecoder(decoder, _key=_FACTORY_KEY, _cache=cache)
+
+
+def _cache_capacity(gop_cache_capacity: Optional[int], cache_max_gops: Optional[int]) -> int:
+    """The GOP bound from accvlab's gopCacheCapacity or our cache_max_gops (the same bound)."""
+    given = {name: _count(value, name) for name, value in
+             (("gopCacheCapacity", gop_cache_capacity), ("cache_max_gops", cache_max_gops)) if value is not None}
+    if len(set(given.values())) > 1:
+        raise ValueError(f"gopCacheCapacity={gop_cache_capacity} and cache_max_gops={cache_max_gops} name the same "
+                         "bound: give one of them")
+    return next(iter(given.values()), DEFAULT_CACHE_MAX_GOPS)

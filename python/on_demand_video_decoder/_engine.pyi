@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['DecodedFrameExt', 'RGBFrame', 'build_info']
+__all__: list[str] = ['CAIMemoryView', 'DecodedFrameExt', 'RGBFrame', 'build_info']
 class _OutputOptions:
     """
     Checked output options (size, layout, dtype, mean/std, stack) of the RGB methods.
@@ -18,6 +18,33 @@ class _OutputOptions:
         ...
     @property
     def plain(self) -> bool:
+        ...
+class CAIMemoryView:
+    """
+    One plane of a native frame (Y, or interleaved UV), sharing the frame's memory: __cuda_array_interface__ for a frame in GPU memory, __array_interface__ for one in host memory.
+    """
+    def __repr__(self) -> str:
+        ...
+    @property
+    def __array_interface__(self) -> dict:
+        ...
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        ...
+    @property
+    def data(self) -> int:
+        ...
+    @property
+    def device(self) -> str:
+        ...
+    @property
+    def dtype(self) -> str:
+        ...
+    @property
+    def shape(self) -> tuple:
+        ...
+    @property
+    def strides(self) -> tuple:
         ...
 class DecodedFrameExt:
     """
@@ -33,12 +60,16 @@ class DecodedFrameExt:
         ...
     def cpu(self) -> typing.Any:
         ...
-    def cuda(self) -> typing.Any:
-        ...
+    def cuda(self) -> list:
+        """
+        The planes as CAIMemoryView objects, Y then interleaved UV, sharing this frame's memory: with __cuda_array_interface__ for a frame in GPU memory, __array_interface__ for one in host memory.
+        """
     def framesize(self) -> int:
         ...
-    def nvcv_image(self) -> typing.Any:
-        ...
+    def nvcv_image(self) -> list:
+        """
+        The same plane views as cuda().
+        """
     @property
     def __array_interface__(self) -> dict:
         ...

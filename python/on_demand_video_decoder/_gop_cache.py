@@ -178,8 +178,9 @@ class GopCache:
     def info(self) -> dict:
         """Statistics, and per file its GOPs (least recently used first); the seed's keys
         (cached_files_count, cached_files[path] with first_frame_id, gop_len, frame_range,
-        packets_size_bytes) describe each file's most recently used GOP; ``lru_order`` lists every
-        cached (path, first_frame_id), least recently used first."""
+        packets_size_bytes) describe each file's most recently used GOP, and cache_capacity is the GOP
+        bound (the same as max_gops); ``lru_order`` lists every cached (path, first_frame_id), least
+        recently used first."""
         with self._lock:
             per_file: Dict[str, List[dict]] = {}
             for (path, _), gop in self._lru.items():
@@ -191,6 +192,7 @@ class GopCache:
                 "cached_gops_count": len(self._lru),
                 "cached_bytes": self._bytes,
                 "lru_order": list(self._lru.keys()),
+                "cache_capacity": self.max_gops,  # accvlab's name of the GOP bound
                 "max_gops": self.max_gops,
                 "max_bytes": self.max_bytes,
                 "hits": self.hits,

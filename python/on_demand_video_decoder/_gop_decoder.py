@@ -16,6 +16,7 @@ from ._output import output_options
 from ._stream_info import check_infos
 
 DecodedFrameExt = _engine.DecodedFrameExt
+CAIMemoryView = _engine.CAIMemoryView  # one plane of a DecodedFrameExt (its cuda() / nvcv_image())
 RGBFrame = _engine.RGBFrame
 
 
@@ -24,6 +25,16 @@ def _bundle(numpy_data: Any, name: str = "numpy_data") -> np.ndarray:
     if arr.dtype != np.uint8 or arr.ndim != 1:
         raise ValueError(f"{name} must be a 1-D uint8 array (a GOP bundle), got {arr.dtype} {arr.shape}")
     return np.ascontiguousarray(arr)
+
+
+def _bundle_list(numpy_datas: Any, one_bundle_call: str) -> List[np.ndarray]:
+    """The bundles of a DecodeFromGOPList* call: a list of at least one bundle."""
+    if isinstance(numpy_datas, np.ndarray):
+        raise TypeError(f"numpy_datas must be a list of bundles; use {one_bundle_call} for one bundle")
+    bundles = [_bundle(a, f"numpy_datas[{i}]") for i, a in enumerate(numpy_datas)]
+    if not bundles:
+        raise ValueError("numpy_datas is empty")
+    return bundles
 
 
 class PyNvGopDecoder:
@@ -124,17 +135,21 @@ class PyNvGopDecoder:
         frames = self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "bgr" if as_bgr else "rgb", options)
         return self._checked(paths, frames)
 
+    def DecodeFromGOPList(self, numpy_datas: List[np.ndarray], filepaths: List[str],
+                          frame_ids: List[int]) -> List[DecodedFrameExt]:
+        """Native frames (NV12 / P016) from several bundles (e.g. GetGOPList's, or LoadGopsToList's),
+        matched to requests as DecodeFromGOP matches them (accvlab's newer API)."""
+        paths, ids = _requests(filepaths, frame_ids)
+        return self._checked(paths, self._engine.decode_bundles(_bundle_list(numpy_datas, "DecodeFromGOP"), paths,
+                                                                ids, "native"))
+
     def DecodeFromGOPListRGB(self, numpy_datas: List[np.ndarray], filepaths: List[str], frame_ids: List[int],
                              as_bgr: bool = False, **output: Any) -> List[RGBFrame]:
         """RGB (or BGR) frames from several bundles (e.g. GetGOPList's, or LoadGopsToList's); output
         options as DecodeN12ToRGB."""
         options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
-        if isinstance(numpy_datas, np.ndarray):
-            raise TypeError("numpy_datas must be a list of bundles; use DecodeFromGOPRGB for one bundle")
-        bundles = [_bundle(a, f"numpy_datas[{i}]") for i, a in enumerate(numpy_datas)]
-        if not bundles:
-            raise ValueError("numpy_datas is empty")
+        bundles = _bundle_list(numpy_datas, "DecodeFromGOPRGB")
         return self._checked(paths, self._engine.decode_bundles(bundles, paths, ids, "bgr" if as_bgr else "rgb", options))
 
     def ParseSerializedPacketBundle(self, numpy_data: np.ndarray) -> tuple:
