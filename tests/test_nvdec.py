@@ -237,3 +237,16 @@ def test_a_bundle_entry_declaring_another_size_or_depth_is_refused(gpu, cpu, bac
     for call in (gpu.DecodeFromGOP, gpu.DecodeFromGOPRGB):
         with pytest.raises(ValueError, match=f"declares {width}x{height} {depth}-bit but its bitstream decodes to"):
             call(lie, [path], [40])
+
+
+@pytest.mark.parametrize("name", ["hevc10_gop30", "h264_odd_size"])
+def test_plane_views_on_the_gpu_match_the_cpu(gpu, cpu, backend, media, name):
+    torch = pytest.importorskip("torch")
+    path = str(media[name].path)
+    (bundle, _, _), = cpu.GetGOPList([path], [33])
+    g, c = gpu.DecodeFromGOPList([bundle], [path], [33])[0], cpu.DecodeFromGOPList([bundle], [path], [33])[0]
+    for plane_g, plane_c in zip(g.cuda(), c.cuda()):
+        assert plane_g.shape == plane_c.shape and plane_g.strides == plane_c.strides
+        t = torch.as_tensor(plane_g, device="cuda")  # through __cuda_array_interface__, no copy
+        assert t.data_ptr() == plane_g.data
+        assert_frames_equal(t.cpu().numpy(), np.asarray(plane_c), f"{backend} {name} plane")
