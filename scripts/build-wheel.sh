@@ -81,9 +81,17 @@ make_venv() {
   command -v "$PYTHON_ARG" >/dev/null 2>&1 || { odvd_log "no Python '$PYTHON_ARG'"; return 1; }
   WHEEL_PY_TAG=$("$PYTHON_ARG" -c 'import sys; print("cp%d%d" % sys.version_info[:2])')
   local venv=$DEPS/venv-$WHEEL_PY_TAG
+  # A venv copied or moved from another folder (a .deps cache carried between checkouts) keeps the old
+  # path in its scripts' #! lines, so auditwheel and meson would not start: made anew then.
+  if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.odvd-path" 2>/dev/null)" != "$venv" ]; then
+    odvd_log "the build venv $venv was made in another folder: making it anew"
+    rm -rf "$venv"
+    rm -f "$DEPS/stamps/venv-$WHEEL_PY_TAG"
+  fi
   if [ ! -x "$venv/bin/python" ]; then
     odvd_log "creating the build venv $venv"
     "$PYTHON_ARG" -m venv "$venv"
+    printf '%s' "$venv" >"$venv/.odvd-path"
   fi
   VPY=$venv/bin/python
   if ! stamp_matches "venv-$WHEEL_PY_TAG" "${VENV_PACKAGES[*]}"; then

@@ -55,13 +55,13 @@ fi
 # touched, and --no-deps keeps pip from looking for numpy or torch (there is no index).
 mkdir -p "$SITE"
 : > "$WORK/install.log"
-for whl in "$KIT"/wheel/*.whl "$KIT"/pynvc/*.whl; do
+for whl in "$KIT"/wheel/*.whl "$KIT"/pynvc/*.whl "$KIT"/testdeps/*.whl; do
   [ -f "$whl" ] || continue
   if "$PY" -m pip --version > /dev/null 2>&1; then
     timeout 120 "$PY" -m pip install -q --no-index --no-deps --no-compile --target "$SITE" "$whl" \
       >> "$WORK/install.log" 2>&1 || echo "pip install failed: $whl" >> "$WORK/install.log"
   else
-    # No pip: a wheel is a zip of what lies in site-packages (these two have no .data folder).
+    # No pip: a wheel is a zip of what lies in site-packages (these have no .data folder).
     "$PY" -m zipfile -e "$whl" "$SITE" >> "$WORK/install.log" 2>&1 || echo "unzip failed: $whl" >> "$WORK/install.log"
   fi
 done

@@ -104,6 +104,19 @@ with zipfile.ZipFile(sys.argv[1]) as src, zipfile.ZipFile(sys.argv[2], "w", zipf
 EOF
 done
 
+# 3b. The tests' own pure-Python-or-wheel dependencies that the GPU machine lacks (it has no package
+# index): xxhash, the independent XXH3 the bundle-checksum tests compare against (pinned in
+# pyproject.toml's test extras).
+XXHASH_PIN=$(grep -oE 'xxhash==[0-9.]+' pyproject.toml | head -n 1)
+rm -rf "$KIT/testdeps"
+mkdir -p "$KIT/testdeps"
+if ! compgen -G "$CACHE/xxhash-*-cp312-*.whl" > /dev/null; then
+  "$TPY" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+    --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d "$CACHE" "$XXHASH_PIN" >&2 \
+    || { log "no $XXHASH_PIN cp312 manylinux wheel found"; exit 1; }
+fi
+cp "$CACHE"/xxhash-*-cp312-*.whl "$KIT/testdeps/"
+
 # 4. The test media (pack_media.py skips the archive when its files are unchanged).
 "$TPY" scripts/gpu/pack_media.py --kit "$KIT"
 
@@ -126,7 +139,7 @@ tree=$(git ls-files -co --exclude-standard -z | du --files0-from=- -cb 2> /dev/n
 kit=$(bytes_of "$KIT")
 total=$((tree + kit))
 log "sizes:"
-for part in "$KIT"/wheel/*.whl "$KIT"/pynvc/*.whl "$KIT/media.tar.xz" "$KIT/clips"; do
+for part in "$KIT"/wheel/*.whl "$KIT"/pynvc/*.whl "$KIT"/testdeps/*.whl "$KIT/media.tar.xz" "$KIT/clips"; do
   printf '  %-70s %s\n' "$part" "$(mib "$(bytes_of "$part")")" >&2
 done
 printf '  %-70s %s\n' "$KIT (all)" "$(mib "$kit")" "working tree" "$(mib "$tree")" \
