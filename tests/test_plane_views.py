@@ -80,3 +80,16 @@ def test_rgb_frames_keep_their_own_cuda(media):
     path = str(media["h264_gop30"].path)
     with pytest.raises(RuntimeError, match="host memory"):
         dec.DecodeN12ToRGB([path], [3])[0].cuda()  # an RGB frame: one array, the frame itself on a GPU
+
+
+def test_format_equals_its_name_and_accvlab_number(media):
+    """The seed's code compares format with names, accvlab's newer tests with its numbers (NV12 3,
+    P016 5): both hold, str() is the name, int() the number."""
+    dec = odvd.PyNvGopDecoder(maxfiles=2, iGpu=-1)
+    nv12 = dec.Decode([str(media["h264_gop30"].path)], [1])[0].format
+    p016 = dec.Decode([str(media["hevc10_gop30"].path)], [1])[0].format
+    assert nv12 == "NV12" and nv12 == 3 and nv12 != "P016" and nv12 != 5 and nv12 != True  # noqa: E712
+    assert p016 == "P016" and p016 == 5 and int(p016) == 5 and str(p016) == "P016" and p016.name == "P016"
+    assert nv12 != p016 and nv12 == dec.Decode([str(media["h264_gop30_bf3"].path)], [2])[0].format
+    assert {nv12: "8-bit"}["NV12"] == "8-bit"  # hashes as its name
+    assert f"{nv12}" == "NV12" and repr(p016) == "PixelFormat.P016"

@@ -8,6 +8,7 @@ PYBIND11_MODULE(_engine, m) {
   odvd::bindings::register_build_info(m);
   odvd::bindings::register_convert(m);
   odvd::bindings::register_plane_views(m);
+  odvd::bindings::register_pixel_format(m);
   odvd::bindings::register_frames(m);
   odvd::bindings::register_gop_decoder(m);
   odvd::bindings::register_index(m);

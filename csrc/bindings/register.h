@@ -12,6 +12,7 @@ void register_build_info(pybind11::module_& m);
 void register_convert(pybind11::module_& m);
 void register_frames(pybind11::module_& m);
 void register_plane_views(pybind11::module_& m);
+void register_pixel_format(pybind11::module_& m);
 void register_gop_decoder(pybind11::module_& m);
 void register_index(pybind11::module_& m);
 void register_sample_reader(pybind11::module_& m);
@@ -20,4 +21,6 @@ void register_bitstream(pybind11::module_& m);
 // DecodedFrameExt.cuda() / nvcv_image(): the frame's planes as CAIMemoryView objects
 // (register_plane_views.cpp).
 pybind11::list plane_views(const FramePtr& frame);
+// DecodedFrameExt.format: a PixelFormat equal to its name and to accvlab's number (register_pixel_format.cpp).
+pybind11::object pixel_format(FrameLayout layout);
 }  // namespace odvd::bindings

@@ -220,9 +220,7 @@ void register_frames(py::module_& m) {
       m, "DecodedFrameExt", "A decoded frame in its native layout: NV12 (uint8) or P016 (uint16).");
   add_common(native);
   native
-      .def_property_readonly("format", [](const DecodedFrameExt& s) {
-        return s.frame->layout == FrameLayout::kP016 ? "P016" : "NV12";
-      })
+      .def_property_readonly("format", [](const DecodedFrameExt& s) { return pixel_format(s.frame->layout); })
       .def_property_readonly("dtype", [](const DecodedFrameExt& s) {
         return py::dtype(s.frame->itemsize == 1 ? "uint8" : "uint16");
       })

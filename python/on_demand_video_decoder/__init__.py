@@ -10,7 +10,7 @@ from ._build_info import build_info
 from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
 from ._codec import Codec
 from ._color_range_warning import NoColorRangeWarning
-from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PyNvGopDecoder, RGBFrame, SavePacketsToFile
+from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SavePacketsToFile
 from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
 from ._stream_info import FastStreamInfo, GetFastInitInfo
@@ -30,6 +30,7 @@ __all__ = [
     "FastStreamInfo",
     "GetFastInitInfo",
     "NoColorRangeWarning",
+    "PixelFormat",
     "PyNvGopDecoder",
     "PyNvSampleReader",
     "RGBFrame",

@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['CAIMemoryView', 'DecodedFrameExt', 'RGBFrame', 'build_info']
+__all__: list[str] = ['CAIMemoryView', 'DecodedFrameExt', 'PixelFormat', 'RGBFrame', 'build_info']
 class _OutputOptions:
     """
     Checked output options (size, layout, dtype, mean/std, stack) of the RGB methods.
@@ -45,6 +45,30 @@ class CAIMemoryView:
         ...
     @property
     def strides(self) -> tuple:
+        ...
+class PixelFormat:
+    """
+    A native frame's pixel format: equal to its name ('NV12', 'P016') and to accvlab's number for it (3, 5); str() gives the name, int() the number.
+    """
+    def __eq__(self, arg0: typing.Any) -> bool:
+        ...
+    def __hash__(self) -> int:
+        ...
+    def __index__(self) -> int:
+        ...
+    def __int__(self) -> int:
+        ...
+    def __ne__(self, arg0: typing.Any) -> bool:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __str__(self) -> str:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def value(self) -> int:
         ...
 class DecodedFrameExt:
     """
@@ -102,7 +126,7 @@ class DecodedFrameExt:
     def dtype(self) -> numpy.dtype[typing.Any]:
         ...
     @property
-    def format(self) -> str:
+    def format(self) -> typing.Any:
         ...
     @property
     def frame_id(self) -> typing.Any:

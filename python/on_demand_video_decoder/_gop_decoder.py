@@ -17,6 +17,7 @@ from ._stream_info import check_infos
 
 DecodedFrameExt = _engine.DecodedFrameExt
 CAIMemoryView = _engine.CAIMemoryView  # one plane of a DecodedFrameExt (its cuda() / nvcv_image())
+PixelFormat = _engine.PixelFormat  # DecodedFrameExt.format: equal to its name and to accvlab's number
 RGBFrame = _engine.RGBFrame
 
 
