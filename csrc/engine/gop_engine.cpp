@@ -90,29 +90,35 @@ void GopEngine::deliver(FrameMap& got, const std::vector<size_t>& reqs, const st
   }
 }
 
-std::vector<FramePtr> GopEngine::decode_files(const std::vector<std::string>& paths,
-                                              const std::vector<int64_t>& ids, OutputFormat out) {
+void GopEngine::for_each_file(const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
+                              const FileTask& task) {
   const auto groups = group_by(paths);
   const Split sp = split_threads(threads_, groups.size());
-  std::vector<FramePtr> results(paths.size());
   parallel_for(groups.size(), sp.workers, [&](size_t g) {
     const std::vector<size_t>& reqs = groups[g];
     std::shared_ptr<GopReader> reader = files_.get(paths[reqs.front()]);
     auto lock = reader->lock();
-    const VideoFile& file = reader->file();
+    const StreamIndex& index = reader->file().index();
+    for (size_t r : reqs) index.sample_of_frame(ids[r]);  // IndexError naming the file and the valid range
+    task(*reader, reqs, sp);
+  });
+}
+
+std::vector<FramePtr> GopEngine::decode_files(const std::vector<std::string>& paths,
+                                              const std::vector<int64_t>& ids, OutputFormat out) {
+  std::vector<FramePtr> results(paths.size());
+  for_each_file(paths, ids, [&](GopReader& reader, const std::vector<size_t>& reqs, const Split& sp) {
+    const VideoFile& file = reader.file();
     const StreamIndex& index = file.index();
-    const PacketSequence& seq = reader->sequence();
+    const PacketSequence& seq = reader.sequence();
     std::vector<int64_t> targets;
-    for (size_t r : reqs) {
-      index.sample_of_frame(ids[r]);  // IndexError naming the file and the valid range
-      targets.push_back(ids[r]);
-    }
+    for (size_t r : reqs) targets.push_back(ids[r]);
     std::vector<ff::PacketPtr> packets;  // the current run's, alive while it decodes
     FrameMap got = decode_sequence(
         seq, targets, file.params(), out, "'" + file.path() + "'", sp.decoder_threads,
         [&](int64_t id) { return index.samples()[index.sample_of_frame(id)].pts; },
         [&](DecodeRun& run) {
-          packets = reader->read_samples(run.start, run.last);
+          packets = reader.read_samples(run.start, run.last);
           select_feed(seq, run);  // with the non-reference flags learned from these packets
           return feed_of(run, [&](int32_t i) {
             FeedPacket f;

@@ -84,6 +84,11 @@ class GopEngine {
   FrameMap decode_sequence(const PacketSequence& seq, const std::vector<int64_t>& targets, const StreamParams& params,
                            OutputFormat out, const std::string& context, int decoder_threads,
                            const std::function<int64_t(int64_t)>& pts_of, const FeedBuilder& build_feed);
+  // Runs `task` once per file of a call (files in parallel), with the file's reader locked, after every
+  // requested frame id of the file was checked (IndexError naming the file and the valid range).
+  // `split` says how the call's threads are shared (decoder threads per file).
+  using FileTask = std::function<void(GopReader& reader, const std::vector<size_t>& reqs, const Split& split)>;
+  void for_each_file(const std::vector<std::string>& paths, const std::vector<int64_t>& ids, const FileTask& task);
   // Hands each request of `reqs` its frame; a frame asked for twice is copied for the second.
   void deliver(FrameMap& got, const std::vector<size_t>& reqs, const std::vector<int64_t>& ids,
                std::vector<FramePtr>& results);

@@ -11,8 +11,6 @@
 #include "bundle/bundle_buffers.h"
 #include "demux/key_frame.h"
 #include "engine/gop_engine.h"
-#include "engine/parallel.h"
-#include "engine/request_groups.h"
 
 namespace odvd {
 namespace {
@@ -60,18 +58,13 @@ void serialize_checked(ExtractedGop& x, const std::string& request) {
 
 std::vector<std::shared_ptr<ExtractedGop>> GopEngine::extract(const std::vector<std::string>& paths,
                                                               const std::vector<int64_t>& ids) {
-  const auto groups = group_by(paths);
   std::vector<std::shared_ptr<ExtractedGop>> results(paths.size());
-  parallel_for(groups.size(), split_threads(threads_, groups.size()).workers, [&](size_t g) {
-    const std::vector<size_t>& reqs = groups[g];
-    std::shared_ptr<GopReader> reader = files_.get(paths[reqs.front()]);
-    auto lock = reader->lock();
-    const VideoFile& file = reader->file();
+  for_each_file(paths, ids, [&](GopReader& reader, const std::vector<size_t>& reqs, const Split&) {
+    const VideoFile& file = reader.file();
     const StreamIndex& index = file.index();
-    const PacketSequence& seq = reader->sequence();
+    const PacketSequence& seq = reader.sequence();
     std::map<int32_t, std::shared_ptr<ExtractedGop>> by_key;
     for (size_t r : reqs) {
-      index.sample_of_frame(ids[r]);  // IndexError naming the file and the valid range
       const std::string request = request_name(file.path(), ids[r]);
       const GopSpan gop = gop_span(seq, ids[r]);
       // The GOP's range is its frames' smallest id and their count: it holds the frame only while the
@@ -95,7 +88,7 @@ std::vector<std::shared_ptr<ExtractedGop>> GopEngine::extract(const std::vector<
       v.gop_len = static_cast<uint32_t>(gop.gop_len);
       v.packets.resize(static_cast<size_t>(gop.end - gop.first));
       const size_t at = bundle::payload_offset(v);
-      const GopReader::Payload pay = reader->read_payload(gop.first, gop.end - 1, [&](size_t capacity) {
+      const GopReader::Payload pay = reader.read_payload(gop.first, gop.end - 1, [&](size_t capacity) {
         x->capacity = at + capacity + 8;  // + the entry's alignment padding
         x->buffer = bundle::acquire_buffer(x->capacity);
         return x->buffer.get() + at;
