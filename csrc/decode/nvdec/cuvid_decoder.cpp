@@ -234,34 +234,34 @@ void CuvidDecoder::parse(CUVIDSOURCEDATAPACKET& packet, const OnPicture& on_pict
 
 // -- parser callbacks: they run inside cuvidParseVideoData, on this thread; a C++ exception must not
 // cross the driver, so each stores it and returns 0 (which stops the parse). -----------------------
-int CUDAAPI CuvidDecoder::on_sequence(void* self, CUVIDEOFORMAT* format) {
-  auto* d = static_cast<CuvidDecoder*>(self);
+namespace {
+
+// Runs `callback`; an exception it throws is kept in `error` (the first one) and the parse stopped.
+template <typename Callback>
+int trapped(std::exception_ptr& error, Callback&& callback) {
   try {
-    return d->sequence(*format);
+    return callback();
   } catch (...) {
-    if (!d->error_) d->error_ = std::current_exception();
+    if (!error) error = std::current_exception();
     return 0;
   }
+}
+
+}  // namespace
+
+int CUDAAPI CuvidDecoder::on_sequence(void* self, CUVIDEOFORMAT* format) {
+  auto* d = static_cast<CuvidDecoder*>(self);
+  return trapped(d->error_, [&] { return d->sequence(*format); });
 }
 
 int CUDAAPI CuvidDecoder::on_decode(void* self, CUVIDPICPARAMS* pic) {
   auto* d = static_cast<CuvidDecoder*>(self);
-  try {
-    return d->decode(pic);
-  } catch (...) {
-    if (!d->error_) d->error_ = std::current_exception();
-    return 0;
-  }
+  return trapped(d->error_, [&] { return d->decode(pic); });
 }
 
 int CUDAAPI CuvidDecoder::on_display(void* self, CUVIDPARSERDISPINFO* info) {
   auto* d = static_cast<CuvidDecoder*>(self);
-  try {
-    return info ? d->display(*info) : 1;
-  } catch (...) {
-    if (!d->error_) d->error_ = std::current_exception();
-    return 0;
-  }
+  return trapped(d->error_, [&] { return info ? d->display(*info) : 1; });
 }
 
 int CuvidDecoder::sequence(const CUVIDEOFORMAT& f) {
