@@ -8,6 +8,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include "bindings/array_interface.h"
 #include "bindings/register.h"
 #include "decode/nvdec/gpu_device.h"
 #include "frames/dlpack.h"
@@ -21,48 +22,9 @@ const char* kHostOnly =
     "this frame is in host memory (decoded with iGpu=-1, the CPU backend): use numpy.asarray(frame) or "
     "torch.from_dlpack(frame); CUDA views exist for frames decoded on a GPU";
 
-py::tuple as_tuple(const std::vector<int64_t>& v) {
-  py::tuple t(v.size());
-  for (size_t i = 0; i < v.size(); ++i) t[i] = v[i];
-  return t;
-}
-
-const char* typestr(const Frame& f) { return f.floating ? "<f4" : (f.itemsize == 1 ? "|u1" : "<u2"); }
-
-// The keys the NumPy array interface and the CUDA array interface (version 3) share.
-py::dict interface_dict(const Frame& f) {
-  py::dict d;
-  d["shape"] = as_tuple(f.shape);
-  d["typestr"] = typestr(f);
-  d["data"] = py::make_tuple(reinterpret_cast<uintptr_t>(f.data.get()), false);
-  d["strides"] = as_tuple(f.strides);
-  d["version"] = 3;
-  return d;
-}
-
-py::dict array_interface(const Frame& f) {
-  if (f.device >= 0) {
-    throw py::type_error("this frame is in GPU memory (cuda:" + std::to_string(f.device) +
-                         "): use torch.as_tensor(frame, device='cuda'), torch.from_dlpack(frame), cupy.asarray(frame), "
-                         "or frame.cpu() for a host copy");
-  }
-  return interface_dict(f);
-}
-
-// CUDA Array Interface v3 (numba.readthedocs.io/en/stable/cuda/cuda_array_interface.html). The
-// frame's work is finished before it is returned, so consumers that wait on `stream` wait for nothing.
-py::dict cuda_array_interface(const Frame& f) {
-  if (f.device < 0) {
-    throw py::attribute_error("this frame is in host memory (CPU backend): it has __array_interface__, not "
-                              "__cuda_array_interface__");
-  }
-  py::dict d = interface_dict(f);
-  d["stream"] = f.stream ? py::object(py::int_(f.stream)) : py::object(py::none());
-  // The consumer's stream is not known: its queued work is fenced on the legacy default stream before
-  // the block is reused (covers consumers on the default streams; block_pool.h).
-  BlockPool::add_consumer_stream(f.data, 1);
-  return d;
-}
+const char* kGpuFrameHint =
+    "use torch.as_tensor(frame, device='cuda'), torch.from_dlpack(frame), cupy.asarray(frame), or frame.cpu() for a "
+    "host copy";
 
 struct DlpackContext {
   FramePtr frame;
@@ -124,8 +86,10 @@ py::object stacked_or(const FramePtr& f, py::object single) {
 
 template <typename T>
 void add_common(py::class_<T, std::shared_ptr<T>>& c) {
-  c.def_property_readonly("__array_interface__", [](const T& s) { return array_interface(*s.frame); })
-      .def_property_readonly("__cuda_array_interface__", [](const T& s) { return cuda_array_interface(*s.frame); })
+  c.def_property_readonly("__array_interface__",
+                          [](const T& s) { return array_interface(whole(*s.frame), "frame", kGpuFrameHint); })
+      .def_property_readonly("__cuda_array_interface__",
+                             [](const T& s) { return cuda_array_interface(whole(*s.frame), "frame"); })
       .def(
           "__dlpack__",
           [](const T& s, py::object stream, py::object /*max_version*/, py::object dl_device, py::object copy) {
@@ -173,7 +137,7 @@ void add_common(py::class_<T, std::shared_ptr<T>>& c) {
       .def_property_readonly("width", [](const T& s) { return s.frame->width; })
       .def_property_readonly("height", [](const T& s) { return s.frame->height; })
       .def_property_readonly("device", [](const T& s) {
-        return s.frame->device >= 0 ? "cuda:" + std::to_string(s.frame->device) : std::string("cpu");
+        return device_name(*s.frame);
       })
       .def("cpu", [](py::object self) -> py::object {
         const FramePtr& f = self.cast<const T&>().frame;
@@ -195,7 +159,7 @@ void add_common(py::class_<T, std::shared_ptr<T>>& c) {
                                                         : std::to_string(f.stacked_ids.size()) + " frames";
         return std::string(T::kName) + "(" + which + ", " + names[static_cast<int>(f.layout)] +
                (f.planar ? " CHW" : "") + ", shape=(" + shape + "), " + (f.floating ? "float32" : "") +
-               (f.floating ? ", " : "") + (f.device >= 0 ? "cuda:" + std::to_string(f.device) : std::string("cpu")) +
+               (f.floating ? ", " : "") + device_name(f) +
                ")";
       });
 }

@@ -11,9 +11,9 @@
 //       starting H rows after Y.
 #include <pybind11/stl.h>
 
+#include "bindings/array_interface.h"
 #include "bindings/frame_objects.h"
 #include "bindings/register.h"
-#include "frames/block_pool.h"
 
 namespace py = pybind11;
 
@@ -27,23 +27,7 @@ struct PlaneView {
   std::vector<int64_t> strides;
 };
 
-py::tuple as_tuple(const std::vector<int64_t>& v) {
-  py::tuple t(v.size());
-  for (size_t i = 0; i < v.size(); ++i) t[i] = v[i];
-  return t;
-}
-
-const char* plane_typestr(const Frame& f) { return f.itemsize == 1 ? "|u1" : "<u2"; }
-
-py::dict plane_interface(const PlaneView& p) {
-  py::dict d;
-  d["shape"] = as_tuple(p.shape);
-  d["typestr"] = plane_typestr(*p.frame);
-  d["data"] = py::make_tuple(p.data, false);
-  d["strides"] = as_tuple(p.strides);
-  d["version"] = 3;
-  return d;
-}
+ArrayView view(const PlaneView& p) { return {*p.frame, p.data, p.shape, p.strides}; }
 
 }  // namespace
 
@@ -70,32 +54,17 @@ void register_plane_views(py::module_& m) {
                         "memory.")
       .def_property_readonly("shape", [](const PlaneView& p) { return as_tuple(p.shape); })
       .def_property_readonly("strides", [](const PlaneView& p) { return as_tuple(p.strides); })
-      .def_property_readonly("dtype", [](const PlaneView& p) { return plane_typestr(*p.frame); })
+      .def_property_readonly("dtype", [](const PlaneView& p) { return typestr(*p.frame); })
       .def_property_readonly("data", [](const PlaneView& p) { return p.data; })
-      .def_property_readonly("device", [](const PlaneView& p) {
-        return p.frame->device >= 0 ? "cuda:" + std::to_string(p.frame->device) : std::string("cpu");
-      })
+      .def_property_readonly("device", [](const PlaneView& p) { return device_name(*p.frame); })
       .def_property_readonly("__array_interface__", [](const PlaneView& p) {
-        if (p.frame->device >= 0) {
-          throw py::type_error("this plane is in GPU memory (cuda:" + std::to_string(p.frame->device) +
-                               "): use torch.as_tensor(plane, device='cuda') or cupy.asarray(plane)");
-        }
-        return plane_interface(p);
+        return array_interface(view(p), "plane", "use torch.as_tensor(plane, device='cuda') or cupy.asarray(plane)");
       })
-      .def_property_readonly("__cuda_array_interface__", [](const PlaneView& p) {
-        if (p.frame->device < 0) {
-          throw py::attribute_error("this plane is in host memory (CPU backend): it has __array_interface__, not "
-                                    "__cuda_array_interface__");
-        }
-        py::dict d = plane_interface(p);
-        d["stream"] = p.frame->stream ? py::object(py::int_(p.frame->stream)) : py::object(py::none());
-        BlockPool::add_consumer_stream(p.frame->data, 1);  // as for the whole frame (register_frames.cpp)
-        return d;
-      })
+      .def_property_readonly("__cuda_array_interface__",
+                             [](const PlaneView& p) { return cuda_array_interface(view(p), "plane"); })
       .def("__repr__", [](const PlaneView& p) {
         return "CAIMemoryView(shape=(" + std::to_string(p.shape[0]) + ", " + std::to_string(p.shape[1]) + ", " +
-               std::to_string(p.shape[2]) + "), " + plane_typestr(*p.frame) + ", " +
-               (p.frame->device >= 0 ? "cuda:" + std::to_string(p.frame->device) : std::string("cpu")) + ")";
+               std::to_string(p.shape[2]) + "), " + typestr(*p.frame) + ", " + device_name(*p.frame) + ")";
       });
 }
 
