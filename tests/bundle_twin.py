@@ -66,6 +66,14 @@ def entry_layout(buf: bytes, k: int = 0):
     return off, size, table, n
 
 
+def source_path(buf: bytes, k: int = 0) -> str:
+    """Entry k's source_path (the UTF-8 bytes after its extradata)."""
+    off = struct.unpack_from("<Q", buf, HEADER + 16 * k)[0]
+    extradata, size = struct.unpack_from("<II", buf, off + 68)
+    start = off + ENTRY_HEADER + extradata
+    return bytes(buf[start:start + size]).decode("utf-8")
+
+
 def packets(buf: bytes, k: int = 0):
     """Entry k's packet records: dicts of offset, size, flags, pts, dts, frame_id."""
     _, _, table, n = entry_layout(buf, k)

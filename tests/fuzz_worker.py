@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bundle_twin  # noqa: E402
 import fuzz_mutate  # noqa: E402
 
 ACCEPTED = (ValueError, IndexError, FileNotFoundError)
@@ -91,15 +92,6 @@ def check_frames(frames, expected: int) -> None:
             raise AssertionError(f"a frame of shape {a.shape}")
 
 
-def entry_path(arr: np.ndarray, k: int) -> str:
-    """Entry k's source_path, read from the bytes of a bundle that parsed (so its layout is valid)."""
-    buf = arr.tobytes()
-    off = struct.unpack_from("<Q", buf, fuzz_mutate.BUNDLE_HEADER + 16 * k)[0]
-    extradata, size = struct.unpack_from("<II", buf, off + 68)
-    start = off + 128 + extradata
-    return buf[start:start + size].decode("utf-8")
-
-
 class Runner:
     def __init__(self, report):
         import on_demand_video_decoder as odvd
@@ -118,7 +110,7 @@ class Runner:
         firsts, lens = parsed[6], parsed[5]
         # Requests name each entry's own source path (entries are matched by path, docs/bundle-format.md);
         # one case in eight asks for a path no entry has, which must be a ValueError, never another's frame.
-        paths = [entry_path(arr, k) for k in range(len(firsts))]
+        paths = [bundle_twin.source_path(arr.tobytes(), k) for k in range(len(firsts))]
         if rng.random() < 0.125:
             paths[0] = "/not/in/this/bundle.mp4"
         ids = [f + rng.randrange(max(1, min(g, 1 << 20))) for f, g in zip(firsts, lens)]
