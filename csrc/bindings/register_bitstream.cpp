@@ -13,6 +13,7 @@
 #include "bindings/register.h"
 #include "demux/colour_signal.h"
 #include "demux/key_frame.h"
+#include "demux/references.h"
 
 namespace py = pybind11;
 
@@ -59,6 +60,29 @@ void register_bitstream(py::module_& m) {
       },
       py::arg("codec"), py::arg("data"),
       "True / False: whether the packet (Annex-B for h264 / hevc) is a key frame by its bitstream; None: it cannot say.");
+  m.def(
+      "_reference_lists",
+      [](int codec, const std::vector<py::bytes>& packets) {
+        std::vector<std::string> owned;
+        for (const auto& p : packets) owned.push_back(p);
+        std::vector<PacketBytes> bytes;
+        for (const auto& p : owned) bytes.emplace_back(reinterpret_cast<const uint8_t*>(p.data()), p.size());
+        const ReferenceLists lists = read_reference_lists(static_cast<Codec>(codec), bytes);
+        py::list out;
+        for (size_t i = 0; i < lists.size(); ++i) {
+          if (!lists.known[i]) {
+            out.append(py::none());
+            continue;
+          }
+          py::list refs;
+          for (uint32_t k = lists.row[i]; k < lists.row[i + 1]; ++k) refs.append(lists.refs[k]);
+          out.append(refs);
+        }
+        return out;
+      },
+      py::arg("codec"), py::arg("packets"),
+      "Test hook: each packet's references (decode indices) read from its bitstream (demux/references.h); None "
+      "where unknown; an empty list of lists for a codec that is not analysed.");
 }
 
 }  // namespace odvd::bindings

@@ -95,10 +95,10 @@ py::tuple gop_tuple(const std::vector<std::shared_ptr<ExtractedGop>>& gops, bool
 
 // GetGOP / GetGOPList: one extracted GOP per request, read without the GIL.
 std::vector<std::shared_ptr<ExtractedGop>> extract(GopEngine& e, const std::vector<std::string>& paths,
-                                                   const std::vector<int64_t>& ids) {
+                                                   const std::vector<int64_t>& ids, bool with_references) {
   check_lengths(paths.size(), ids.size());
   py::gil_scoped_release release;
-  return e.extract(paths, ids);
+  return e.extract(paths, ids, with_references);
 }
 
 std::vector<bundle::EntryView> parse_all(const std::vector<ByteArray>& arrays) {
@@ -134,29 +134,35 @@ void register_gop_decoder(py::module_& m) {
            },
            py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"), py::arg("options") = nullptr)
       .def("get_gop",
-           [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids) {
-             const auto gops = extract(e, paths, ids);
+           [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
+              bool with_references) {
+             const auto gops = extract(e, paths, ids, with_references);
              return gop_tuple(gops, gops.size() == 1);
            },
-           py::arg("filepaths"), py::arg("frame_ids"))
+           py::arg("filepaths"), py::arg("frame_ids"), py::arg("with_references") = false)
       .def("get_gop_list",
-           [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids) {
+           [](GopEngine& e, const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
+              bool with_references) {
              py::list out;
              std::set<const ExtractedGop*> serialized;  // a GOP asked for twice is copied the second time
-             for (const auto& g : extract(e, paths, ids)) out.append(gop_tuple({g}, serialized.insert(g.get()).second));
+             for (const auto& g : extract(e, paths, ids, with_references)) {
+               out.append(gop_tuple({g}, serialized.insert(g.get()).second));
+             }
              return out;
            },
-           py::arg("filepaths"), py::arg("frame_ids"))
+           py::arg("filepaths"), py::arg("frame_ids"), py::arg("with_references") = false)
       .def("decode_bundles",
            [](GopEngine& e, const std::vector<ByteArray>& arrays, const std::vector<std::string>& paths,
-              const std::vector<int64_t>& ids, const std::string& output, const OutputOptions* options) {
+              const std::vector<int64_t>& ids, const std::string& output, const OutputOptions* options,
+              bool reference_closure) {
              check_lengths(paths.size(), ids.size());
              const std::vector<bundle::EntryView> entries = parse_all(arrays);
-             return decode_without_gil(output, options, e,
-                                       [&](OutputFormat out) { return e.decode_entries(entries, paths, ids, out); });
+             return decode_without_gil(output, options, e, [&](OutputFormat out) {
+               return e.decode_entries(entries, paths, ids, out, reference_closure);
+             });
            },
            py::arg("bundles"), py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"),
-           py::arg("options") = nullptr)
+           py::arg("options") = nullptr, py::arg("reference_closure") = true)
       .def("decode_packet_lists",
            [](GopEngine& e, const std::vector<std::vector<ByteArray>>& datas,
               const std::vector<std::vector<int64_t>>& packet_idxs, const std::vector<int>& widths,
@@ -213,7 +219,9 @@ void register_gop_decoder(py::module_& m) {
              return params_dict(p);
            },
            py::arg("path"))
-      .def_property_readonly("packets_fed", &GopEngine::packets_fed);
+      .def_property_readonly("packets_fed", &GopEngine::packets_fed)
+      .def_property("reference_closure", &GopEngine::reference_closure, &GopEngine::set_reference_closure,
+                    "Whether file decodes feed only the targets' reference closures (docs/reference-closure.md).");
 
   m.def("_parse_bundle", [](const ByteArray& arr) {
     std::vector<bundle::EntryView> entries = parse_all({arr});

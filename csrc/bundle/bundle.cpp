@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "bundle/bundle_references.h"
 #include "bundle/checksum.h"
 #include "bundle/wire.h"
 
@@ -18,7 +19,8 @@ namespace {
 
 size_t entry_size(const EntryView& e) {
   return align8(kEntryHeaderSize + align8(e.params.extradata.size() + e.source_path.size()) +
-                size_t(kPacketRecordSize) * e.packets.size() + e.payload_size);
+                size_t(kPacketRecordSize) * e.packets.size() + e.payload_size) +
+         references_size(e.references);
 }
 
 }  // namespace
@@ -38,7 +40,9 @@ size_t serialized_size(const std::vector<EntryView>& entries) {
 void serialize(const std::vector<EntryView>& entries, uint8_t* dst, size_t size) {
   std::memset(dst, 0, align8(kHeaderSize + size_t(kEntryTableItemSize) * entries.size()));
   std::memcpy(dst, kMagic, 8);
-  put<uint16_t>(dst + 8, kVersion);
+  bool references = false;
+  for (const auto& e : entries) references = references || !e.references.empty();
+  put<uint16_t>(dst + 8, references ? kVersion : kPlainVersion);
   put<uint16_t>(dst + 10, static_cast<uint16_t>(kHeaderSize));
   put<uint32_t>(dst + 12, static_cast<uint32_t>(entries.size()));
   put<uint64_t>(dst + 16, size);
@@ -72,6 +76,7 @@ void serialize(const std::vector<EntryView>& entries, uint8_t* dst, size_t size)
     put<uint32_t>(h + 64, static_cast<uint32_t>(e.packets.size()));
     put<uint32_t>(h + 68, static_cast<uint32_t>(p.extradata.size()));
     put<uint32_t>(h + 72, static_cast<uint32_t>(e.source_path.size()));
+    put<uint32_t>(h + 76, static_cast<uint32_t>(references_size(e.references)));
     put<uint64_t>(h + 80, e.payload_size);
     uint8_t* q = h + kEntryHeaderSize;
     const size_t var = align8(p.extradata.size() + e.source_path.size());
@@ -90,7 +95,9 @@ void serialize(const std::vector<EntryView>& entries, uint8_t* dst, size_t size)
     }
     if (e.payload_size && e.payload != q) std::memcpy(q, e.payload, e.payload_size);
     q += e.payload_size;
-    std::memset(q, 0, static_cast<size_t>(h + esize - q));
+    uint8_t* table = h + esize - references_size(e.references);
+    std::memset(q, 0, static_cast<size_t>(table - q));
+    write_references(e.references, table);
     off += esize;
   }
   put<uint64_t>(dst + 24, checksum(dst + kHeaderSize, size - kHeaderSize));
@@ -107,7 +114,7 @@ std::vector<EntryView> parse_bundle(const uint8_t* data, size_t size, Checksum v
   if (version < kOldestVersion || version > kVersion) {
     throw std::invalid_argument(
         "unsupported GOP bundle version " + std::to_string(version) + " (this build reads versions " +
-        std::to_string(kOldestVersion) + " and " + std::to_string(kVersion) +
+        std::to_string(kOldestVersion) + " to " + std::to_string(kVersion) +
         "): written by a newer on_demand_video_decoder, or damaged; make it again from its video with GetGOP / "
         "GetGOPList");
   }
@@ -151,7 +158,7 @@ std::vector<EntryView> parse_bundle(const uint8_t* data, size_t size, Checksum v
     if (esize < kEntryHeaderSize || esize > size - off || esize % 8 != 0) {
       bad(where, "size=" + std::to_string(esize) + " outside the bundle (or not a multiple of 8)");
     }
-    out.push_back(parse_entry(data + off, esize, where));
+    out.push_back(parse_entry(data + off, esize, version, where));
     next = off + esize;
   }
   if (next != size) {

@@ -10,11 +10,13 @@
 #include <vector>
 
 #include "common/stream_params.h"
+#include "gop/reference_closure.h"
 
 namespace odvd::bundle {
 
 constexpr char kMagic[8] = {'O', 'D', 'V', 'D', 'G', 'O', 'P', 'B'};
-constexpr uint16_t kVersion = 2;        // written (checksum: XXH3-64)
+constexpr uint16_t kVersion = 3;        // written when an entry carries a reference table
+constexpr uint16_t kPlainVersion = 2;   // written otherwise (checksum: XXH3-64), so older builds read it
 constexpr uint16_t kOldestVersion = 1;  // still read (checksum: lane sums), docs/bundle-format.md "Versions"
 constexpr uint32_t kHeaderSize = 32;
 constexpr uint32_t kEntryTableItemSize = 16;
@@ -39,6 +41,8 @@ struct EntryView {
   std::vector<PacketRecord> packets;  // decode order
   const uint8_t* payload = nullptr;
   uint64_t payload_size = 0;
+  // Each packet's references (version 3's reference table, gop/reference_closure.h); empty: none.
+  ReferenceLists references;
 };
 
 // Bytes needed for `entries`, and writing them into `dst` (exactly that many bytes). A payload that
@@ -59,8 +63,8 @@ std::vector<EntryView> parse(const uint8_t* data, size_t size);
 // extracted from a file with it.
 std::vector<EntryView> parse_written(const uint8_t* data, size_t size);
 
-// One entry of `entry_size` bytes at `h` (the entry header), every rule of docs/bundle-format.md
-// "Entry"; `where` starts the messages ("entry 3: "). bundle_entry.cpp.
-EntryView parse_entry(const uint8_t* h, uint64_t entry_size, const std::string& where);
+// One entry of `entry_size` bytes at `h` (the entry header) of a bundle of `version`, every rule of
+// docs/bundle-format.md "Entry"; `where` starts the messages ("entry 3: "). bundle_entry.cpp.
+EntryView parse_entry(const uint8_t* h, uint64_t entry_size, uint16_t version, const std::string& where);
 
 }  // namespace odvd::bundle

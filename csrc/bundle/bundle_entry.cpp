@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bundle/bundle.h"
+#include "bundle/bundle_references.h"
 #include "bundle/wire.h"
 #include "index/stream_index.h"
 
@@ -104,7 +105,7 @@ void read_header(const uint8_t* h, const std::string& where, EntryView& e) {
   if (p.color_range > 2) bad(where, "color_range=" + std::to_string(p.color_range));
   p.color_primaries = h[32];
   p.color_trc = h[33];
-  if (get<uint16_t>(h + 34) != 0 || get<uint32_t>(h + 76) != 0 || !all_zero(h + 88, kEntryHeaderSize - 88)) {
+  if (get<uint16_t>(h + 34) != 0 || !all_zero(h + 88, kEntryHeaderSize - 88)) {
     bad(where, "reserved field is not zero");
   }
   p.time_base_num = get<int32_t>(h + 36);
@@ -199,9 +200,17 @@ void check_frames(const EntryView& e, const std::string& where) {
 
 }  // namespace
 
-EntryView parse_entry(const uint8_t* h, uint64_t esize, const std::string& where) {
+EntryView parse_entry(const uint8_t* h, uint64_t esize, uint16_t version, const std::string& where) {
   EntryView e;
   read_header(h, where, e);
+  // Versions 1 and 2: a reserved field; version 3: the size of the reference table after the payload.
+  const uint32_t references_size = get<uint32_t>(h + 76);
+  if (version < 3 && references_size != 0) bad(where, "reserved field is not zero");
+  if (references_size % 8 != 0 || references_size > esize - kEntryHeaderSize) {
+    bad(where, "references_size=" + std::to_string(references_size) + " (a multiple of 8 within the entry)");
+  }
+  const uint8_t* table = h + esize - references_size;
+  esize -= references_size;
   const uint32_t packet_count = get<uint32_t>(h + 64);
   const uint32_t extradata_size = get<uint32_t>(h + 68);
   const uint32_t path_size = get<uint32_t>(h + 72);
@@ -248,6 +257,7 @@ EntryView parse_entry(const uint8_t* h, uint64_t esize, const std::string& where
   if (!all_zero(q + e.payload_size, esize - need - e.payload_size)) bad(where, "padding after the payload is not zero");
   check_frames(e, where);
   e.payload = q;
+  if (references_size) e.references = read_references(table, references_size, packet_count, where);
   return e;
 }
 

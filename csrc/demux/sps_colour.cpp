@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "demux/bit_reader.h"
+#include "demux/hevc_sps.h"
 
 namespace odvd::bitstream {
 namespace {
@@ -105,165 +106,11 @@ ColourSignal h264_sps(BitReader& r) {
 
 // ---- HEVC -----------------------------------------------------------------------------------
 
-// 7.3.3 profile_tier_level(1, sps_max_sub_layers_minus1).
-void skip_profile_tier_level(BitReader& r, int max_sub_layers_minus1) {
-  // general_profile_space(2) general_tier_flag(1) general_profile_idc(5)
-  // general_profile_compatibility_flag[32] progressive, interlaced, non_packed, frame_only (4)
-  // 43 bits of constraint flags / reserved, general_inbld_flag or reserved (1): 88 bits; then
-  // general_level_idc(8).
-  r.skip(88 + 8);
-  bool profile_present[8] = {}, level_present[8] = {};
-  for (int i = 0; i < max_sub_layers_minus1; ++i) {
-    profile_present[i] = r.flag();  // sub_layer_profile_present_flag[i]
-    level_present[i] = r.flag();    // sub_layer_level_present_flag[i]
-  }
-  if (max_sub_layers_minus1 > 0) r.skip(static_cast<size_t>(2 * (8 - max_sub_layers_minus1)));  // reserved_zero_2bits
-  for (int i = 0; i < max_sub_layers_minus1; ++i) {
-    if (profile_present[i]) r.skip(88);  // the 88 sub-layer profile bits, laid out as above
-    if (level_present[i]) r.skip(8);     // sub_layer_level_idc[i]
-  }
-}
-
-// 7.3.4 scaling_list_data(), values read and dropped with the ranges of 7.4.5.
-void skip_scaling_list_data(BitReader& r) {
-  for (int size_id = 0; size_id < 4; ++size_id) {
-    for (int matrix_id = 0; matrix_id < 6; matrix_id += size_id == 3 ? 3 : 1) {
-      if (!r.flag()) {  // scaling_list_pred_mode_flag
-        r.ue(static_cast<uint32_t>(size_id == 3 ? matrix_id / 3 : matrix_id));  // scaling_list_pred_matrix_id_delta
-      } else {
-        const int coefs = std::min(64, 1 << (4 + (size_id << 1)));
-        if (size_id > 1) r.se(-7, 247);                    // scaling_list_dc_coef_minus8
-        for (int i = 0; i < coefs; ++i) r.se(-128, 127);   // scaling_list_delta_coef
-      }
-    }
-  }
-}
-
-// A short-term reference picture set as 7.4.8 derives it: DeltaPocS0 / DeltaPocS1. Only the
-// number of pictures and the signs of their POC deltas matter to parsing (of a later set that is
-// predicted from this one), but the deltas are kept exactly as the spec derives them.
-struct StRps {
-  int num_negative = 0, num_positive = 0;
-  int32_t s0[16] = {}, s1[16] = {};
-  int num_delta_pocs() const { return num_negative + num_positive; }
-};
-
-// 7.3.7 st_ref_pic_set(idx) as it appears in an SPS (delta_idx_minus1 is slice-header only, so a
-// predicted set refers to set idx - 1), with the derivation of 7.4.8. `max_dec` is
-// sps_max_dec_pic_buffering_minus1[sps_max_sub_layers_minus1], which bounds the picture counts.
-bool read_st_ref_pic_set(BitReader& r, int idx, StRps* sets, uint32_t max_dec) {
-  StRps& s = sets[idx];
-  if (idx != 0 && r.flag()) {  // inter_ref_pic_set_prediction_flag
-    const bool sign = r.flag();                                // delta_rps_sign
-    const int32_t abs_delta = static_cast<int32_t>(r.ue(32767)) + 1;  // abs_delta_rps_minus1 + 1
-    const int32_t delta_rps = sign ? -abs_delta : abs_delta;
-    const StRps& ref = sets[idx - 1];
-    const int n = ref.num_delta_pocs();
-    bool used[33] = {}, use_delta[33] = {};
-    for (int j = 0; j <= n; ++j) {
-      used[j] = r.flag();                     // used_by_curr_pic_flag[j]
-      use_delta[j] = used[j] ? true : r.flag();  // use_delta_flag[j] (inferred 1 when absent)
-    }
-    if (!r.ok()) return false;
-    // (7-61): DeltaPocS0 of the new set, nearest first; then (7-62): DeltaPocS1.
-    int i = 0;
-    auto add = [&](int32_t* out, int32_t d) {
-      if (i >= 16) return false;
-      out[i++] = d;
-      return true;
-    };
-    for (int j = ref.num_positive - 1; j >= 0; --j) {
-      const int32_t d = ref.s1[j] + delta_rps;
-      if (d < 0 && use_delta[ref.num_negative + j] && !add(s.s0, d)) return false;
-    }
-    if (delta_rps < 0 && use_delta[n] && !add(s.s0, delta_rps)) return false;
-    for (int j = 0; j < ref.num_negative; ++j) {
-      const int32_t d = ref.s0[j] + delta_rps;
-      if (d < 0 && use_delta[j] && !add(s.s0, d)) return false;
-    }
-    s.num_negative = i;
-    i = 0;
-    for (int j = ref.num_negative - 1; j >= 0; --j) {
-      const int32_t d = ref.s0[j] + delta_rps;
-      if (d > 0 && use_delta[j] && !add(s.s1, d)) return false;
-    }
-    if (delta_rps > 0 && use_delta[n] && !add(s.s1, delta_rps)) return false;
-    for (int j = 0; j < ref.num_positive; ++j) {
-      const int32_t d = ref.s1[j] + delta_rps;
-      if (d > 0 && use_delta[ref.num_negative + j] && !add(s.s1, d)) return false;
-    }
-    s.num_positive = i;
-    return true;
-  }
-  s.num_negative = static_cast<int>(r.ue(max_dec));                                   // num_negative_pics
-  s.num_positive = static_cast<int>(r.ue(max_dec - static_cast<uint32_t>(s.num_negative)));  // num_positive_pics
-  int32_t poc = 0;
-  for (int i = 0; i < s.num_negative && r.ok(); ++i) {
-    poc -= static_cast<int32_t>(r.ue(32767)) + 1;  // delta_poc_s0_minus1[i]
-    s.s0[i] = poc;
-    r.skip(1);  // used_by_curr_pic_s0_flag[i]
-  }
-  poc = 0;
-  for (int i = 0; i < s.num_positive && r.ok(); ++i) {
-    poc += static_cast<int32_t>(r.ue(32767)) + 1;  // delta_poc_s1_minus1[i]
-    s.s1[i] = poc;
-    r.skip(1);  // used_by_curr_pic_s1_flag[i]
-  }
-  return r.ok();
-}
-
-// 7.3.2.2.1 seq_parameter_set_rbsp() (nuh_layer_id 0), then vui_parameters() (E.2.1). `r` is
-// after the two-byte NAL unit header.
+// 7.3.2.2.1 seq_parameter_set_rbsp() up to its VUI (hevc_sps.cpp), then vui_parameters() (E.2.1).
+// `r` is after the two-byte NAL unit header.
 ColourSignal hevc_sps(BitReader& r) {
-  r.skip(4);  // sps_video_parameter_set_id
-  const int max_sub_layers_minus1 = static_cast<int>(r.u(3));
-  if (max_sub_layers_minus1 > 6) return {};
-  r.skip(1);  // sps_temporal_id_nesting_flag
-  skip_profile_tier_level(r, max_sub_layers_minus1);
-  r.ue(15);   // sps_seq_parameter_set_id
-  if (r.ue(3) == 3) r.skip(1);  // chroma_format_idc; separate_colour_plane_flag
-  r.ue();     // pic_width_in_luma_samples
-  r.ue();     // pic_height_in_luma_samples
-  if (r.flag()) {  // conformance_window_flag: left, right, top, bottom offsets
-    for (int i = 0; i < 4; ++i) r.ue();
-  }
-  r.ue(8);  // bit_depth_luma_minus8
-  r.ue(8);  // bit_depth_chroma_minus8
-  const int poc_lsb_bits = static_cast<int>(r.ue(12)) + 4;  // log2_max_pic_order_cnt_lsb_minus4
-  const bool all_sub_layers = r.flag();  // sps_sub_layer_ordering_info_present_flag
-  uint32_t max_dec = 0;  // ends as that of the highest sub-layer
-  for (int i = all_sub_layers ? 0 : max_sub_layers_minus1; i <= max_sub_layers_minus1; ++i) {
-    max_dec = r.ue(15);  // sps_max_dec_pic_buffering_minus1[i] (below MaxDpbSize, A.4.2: 16)
-    r.ue(max_dec);       // sps_max_num_reorder_pics[i]
-    r.ue();              // sps_max_latency_increase_plus1[i]
-  }
-  // log2_min_luma_coding_block_size_minus3, log2_diff_max_min_luma_coding_block_size,
-  // log2_min_luma_transform_block_size_minus2, log2_diff_max_min_luma_transform_block_size,
-  // max_transform_hierarchy_depth_inter, max_transform_hierarchy_depth_intra
-  for (int i = 0; i < 6; ++i) r.ue();
-  if (r.flag()) {                           // scaling_list_enabled_flag
-    if (r.flag()) skip_scaling_list_data(r);  // sps_scaling_list_data_present_flag
-  }
-  r.skip(2);       // amp_enabled_flag, sample_adaptive_offset_enabled_flag
-  if (r.flag()) {  // pcm_enabled_flag
-    r.skip(8);     // pcm_sample_bit_depth_luma_minus1(4), pcm_sample_bit_depth_chroma_minus1(4)
-    r.ue();        // log2_min_pcm_luma_coding_block_size_minus3
-    r.ue();        // log2_diff_max_min_pcm_luma_coding_block_size
-    r.skip(1);     // pcm_loop_filter_disabled_flag
-  }
-  const uint32_t num_sets = r.ue(64);  // num_short_term_ref_pic_sets
-  StRps sets[64];
-  for (uint32_t i = 0; i < num_sets; ++i) {
-    if (!read_st_ref_pic_set(r, static_cast<int>(i), sets, max_dec)) return {};
-  }
-  if (r.flag()) {                    // long_term_ref_pics_present_flag
-    const uint32_t num = r.ue(32);   // num_long_term_ref_pics_sps
-    for (uint32_t i = 0; i < num; ++i) {
-      r.skip(static_cast<size_t>(poc_lsb_bits) + 1);  // lt_ref_pic_poc_lsb_sps[i], used_by_curr_pic_lt_sps_flag[i]
-    }
-  }
-  r.skip(2);  // sps_temporal_mvp_enabled_flag, strong_intra_smoothing_enabled_flag
-  if (!r.flag() || !r.ok()) return {};  // vui_parameters_present_flag
+  HevcSps sps;
+  if (!read_hevc_sps(r, sps) || !r.flag() || !r.ok()) return {};  // vui_parameters_present_flag
   return vui_colour(r);
 }
 
@@ -279,18 +126,7 @@ bool is_sps(bool hevc, const uint8_t* nal, size_t n) {
 // The SPS NAL unit's RBSP with emulation_prevention_three_byte removed (H.264 7.3.1, H.265 7.3.1.1),
 // then parsed.
 ColourSignal parse_sps(bool hevc, const uint8_t* nal, size_t n) {
-  const size_t header = hevc ? 2 : 1;
-  std::vector<uint8_t> rbsp;
-  rbsp.reserve(std::min(n, kMaxRbsp));
-  int zeros = 0;
-  for (size_t i = header; i < n && rbsp.size() < kMaxRbsp; ++i) {
-    if (zeros >= 2 && nal[i] == 3) {
-      zeros = 0;
-      continue;
-    }
-    zeros = nal[i] == 0 ? zeros + 1 : 0;
-    rbsp.push_back(nal[i]);
-  }
+  const std::vector<uint8_t> rbsp = nal_rbsp(nal, n, hevc ? 2 : 1, kMaxRbsp);
   BitReader r(rbsp.data(), rbsp.size());
   return hevc ? hevc_sps(r) : h264_sps(r);
 }

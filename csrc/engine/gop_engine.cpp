@@ -8,9 +8,11 @@
 
 #include "bundle/bundle_buffers.h"
 #include "demux/colour_signal.h"
+#include "demux/references.h"
 #include "engine/parallel.h"
 #include "engine/request_groups.h"
 #include "gop/gop_plan.h"
+#include "gop/reference_closure.h"
 
 namespace odvd {
 namespace {
@@ -25,6 +27,28 @@ std::vector<FeedPacket> feed_of(const DecodeRun& run, Make make) {
 }
 
 }  // namespace
+
+// The reference lists of an entry's packets, read from its bitstream; a reference table the entry
+// carries is a claim about that bitstream and must agree with it wherever the bitstream tells.
+static ReferenceLists entry_references(const bundle::EntryView& e, const std::string& context) {
+  std::vector<PacketBytes> bytes;
+  for (const auto& p : e.packets) bytes.emplace_back(e.payload + p.offset, p.size);
+  ReferenceLists read = read_reference_lists(e.params.codec, bytes);
+  if (read.empty() || e.references.empty()) return read;
+  for (size_t i = 0; i < read.size(); ++i) {
+    if (!read.known[i]) continue;
+    const bool same = e.references.known[i] &&
+                      std::equal(read.refs.begin() + read.row[i], read.refs.begin() + read.row[i + 1],
+                                 e.references.refs.begin() + e.references.row[i],
+                                 e.references.refs.begin() + e.references.row[i + 1]);
+    if (!same) {
+      throw std::invalid_argument(context + ": packet " + std::to_string(i) +
+                                  ": the entry's reference table does not match its bitstream (a damaged or edited "
+                                  "bundle: make it again with GetGOP)");
+    }
+  }
+  return read;
+}
 
 GopEngine::GopEngine(size_t maxfiles, int threads, std::shared_ptr<DecoderBackend> backend)
     : threads_(thread_count(threads)), files_(maxfiles), backend_(std::move(backend)) {}
@@ -120,6 +144,11 @@ std::vector<FramePtr> GopEngine::decode_files(const std::vector<std::string>& pa
         [&](DecodeRun& run) {
           packets = reader.read_samples(run.start, run.last);
           select_feed(seq, run);  // with the non-reference flags learned from these packets
+          if (reference_closure_) {
+            std::vector<PacketBytes> bytes;
+            for (const auto& p : packets) bytes.emplace_back(p->data, static_cast<size_t>(p->size));
+            select_closure_feed(seq, read_reference_lists(file.params().codec, bytes), run.start, run);
+          }
           return feed_of(run, [&](int32_t i) {
             FeedPacket f;
             f.packet = packets[i - run.start].get();
@@ -135,7 +164,8 @@ std::vector<FramePtr> GopEngine::decode_files(const std::vector<std::string>& pa
 
 std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryView>& entries,
                                                 const std::vector<std::string>& paths,
-                                                const std::vector<int64_t>& ids, OutputFormat out) {
+                                                const std::vector<int64_t>& ids, OutputFormat out,
+                                                bool reference_closure) {
   auto holds = [&](const bundle::EntryView& e, int64_t id) {
     return id >= e.first_frame_id && id < e.first_frame_id + static_cast<int64_t>(e.gop_len);
   };
@@ -180,10 +210,12 @@ std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryV
     StreamParams params = e.params;
     if (!e.packets.empty()) apply_signalled_colour(params, e.payload + e.packets[0].offset, e.packets[0].size);
     const std::string context = "bundle entry " + std::to_string(entry_of[reqs.front()]) + " ('" + e.source_path + "')";
+    const ReferenceLists lists = reference_closure ? entry_references(e, context) : ReferenceLists{};
     FrameMap got = decode_sequence(
         seq, targets, params, out, context, sp.decoder_threads,
         [&](int64_t id) { return pts.at(id); },
         [&](DecodeRun& run) {
+          select_closure_feed(seq, lists, 0, run);
           return feed_of(run, [&](int32_t i) {
             FeedPacket f;
             f.data = e.payload + e.packets[i].offset;

@@ -51,14 +51,17 @@ class GopEngine {
   // GetGOP / GetGOPList: the GOP of each request, one ExtractedGop per distinct GOP. ValueError naming
   // the file and the frame when the file's index cannot give a GOP that holds the frame and starts at
   // a real key frame (docs/bundle-format.md, "What GetGOP checks"). engine/gop_extract.cpp.
+  // `with_references`: each entry also carries its packets' reference table (bundle version 3,
+  // docs/reference-closure.md), for the codecs whose references are read (demux/references.h).
   std::vector<std::shared_ptr<ExtractedGop>> extract(const std::vector<std::string>& paths,
-                                                     const std::vector<int64_t>& ids);
+                                                     const std::vector<int64_t>& ids, bool with_references = false);
   // DecodeFromGOP*: each request from the entry of its own file (source_path) holding its frame;
   // ValueError when none does, or when an entry's bitstream decodes to another size or bit depth than
-  // its header declares.
+  // its header declares. `reference_closure`: feed only the targets' reference closures where the
+  // bitstream tells them (a reference table the entry carries must agree with it: ValueError).
   std::vector<FramePtr> decode_entries(const std::vector<bundle::EntryView>& entries,
                                        const std::vector<std::string>& paths, const std::vector<int64_t>& ids,
-                                       OutputFormat out);
+                                       OutputFormat out, bool reference_closure = true);
   std::vector<FramePtr> decode_packet_lists(const std::vector<PacketList>& lists, OutputFormat out);
 
   // Native frames -> RGB / BGR with output options, in the backend's memory.
@@ -75,6 +78,10 @@ class GopEngine {
   StreamParams params_of(const std::string& path) { return files_.get(path)->file().params(); }
   // Packets fed to decoders since construction (tests and benchmarks count decode work with it).
   uint64_t packets_fed() const { return packets_fed_.load(); }
+  // Whether decode_files feeds only the targets' reference closures where the bitstream tells them
+  // (docs/reference-closure.md); on by default.
+  bool reference_closure() const { return reference_closure_.load(); }
+  void set_reference_closure(bool on) { reference_closure_ = on; }
 
  private:
   using FrameMap = std::unordered_map<int64_t, FramePtr>;
@@ -97,6 +104,7 @@ class GopEngine {
   FileCache files_;
   std::shared_ptr<DecoderBackend> backend_;
   std::atomic<uint64_t> packets_fed_{0};
+  std::atomic<bool> reference_closure_{true};
 };
 
 }  // namespace odvd

@@ -10,6 +10,7 @@
 
 #include "bundle/bundle_buffers.h"
 #include "demux/key_frame.h"
+#include "demux/references.h"
 #include "engine/gop_engine.h"
 
 namespace odvd {
@@ -57,7 +58,8 @@ void serialize_checked(ExtractedGop& x, const std::string& request) {
 }  // namespace
 
 std::vector<std::shared_ptr<ExtractedGop>> GopEngine::extract(const std::vector<std::string>& paths,
-                                                              const std::vector<int64_t>& ids) {
+                                                              const std::vector<int64_t>& ids,
+                                                              bool with_references) {
   std::vector<std::shared_ptr<ExtractedGop>> results(paths.size());
   for_each_file(paths, ids, [&](GopReader& reader, const std::vector<size_t>& reqs, const Split&) {
     const VideoFile& file = reader.file();
@@ -88,8 +90,11 @@ std::vector<std::shared_ptr<ExtractedGop>> GopEngine::extract(const std::vector<
       v.gop_len = static_cast<uint32_t>(gop.gop_len);
       v.packets.resize(static_cast<size_t>(gop.end - gop.first));
       const size_t at = bundle::payload_offset(v);
+      // Room for the largest reference table the packets can have: 16 + 16 POC deltas and one POC anchor
+      // per packet (demux/references.h).
+      const size_t table = with_references ? 16 + 4 * (v.packets.size() + 1) + 4 * 33 * v.packets.size() + v.packets.size() : 0;
       const GopReader::Payload pay = reader.read_payload(gop.first, gop.end - 1, [&](size_t capacity) {
-        x->capacity = at + capacity + 8;  // + the entry's alignment padding
+        x->capacity = at + capacity + 8 + table;  // + the entry's alignment padding, its reference table
         x->buffer = bundle::acquire_buffer(x->capacity);
         return x->buffer.get() + at;
       });
@@ -108,6 +113,11 @@ std::vector<std::shared_ptr<ExtractedGop>> GopEngine::extract(const std::vector<
       v.payload = x->buffer.get() + at;
       v.payload_size = pay.used;
       check_start(*x, gop, request);
+      if (with_references) {
+        std::vector<PacketBytes> bytes;
+        for (const auto& rec : v.packets) bytes.emplace_back(v.payload + rec.offset, rec.size);
+        v.references = read_reference_lists(v.params.codec, bytes);
+      }
       serialize_checked(*x, request);
       slot = std::move(x);
       results[r] = slot;

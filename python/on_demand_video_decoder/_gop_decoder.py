@@ -38,6 +38,11 @@ def _bundle_list(numpy_datas: Any, one_bundle_call: str) -> List[np.ndarray]:
     return bundles
 
 
+def _closure(enable_gop_dependency_graph_optimization: Optional[bool]) -> bool:
+    """Whether a bundle decode feeds reference closures: on unless explicitly False."""
+    return enable_gop_dependency_graph_optimization is None or bool(enable_gop_dependency_graph_optimization)
+
+
 class PyNvGopDecoder:
     """Decode frames by (file, frame_id), decoding only the GOP each frame needs.
 
@@ -47,7 +52,9 @@ class PyNvGopDecoder:
     decoder) or ``"ffmpeg"`` (libavcodec's NVDEC hwaccel); the default comes from the environment
     variable ``ODVD_GPU_BACKEND``, else ``"cuvid"``. ``strict=True`` (keyword only) makes data the
     decoder reports as damaged a ValueError naming the file and frame; by default such frames are
-    returned with ``frame.corrupt`` set (docs/hostile-input.md).
+    returned with ``frame.corrupt`` set (docs/hostile-input.md). ``reference_closure=False`` (keyword
+    only) makes Decode / DecodeN12ToRGB feed every reference picture of a run instead of only the
+    targets' reference closures (docs/reference-closure.md); the frames are the same either way.
 
     Example:
         >>> dec = PyNvGopDecoder(maxfiles=6, iGpu=-1)
@@ -57,7 +64,7 @@ class PyNvGopDecoder:
     """
 
     def __init__(self, maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False, *,
-                 gpu_backend: Optional[str] = None, strict: bool = False):
+                 gpu_backend: Optional[str] = None, strict: bool = False, reference_closure: bool = True):
         maxfiles = _count(maxfiles, "maxfiles")
         backend = select_gpu_backend(gpu_backend)
         self._device = select_backend(iGpu)
@@ -65,6 +72,7 @@ class PyNvGopDecoder:
         self._color_range = ColorRangeWarner("PyNvGopDecoder", suppressNoColorRangeWarning)
         # device >= 0: NVDEC into that GPU's memory (opt-in until validated on a GPU: _devices.py).
         self._engine = _engine._GopEngine(maxfiles, device=self._device, gpu_backend=backend, strict=bool(strict))
+        self._engine.reference_closure = bool(reference_closure)
         self._packet_list_codecs: List[int] = []
 
     @property
@@ -103,55 +111,72 @@ class PyNvGopDecoder:
         return self._checked(paths, self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb", options))
 
     # -- GOP bundles -------------------------------------------------------------------------------
-    def GetGOP(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = []) -> Tuple[np.ndarray, List[int], List[int]]:
+    def GetGOP(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [], *,
+               enable_gop_dependency_graph_optimization: bool = False) -> Tuple[np.ndarray, List[int], List[int]]:
         """One bundle holding the GOP of each requested frame: (bytes, first_frame_ids, gop_lens).
 
         The bundle (docs/bundle-format.md) decodes without the source file (DecodeFromGOP*).
+        ``enable_gop_dependency_graph_optimization=True``: each entry also carries its packets'
+        references, read from the bitstream (HEVC; docs/reference-closure.md).
         """
         paths, ids = _requests(filepaths, frame_ids)
         check_infos(fastStreamInfos, paths, self._engine)
-        return self._engine.get_gop(paths, ids)
+        return self._engine.get_gop(paths, ids, bool(enable_gop_dependency_graph_optimization))
 
-    def GetGOPList(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = []) -> List[Tuple[np.ndarray, List[int], List[int]]]:
+    def GetGOPList(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [], *,
+                   enable_gop_dependency_graph_optimization: bool = False) -> List[Tuple[np.ndarray, List[int], List[int]]]:
         """Like GetGOP, but one bundle per request: [(bytes, [first_frame_id], [gop_len]), ...]."""
         paths, ids = _requests(filepaths, frame_ids)
         check_infos(fastStreamInfos, paths, self._engine)
-        return self._engine.get_gop_list(paths, ids)
+        return self._engine.get_gop_list(paths, ids, bool(enable_gop_dependency_graph_optimization))
 
-    def DecodeFromGOP(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int]) -> List[DecodedFrameExt]:
+    def DecodeFromGOP(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int], *,
+                      enable_gop_dependency_graph_optimization: Optional[bool] = None) -> List[DecodedFrameExt]:
         """Native frames from a bundle; ``filepaths`` say which file's GOP each frame is in.
 
         The paths are the ones the bundle was made from (as GetGOP was given them): each frame comes
         from the entry of that path holding it, never from another file's entry; ValueError when no
         entry does (docs/bundle-format.md, "Matching requests to entries").
+
+        ``enable_gop_dependency_graph_optimization`` (every DecodeFromGOP* call takes it): None or True
+        feed the decoder only the targets' reference closures where the bitstream tells them (HEVC),
+        False every reference picture; the frames are the same (docs/reference-closure.md).
         """
         paths, ids = _requests(filepaths, frame_ids)
-        return self._checked(paths, self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "native"))
+        frames = self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "native", None,
+                                             _closure(enable_gop_dependency_graph_optimization))
+        return self._checked(paths, frames)
 
     def DecodeFromGOPRGB(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int],
-                         as_bgr: bool = False, **output: Any) -> List[RGBFrame]:
+                         as_bgr: bool = False, *, enable_gop_dependency_graph_optimization: Optional[bool] = None,
+                         **output: Any) -> List[RGBFrame]:
         """RGB (or BGR) frames from a bundle (output options as DecodeN12ToRGB)."""
         options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
-        frames = self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "bgr" if as_bgr else "rgb", options)
+        frames = self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "bgr" if as_bgr else "rgb", options,
+                                             _closure(enable_gop_dependency_graph_optimization))
         return self._checked(paths, frames)
 
-    def DecodeFromGOPList(self, numpy_datas: List[np.ndarray], filepaths: List[str],
-                          frame_ids: List[int]) -> List[DecodedFrameExt]:
+    def DecodeFromGOPList(self, numpy_datas: List[np.ndarray], filepaths: List[str], frame_ids: List[int], *,
+                          enable_gop_dependency_graph_optimization: Optional[bool] = None) -> List[DecodedFrameExt]:
         """Native frames (NV12 / P016) from several bundles (e.g. GetGOPList's, or LoadGopsToList's),
         matched to requests as DecodeFromGOP matches them (accvlab's newer API)."""
         paths, ids = _requests(filepaths, frame_ids)
-        return self._checked(paths, self._engine.decode_bundles(_bundle_list(numpy_datas, "DecodeFromGOP"), paths,
-                                                                ids, "native"))
+        frames = self._engine.decode_bundles(_bundle_list(numpy_datas, "DecodeFromGOP"), paths, ids, "native", None,
+                                             _closure(enable_gop_dependency_graph_optimization))
+        return self._checked(paths, frames)
 
     def DecodeFromGOPListRGB(self, numpy_datas: List[np.ndarray], filepaths: List[str], frame_ids: List[int],
-                             as_bgr: bool = False, **output: Any) -> List[RGBFrame]:
+                             as_bgr: bool = False, *, enable_gop_dependency_graph_optimization: Optional[bool] = None,
+                             **output: Any) -> List[RGBFrame]:
         """RGB (or BGR) frames from several bundles (e.g. GetGOPList's, or LoadGopsToList's); output
         options as DecodeN12ToRGB."""
         options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
         bundles = _bundle_list(numpy_datas, "DecodeFromGOPRGB")
-        return self._checked(paths, self._engine.decode_bundles(bundles, paths, ids, "bgr" if as_bgr else "rgb", options))
+        frames = self._engine.decode_bundles(bundles, paths, ids, "bgr" if as_bgr else "rgb", options,
+                                             _closure(enable_gop_dependency_graph_optimization))
+        return self._checked(paths, frames)
 
     def ParseSerializedPacketBundle(self, numpy_data: np.ndarray) -> tuple:
         """The bundle's entries as the 11 lists of the seed, one item per entry (requested frame):
