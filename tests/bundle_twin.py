@@ -95,3 +95,20 @@ def set_entry_sizes(buf: bytearray, k: int, width: int, height: int, coded_width
     struct.pack_into("<IIII", buf, off + 12, coded_width, coded_height, width, height)
     if bit_depth is not None:
         buf[off + 28] = bit_depth
+
+
+def reference_table(buf: bytes, k: int = 0):
+    """Entry k's reference table (version 3, docs/bundle-format.md "Reference table") as
+    (offset of the table, [references of each packet, or None where unknown]); (None, None) without one."""
+    off, size, _, n = entry_layout(buf, k)
+    table_size = struct.unpack_from("<I", buf, off + 76)[0]
+    if table_size == 0:
+        return None, None
+    at = off + size - table_size
+    fmt, edges = struct.unpack_from("<II", buf, at)
+    assert fmt == 1
+    row = struct.unpack_from(f"<{n + 1}I", buf, at + 8)
+    refs = struct.unpack_from(f"<{edges}I", buf, at + 8 + 4 * (n + 1))
+    known = buf[at + 8 + 4 * (n + 1) + 4 * edges: at + 8 + 4 * (n + 1) + 4 * edges + n]
+    lists = [list(refs[row[i]:row[i + 1]]) if known[i] else None for i in range(n)]
+    return at, lists

@@ -2,6 +2,7 @@
 // colour fields; H.264 / HEVC parameter sets are sps_colour.cpp's.
 #include "demux/colour_signal.h"
 
+#include "demux/av1_headers.h"
 #include "demux/bit_reader.h"
 #include "demux/bitstream.h"
 #include "demux/sps_colour.h"
@@ -47,56 +48,13 @@ ColourSignal vp9_frame(const uint8_t* p, size_t n) {
 
 // ---- AV1 ------------------------------------------------------------------------------------
 
-// AV1 5.5.1 sequence_header_obu() up to color_config() (5.5.2), semantics 6.4.
+// AV1 5.5.1 sequence_header_obu() up to color_config() (av1_headers.cpp), then color_config() (5.5.2),
+// semantics 6.4.
 ColourSignal av1_sequence_header(const uint8_t* p, size_t n) {
   BitReader r(p, n);
-  const uint32_t profile = r.u(3);  // seq_profile
-  const bool still_picture = r.flag();
-  const bool reduced = r.flag();    // reduced_still_picture_header
-  if (profile > 2 || (reduced && !still_picture)) return {};  // 6.4.1
-  if (reduced) {
-    r.skip(5);  // seq_level_idx[0]
-  } else {
-    bool decoder_model_info = false;
-    uint32_t buffer_delay_bits = 0;
-    if (r.flag()) {    // timing_info_present_flag: timing_info() (5.5.3)
-      r.skip(64);      // num_units_in_display_tick(32), time_scale(32)
-      if (r.flag()) r.uvlc();  // equal_picture_interval: num_ticks_per_picture_minus_1
-      decoder_model_info = r.flag();  // decoder_model_info_present_flag
-      if (decoder_model_info) {       // decoder_model_info() (5.5.4)
-        buffer_delay_bits = r.u(5) + 1;  // buffer_delay_length_minus_1
-        r.skip(32 + 5 + 5);  // num_units_in_decoding_tick, buffer_removal_time_length_minus_1,
-                             // frame_presentation_time_length_minus_1
-      }
-    }
-    const bool initial_display_delay = r.flag();  // initial_display_delay_present_flag
-    const uint32_t points = r.u(5) + 1;            // operating_points_cnt_minus_1
-    for (uint32_t i = 0; i < points && r.ok(); ++i) {
-      r.skip(12);                    // operating_point_idc[i]
-      if (r.u(5) > 7) r.skip(1);     // seq_level_idx[i]; seq_tier[i]
-      // decoder_model_present_for_this_op[i]: operating_parameters_info() (5.5.5):
-      // decoder_buffer_delay, encoder_buffer_delay (buffer_delay_length_minus_1 + 1 bits each), low_delay_mode_flag
-      if (decoder_model_info && r.flag()) r.skip(2 * buffer_delay_bits + 1);
-      // initial_display_delay_present_for_this_op[i]: initial_display_delay_minus_1[i](4)
-      if (initial_display_delay && r.flag()) r.skip(4);
-    }
-  }
-  const uint32_t width_bits = r.u(4) + 1, height_bits = r.u(4) + 1;  // frame_{width,height}_bits_minus_1
-  r.skip(width_bits + height_bits);  // max_frame_width_minus_1, max_frame_height_minus_1
-  if (!reduced && r.flag()) r.skip(4 + 3);  // frame_id_numbers_present_flag: delta_frame_id_length_minus_2,
-                                            // additional_frame_id_length_minus_1
-  r.skip(3);  // use_128x128_superblock, enable_filter_intra, enable_intra_edge_filter
-  if (!reduced) {
-    r.skip(4);  // enable_interintra_compound, enable_masked_compound, enable_warped_motion, enable_dual_filter
-    const bool order_hint = r.flag();  // enable_order_hint
-    if (order_hint) r.skip(2);         // enable_jnt_comp, enable_ref_frame_mvs
-    uint32_t force_screen_content_tools = 2;  // SELECT_SCREEN_CONTENT_TOOLS
-    if (!r.flag()) force_screen_content_tools = r.u(1);  // seq_choose_screen_content_tools; seq_force_screen_content_tools
-    // seq_choose_integer_mv; when 0, seq_force_integer_mv
-    if (force_screen_content_tools > 0 && !r.flag()) r.skip(1);
-    if (order_hint) r.skip(3);  // order_hint_bits_minus_1
-  }
-  r.skip(3);  // enable_superres, enable_cdef, enable_restoration
+  Av1SequenceHeader seq;
+  if (!read_av1_sequence_header(r, seq)) return {};
+  const uint32_t profile = seq.profile;
   // color_config() (5.5.2)
   const bool high_bitdepth = r.flag();
   if (profile == 2 && high_bitdepth) r.skip(1);  // twelve_bit
@@ -113,33 +71,15 @@ ColourSignal av1_sequence_header(const uint8_t* p, size_t n) {
   return r.ok() ? c : ColourSignal{};
 }
 
-// AV1 5.3: OBUs in the low-overhead format; the first sequence header OBU is parsed. An OBU
-// without obu_has_size_field runs to the end of the data.
+// AV1 5.3: OBUs in the low-overhead format; the first sequence header OBU is parsed.
 ColourSignal av1_obus(const uint8_t* p, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    const uint8_t header = p[i++];
-    if (header & 0x80) return {};  // obu_forbidden_bit
-    const int type = (header >> 3) & 0x0f;
-    if (header & 0x04) {           // obu_extension_flag: obu_extension_header() (1 byte)
-      if (i >= n) return {};
-      ++i;
-    }
-    uint64_t size = n - i;
-    if (header & 0x02) {  // obu_has_size_field: obu_size as leb128() (4.10.5), at most 8 bytes
-      size = 0;
-      for (int b = 0;; ++b) {
-        if (b == 8 || i >= n) return {};
-        const uint8_t byte = p[i++];
-        size |= uint64_t{byte & 0x7fu} << (7 * b);
-        if (!(byte & 0x80)) break;
-      }
-      if (size > n - i) return {};
-    }
-    if (type == 1) return av1_sequence_header(p + i, static_cast<size_t>(size));  // OBU_SEQUENCE_HEADER
-    i += static_cast<size_t>(size);
-  }
-  return {};
+  ColourSignal c;
+  for_each_obu(p, n, [&](const Obu& obu) {
+    if (obu.type != 1) return true;  // OBU_SEQUENCE_HEADER
+    c = av1_sequence_header(obu.data, obu.size);
+    return false;
+  });
+  return c;
 }
 
 }  // namespace

@@ -227,6 +227,7 @@ ReferenceLists hevc_reference_lists(const std::vector<PacketBytes>& packets) {
 
 ReferenceLists read_reference_lists(Codec codec, const std::vector<PacketBytes>& packets) {
   if (codec == Codec::kHEVC) return hevc_reference_lists(packets);
+  if (codec == Codec::kAV1) return av1_reference_lists(packets);
   return {};
 }
 

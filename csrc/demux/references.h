@@ -8,10 +8,15 @@
 // the POC deltas each picture signals; a picture left out is at most a "missing reference" of a
 // set's foll entries, which nothing decoded uses.
 //
-// H.264, VP9 and AV1 are not analysed (empty lists): leaving out a reference picture changes the
-// decoder's state for the pictures after it (H.264: frame_num gaps are filled with stand-ins whose
-// POC differs, which reorders B-slice lists; VP9: probability contexts and the previous frame's motion
-// vectors; AV1: not yet read). Their runs keep the non-reference skip.
+// AV1: the reference slots each frame header names (ref_frame_idx; the slot show_existing_frame shows;
+// every slot under frame_refs_short_signaling), resolved to the packet that last refreshed the slot.
+// Everything AV1 carries from frame to frame goes through those slots.
+//
+// H.264 and VP9 are not analysed (empty lists): leaving out a reference picture changes the decoder's
+// state for the pictures after it (H.264: frame_num gaps are filled with stand-ins whose POC differs,
+// which reorders B-slice lists; VP9: probability contexts, loop filter deltas, segmentation maps and
+// the previous frame's motion vectors pass from frame to frame in decode order). Their runs keep the
+// non-reference skip.
 #pragma once
 
 #include <cstddef>
@@ -27,11 +32,12 @@ namespace odvd {
 using PacketBytes = std::pair<const uint8_t*, size_t>;
 
 // The reference lists of `packets` (decode order, the first one a key frame carrying its parameter
-// sets, as runs and bundle entries are); empty for a codec that is not analysed or a span that does
-// not start at an IRAP picture.
+// sets or sequence header, as runs and bundle entries are); empty for a codec that is not analysed or
+// an HEVC span that does not start at an IRAP picture.
 ReferenceLists read_reference_lists(Codec codec, const std::vector<PacketBytes>& packets);
 
-// HEVC's half (hevc_references.cpp).
+// The codecs' halves (hevc_references.cpp, av1_references.cpp).
 ReferenceLists hevc_reference_lists(const std::vector<PacketBytes>& packets);
+ReferenceLists av1_reference_lists(const std::vector<PacketBytes>& packets);
 
 }  // namespace odvd

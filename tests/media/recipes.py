@@ -145,6 +145,14 @@ _clip("hevc_lossless_bf3", "mp4", _x265(30, 3, pyramid=True, extra="lossless=1:"
       gop=30, bframes=3, lossless_source="testsrc2=size=176x144:rate=30")
 _clip("av1_gop30", "webm", _svtav1(30), 90, gop=30)
 _clip("av1_gop30_mp4", "mp4", _svtav1(30), 60, gop=30)
+# Reference-closure decoding (tests/test_reference_closure.py): hierarchical B-frames (7 between P
+# frames, x265's B-pyramid), a GOP whose POCs span more than half of x265's POC LSB range (256), and
+# AV1 with SVT-AV1's 5-level hierarchy and libaom's alt-ref frames shown with show_existing_frame.
+_clip("hevc_hier_b7_gop32", "mp4", _x265(32, 7, pyramid=True), 64, gop=32, bframes=7, pyramid=True)
+_clip("hevc_gop300_bf3", "mp4", _x265(300, 3, pyramid=True), 300, size="96x64", gop=300, bframes=3, pyramid=True)
+_clip("av1_gop250", "mp4", _svtav1(250), 250, size="96x64", gop=250)
+_clip("av1_aom_gop32", "mp4", ("av1", ["-c:v", "libaom-av1", "-cpu-used", "8", "-g", "32", "-keyint_min", "32"]),
+      48, gop=32)
 _clip("vp9_gop30", "webm", _vp9(30), 90, gop=30)
 
 
