@@ -214,6 +214,22 @@ def test_gop_decoder_equals_the_synchronous_decoder(paths, as_bgr):
                 _same(out[v][f], from_file[f], f"{CLIPS[v]} frame {ids[v][f]}")
 
 
+def test_gop_decoder_decodes_a_gop_once_even_from_repeated_bundles(paths):
+    """Bundles given once per frame (GetGOPList per frame, equal bytes, distinct arrays) are passed to
+    the engine once, so the targets of a GOP are decoded in one pass: as many packets fed as with the
+    deduplicated list."""
+    demuxer = odvd.PyNvGopDecoder(3, iGpu=-1)
+    ids = [[3, 9, 1, 20], [5, 6, 7, 8], [29, 0, 10, 2]]
+    fed = []
+    for datas in (_bundles(demuxer, paths, ids),
+                  [[b for b, _, _ in demuxer.GetGOPList([p] * 4, row)] for p, row in zip(paths, ids)]):
+        batch = odvd.CreateBatchAsyncGopDecoder(3, 4, iGpu=-1)
+        batch.DecodeFromGOPListRGB(datas, paths, ids)
+        assert [[f.frame_id for f in row] for row in batch.DecodeFromGOPListRGBGetBuffer(paths, ids)] == ids
+        fed.append(batch._decoder._engine.packets_fed)
+    assert fed[0] == fed[1] <= 3 * 30 + 10  # one pass per file's GOP (plus open-GOP prefix packets)
+
+
 def test_gop_decoder_native_frames(paths):
     demuxer = odvd.PyNvGopDecoder(3, iGpu=-1)
     batch = odvd.CreateBatchAsyncGopDecoder(3, 2, iGpu=-1)

@@ -74,13 +74,15 @@ class PyNvBatchAsyncGopDecoder:
 
     @staticmethod
     def _bundles(numpy_datas: Any, files: int) -> List[np.ndarray]:
-        """Every bundle of the request once (a bundle given for several files is passed once)."""
+        """Every distinct bundle of the request once. A bundle given twice (the same array, or equal
+        bytes: e.g. GetGOPList called once per frame) is passed once, so the frames of one GOP are
+        answered by one entry and decoded in one pass."""
         if isinstance(numpy_datas, np.ndarray):
             raise TypeError("numpy_datas must be a list (one per file) of lists of bundles")
         per_file = list(numpy_datas)
         if len(per_file) != files:
             raise BatchRequestError(f"numpy_datas outer length ({len(per_file)}) != filepaths length ({files})")
-        bundles: Dict[int, np.ndarray] = {}
+        distinct: Dict[tuple, List[np.ndarray]] = {}
         for v, file_bundles in enumerate(per_file):
             if isinstance(file_bundles, np.ndarray):
                 raise TypeError(f"numpy_datas[{v}] must be a list of bundles (1-D uint8 arrays)")
@@ -88,9 +90,13 @@ class PyNvBatchAsyncGopDecoder:
             if not file_bundles:
                 raise BatchRequestError(f"numpy_datas[{v}] is empty: at least one serialized GOP bundle is "
                                         "required per video")
-            for k, bundle in enumerate(file_bundles):
-                bundles.setdefault(id(bundle), _bundle(bundle, f"numpy_datas[{v}][{k}]"))
-        return list(bundles.values())
+            for k, given in enumerate(file_bundles):
+                bundle = _bundle(given, f"numpy_datas[{v}][{k}]")
+                # Cheap key (size, head, tail), then the bytes themselves.
+                same = distinct.setdefault((bundle.size, bundle[:256].tobytes(), bundle[-256:].tobytes()), [])
+                if not any(b is bundle or np.array_equal(b, bundle) for b in same):
+                    same.append(bundle)
+        return [b for same in distinct.values() for b in same]
 
     def _submit(self, call: str, numpy_datas: Any, key: tuple, output: dict,
                 enable_gop_dependency_graph_optimization: bool) -> None:
