@@ -38,7 +38,8 @@ class PyNvBatchAsyncGopDecoder:
         >>> demuxer = PyNvGopDecoder(maxfiles=2, iGpu=-1)
         >>> decoder = CreateBatchAsyncGopDecoder(maxfiles=2, max_frames_per_decode_call=3, iGpu=-1)
         >>> files, ids = ["cam0.mp4", "cam1.mp4"], [[0, 5, 9], [1, 2, 3]]
-        >>> bundles = [[b for b, _, _ in demuxer.GetGOPList([f] * 3, row)] for f, row in zip(files, ids)]  # doctest: +SKIP
+        >>> bundles = [[gop for gop, _, _ in demuxer.GetGOPList([f] * 3, row)]  # doctest: +SKIP
+        ...            for f, row in zip(files, ids)]
         >>> decoder.DecodeFromGOPListRGB(bundles, files, ids)  # doctest: +SKIP
         >>> out = decoder.DecodeFromGOPListRGBGetBuffer(files, ids)  # out[v][f]  # doctest: +SKIP
     """
