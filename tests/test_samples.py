@@ -22,6 +22,8 @@ CLIPS = ["h264_gop30_bf3", "hevc_open_gop", "vp9_gop30"]
 
 # How many frames each sample decodes for 3 clips and its default --steps.
 EXPECTED_FRAMES = {
+    "SampleBatchAsyncGopDecode.py": 36,
+    "SampleBatchAsyncStreamAccess.py": 36,
     "SampleRandomAccess.py": 9,
     "SampleRandomAccessWithFastInit.py": 9,
     "SampleSeparationAccess.py": 9,
@@ -88,6 +90,13 @@ def test_sample_on_the_cpu(name, media, reference, tmp_path):
         # Frames 0..10 of each clip at most once each (non-reference frames skipped are not decoded).
         fed, decoded, restarts = reader_stats(stdout)
         assert 18 <= decoded <= 33 and restarts == 3
+    if name == "SampleBatchAsyncStreamAccess.py":
+        # Frames 0, 2, ..., 22 of each clip, in 3 requests of 4 per clip; each clip started once.
+        assert [e["frame_id"] for e in entries[:4]] == [0, 2, 4, 6]
+        fed, decoded, restarts = reader_stats(stdout)
+        assert 36 <= decoded <= 3 * 23 and restarts == 3
+    if name == "SampleBatchAsyncGopDecode.py":
+        assert "DecodeFromGOPGroupsRGB: " in stdout
     if name == "SampleSeparationAccessGOPListAPI.py":
         assert "cache hits [False, False, False]" in stdout and "True" in stdout
     if "Gop" in name:

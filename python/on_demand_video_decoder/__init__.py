@@ -6,6 +6,9 @@
 True
 """
 
+from ._batch_common import BatchRequestError
+from ._batch_gop_decoder import CreateBatchAsyncGopDecoder, PyNvBatchAsyncGopDecoder
+from ._batch_stream_reader import CreateBatchAsyncStreamReader, PyNvBatchAsyncStreamReader
 from ._build_info import build_info
 from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
 from ._codec import Codec
@@ -18,10 +21,13 @@ from ._stream_info import FastStreamInfo, GetFastInitInfo
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchRequestError",
     "build_info",
     "CachedGopDecoder",
     "CAIMemoryView",
     "Codec",
+    "CreateBatchAsyncGopDecoder",
+    "CreateBatchAsyncStreamReader",
     "CreateGopDecoder",
     "CreateSampleReader",
     "DecodedFrameExt",
@@ -31,6 +37,8 @@ __all__ = [
     "GetFastInitInfo",
     "NoColorRangeWarning",
     "PixelFormat",
+    "PyNvBatchAsyncGopDecoder",
+    "PyNvBatchAsyncStreamReader",
     "PyNvGopDecoder",
     "PyNvSampleReader",
     "RGBFrame",

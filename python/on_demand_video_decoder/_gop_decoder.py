@@ -178,6 +178,27 @@ class PyNvGopDecoder:
                                              _closure(enable_gop_dependency_graph_optimization))
         return self._checked(paths, frames)
 
+    # -- GOP groups (accvlab's newer API; _gop_groups.py) ------------------------------------------------
+    def GetGOPGroups(self, requests: List[dict], enable_gop_dependency_graph_optimization: bool = False,
+                     fastStreamInfos: List[Any] = []) -> List[dict]:
+        """One group per GOP the requests need: ``requests = [{"filepath": f, "frame_ids": [...]}, ...]``
+        gives ``[{"gop_data", "source_index", "source_name", "filepath", "frame_ids" (sorted, unique,
+        those of the request inside this GOP), "frame_positions", "first_frame_id", "gop_len"}, ...]``,
+        request by request, GOP by GOP. ``enable_gop_dependency_graph_optimization`` is passed on to
+        GetGOPList where that takes it; until then it changes nothing (docs/batch-async.md)."""
+        from ._gop_groups import get_gop_groups
+
+        return get_gop_groups(self, requests, enable_gop_dependency_graph_optimization, fastStreamInfos)
+
+    def DecodeFromGOPGroupsRGB(self, groups: List[dict], as_bgr: bool = False,
+                               enable_gop_dependency_graph_optimization: bool = False, **output: Any) -> List[dict]:
+        """Decodes GetGOPGroups' groups, every target of a GOP in one pass: one dictionary per group,
+        its keys but ``gop_data``, plus ``frames`` (one RGBFrame per entry of its ``frame_ids``).
+        Output options as DecodeN12ToRGB (not ``stack``)."""
+        from ._gop_groups import decode_gop_groups
+
+        return decode_gop_groups(self, groups, as_bgr, enable_gop_dependency_graph_optimization, **output)
+
     def ParseSerializedPacketBundle(self, numpy_data: np.ndarray) -> tuple:
         """The bundle's entries as the 11 lists of the seed, one item per entry (requested frame):
 
