@@ -190,3 +190,25 @@ def test_a_table_that_disagrees_with_its_bitstream_is_refused(media):
     (frame,) = decoder.DecodeFromGOPList([bundle_twin.with_crc(buf)], [path], [41],
                                          enable_gop_dependency_graph_optimization=False)
     assert frame.frame_id == 41
+
+
+def test_gop_groups_and_the_batch_decoder_take_the_option(media):
+    path = str(media["hevc_hier_b7_gop32"].path)
+    decoder = odvd.CreateGopDecoder(1, iGpu=-1)
+    groups = decoder.GetGOPGroups([{"filepath": path, "frame_ids": [31, 1, 20, 10, 31]}],
+                                  enable_gop_dependency_graph_optimization=True)
+    assert [g["frame_ids"] for g in groups] == [[1, 10, 20, 31]]
+    assert len(bundle_twin.reference_table(groups[0]["gop_data"].tobytes())[1]) == 32
+    before = decoder._engine.packets_fed
+    closure = decoder.DecodeFromGOPGroupsRGB(groups, enable_gop_dependency_graph_optimization=True)
+    fed_closure = decoder._engine.packets_fed - before
+    before = decoder._engine.packets_fed
+    complete = decoder.DecodeFromGOPGroupsRGB(groups, enable_gop_dependency_graph_optimization=False)
+    assert fed_closure <= decoder._engine.packets_fed - before
+    for a, b in zip(closure[0]["frames"], complete[0]["frames"]):
+        assert_frames_equal(np.asarray(a), np.asarray(b), "group frame")
+    batch = odvd.CreateBatchAsyncGopDecoder(1, 4, iGpu=-1)
+    batch.DecodeFromGOPListRGB([[groups[0]["gop_data"]]], [path], [[1, 10, 20, 31]],
+                               enable_gop_dependency_graph_optimization=True)
+    for a, b in zip(batch.DecodeFromGOPListRGBGetBuffer([path], [[1, 10, 20, 31]])[0], complete[0]["frames"]):
+        assert_frames_equal(np.asarray(a), np.asarray(b), "batch frame")

@@ -18,7 +18,6 @@ from ._args import _count
 from ._batch_common import BatchRequestError, PendingRequest, Request2D, check_request, refuse_stack
 from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import DecodedFrameExt, PyNvGopDecoder, RGBFrame, _bundle
-from ._gop_groups import graph_option
 from ._output import normalise
 
 _OWNER = "PyNvBatchAsyncGopDecoder"
@@ -100,16 +99,15 @@ class PyNvBatchAsyncGopDecoder:
         return [b for same in distinct.values() for b in same]
 
     def _submit(self, call: str, numpy_datas: Any, key: tuple, output: dict,
-                enable_gop_dependency_graph_optimization: bool) -> None:
+                enable_gop_dependency_graph_optimization: Optional[bool]) -> None:
         request: Request2D = key[1]
         bundles = self._bundles(numpy_datas, len(request.paths))
         paths, ids = request.flat()
         decoder, kind, bgr, options = self._decoder, key[0], key[2], dict(output)
+        options["enable_gop_dependency_graph_optimization"] = enable_gop_dependency_graph_optimization
         if kind == "RGB":
-            options.update(graph_option(decoder.DecodeFromGOPListRGB, enable_gop_dependency_graph_optimization))
             self._pending.submit(call, key, lambda: decoder.DecodeFromGOPListRGB(bundles, paths, ids, bgr, **options))
         else:
-            options.update(graph_option(decoder.DecodeFromGOPList, enable_gop_dependency_graph_optimization))
             self._pending.submit(call, key, lambda: decoder.DecodeFromGOPList(bundles, paths, ids, **options))
 
     def _collect(self, call: str, submit_call: str, key: tuple) -> list:
@@ -121,7 +119,7 @@ class PyNvBatchAsyncGopDecoder:
     # -- RGB -------------------------------------------------------------------------------------------
     def DecodeFromGOPListRGB(self, numpy_datas: List[List[np.ndarray]], filepaths: List[str],
                              frame_ids: List[List[int]], as_bgr: bool = False, *,
-                             enable_gop_dependency_graph_optimization: bool = False, **output: Any) -> None:
+                             enable_gop_dependency_graph_optimization: Optional[bool] = None, **output: Any) -> None:
         """Submits the decode of ``frame_ids[v][f]`` of ``filepaths[v]`` from the bundles
         ``numpy_datas[v]`` and returns at once.
 
@@ -132,9 +130,9 @@ class PyNvBatchAsyncGopDecoder:
         different lengths, an empty row or one longer than ``max_frames_per_decode_call``, an empty
         list of bundles for a file; TypeError for arguments of the wrong kind); errors of the decode
         (a bundle that does not hold a frame, a damaged bundle) raise from the GetBuffer call.
-        ``enable_gop_dependency_graph_optimization`` is accepted for accvlab's code and passed on to
-        PyNvGopDecoder.DecodeFromGOPListRGB where that takes it; until then it changes nothing (the
-        frames are the same either way).
+        ``enable_gop_dependency_graph_optimization`` as PyNvGopDecoder.DecodeFromGOPListRGB's: None or
+        True decode only the targets' reference closures where the bitstream tells them, False every
+        reference picture; the frames are the same (docs/reference-closure.md).
         """
         key = self._key("RGB", filepaths, frame_ids, as_bgr, output)
         self._submit("DecodeFromGOPListRGB", numpy_datas, key, output, enable_gop_dependency_graph_optimization)
@@ -153,7 +151,7 @@ class PyNvBatchAsyncGopDecoder:
     # -- native (NV12 / P016) ------------------------------------------------------------------------
     def DecodeFromGOPList(self, numpy_datas: List[List[np.ndarray]], filepaths: List[str],
                           frame_ids: List[List[int]], *,
-                          enable_gop_dependency_graph_optimization: bool = False) -> None:
+                          enable_gop_dependency_graph_optimization: Optional[bool] = None) -> None:
         """As DecodeFromGOPListRGB, for frames in their native layout (DecodedFrameExt)."""
         key = self._key("native", filepaths, frame_ids, False, {})
         self._submit("DecodeFromGOPList", numpy_datas, key, {}, enable_gop_dependency_graph_optimization)

@@ -244,13 +244,13 @@ class _GopEngine:
         ...
     def decode(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], output: str, options: _OutputOptions = None) -> list:
         ...
-    def decode_bundles(self, bundles: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]], filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], output: str, options: _OutputOptions = None) -> list:
+    def decode_bundles(self, bundles: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]], filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], output: str, options: _OutputOptions = None, reference_closure: bool = True) -> list:
         ...
     def decode_packet_lists(self, numpy_datas: collections.abc.Sequence[collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]]], packet_idxs: collections.abc.Sequence[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]], widths: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], heights: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], codecs: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], output: str, options: _OutputOptions = None) -> list:
         ...
-    def get_gop(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> tuple:
+    def get_gop(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], with_references: bool = False) -> tuple:
         ...
-    def get_gop_list(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> list:
+    def get_gop_list(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], with_references: bool = False) -> list:
         ...
     def release_decoders(self) -> None:
         ...
@@ -269,6 +269,14 @@ class _GopEngine:
         ...
     @property
     def packets_fed(self) -> int:
+        ...
+    @property
+    def reference_closure(self) -> bool:
+        """
+        Whether file decodes feed only the targets' reference closures (docs/reference-closure.md).
+        """
+    @reference_closure.setter
+    def reference_closure(self, arg1: bool) -> None:
         ...
 class _SampleReader:
     def __init__(self, max_readers: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0, device: typing.SupportsInt | typing.SupportsIndex = -1, gpu_backend: str = 'cuvid', strict: bool = False) -> None:
@@ -352,6 +360,10 @@ def _parse_bundle(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -
     ...
 def _plan_runs(frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], flags: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> list:
     ...
+def _reference_lists(codec: typing.SupportsInt | typing.SupportsIndex, packets: collections.abc.Sequence[bytes]) -> list:
+    """
+    Test hook: each packet's references (decode indices) read from its bitstream (demux/references.h); None where unknown; an empty list of lists for a codec that is not analysed.
+    """
 def _resolve_color(av_colorspace: typing.SupportsInt | typing.SupportsIndex, av_color_range: typing.SupportsInt | typing.SupportsIndex, height: typing.SupportsInt | typing.SupportsIndex) -> tuple[str, str]:
     """
     (matrix, range) names for FFmpeg AVColorSpace / AVColorRange values and a picture height (test helper; rules in docs/color.md).

@@ -184,17 +184,19 @@ class PyNvGopDecoder:
         """One group per GOP the requests need: ``requests = [{"filepath": f, "frame_ids": [...]}, ...]``
         gives ``[{"gop_data", "source_index", "source_name", "filepath", "frame_ids" (sorted, unique,
         those of the request inside this GOP), "frame_positions", "first_frame_id", "gop_len"}, ...]``,
-        request by request, GOP by GOP. ``enable_gop_dependency_graph_optimization`` is passed on to
-        GetGOPList where that takes it; until then it changes nothing (docs/batch-async.md)."""
+        request by request, GOP by GOP. ``enable_gop_dependency_graph_optimization=True``: each
+        ``gop_data`` carries its packets' references (as GetGOPList's; docs/reference-closure.md)."""
         from ._gop_groups import get_gop_groups
 
         return get_gop_groups(self, requests, enable_gop_dependency_graph_optimization, fastStreamInfos)
 
     def DecodeFromGOPGroupsRGB(self, groups: List[dict], as_bgr: bool = False,
-                               enable_gop_dependency_graph_optimization: bool = False, **output: Any) -> List[dict]:
+                               enable_gop_dependency_graph_optimization: Optional[bool] = None,
+                               **output: Any) -> List[dict]:
         """Decodes GetGOPGroups' groups, every target of a GOP in one pass: one dictionary per group,
         its keys but ``gop_data``, plus ``frames`` (one RGBFrame per entry of its ``frame_ids``).
-        Output options as DecodeN12ToRGB (not ``stack``)."""
+        Output options as DecodeN12ToRGB (not ``stack``); ``enable_gop_dependency_graph_optimization``
+        as DecodeFromGOPListRGB's (the union of the targets' reference closures per GOP)."""
         from ._gop_groups import decode_gop_groups
 
         return decode_gop_groups(self, groups, as_bgr, enable_gop_dependency_graph_optimization, **output)

@@ -16,25 +16,9 @@ DecodeFromGOPGroupsRGB returns one dictionary per group: the group's keys but ``
 ``frames``, one RGBFrame per entry of its ``frame_ids``. docs/batch-async.md.
 """
 
-import inspect
 import operator
 import os
-from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple
-
-GRAPH_OPTION = "enable_gop_dependency_graph_optimization"
-
-
-def graph_option(method: Callable, enabled: bool) -> Dict[str, bool]:
-    """``{GRAPH_OPTION: enabled}`` when ``method`` takes that keyword, else ``{}``: the option is passed
-    on where the decoder implements it and is a no-op (the frames are the same either way) where not."""
-    if not isinstance(enabled, bool):
-        raise TypeError(f"{GRAPH_OPTION} must be a bool, not {type(enabled).__name__}")
-    try:
-        parameters = inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return {}
-    return {GRAPH_OPTION: enabled} if GRAPH_OPTION in parameters else {}
-
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 def _source(request: Any, index: int) -> Tuple[str, List[int], Dict[int, List[int]]]:
     """(path, sorted unique frame ids, frame id -> its positions in the request)."""
@@ -79,7 +63,7 @@ def get_gop_groups(decoder: Any, requests: Sequence[Any], enable_gop_dependency_
     sources = [_source(r, i) for i, r in enumerate(requests)]
     if fastStreamInfos and len(fastStreamInfos) != len(sources):
         raise ValueError(f"fastStreamInfos has {len(fastStreamInfos)} entries for {len(sources)} requests")
-    option = graph_option(decoder.GetGOPList, enable_gop_dependency_graph_optimization)
+    option = {"enable_gop_dependency_graph_optimization": bool(enable_gop_dependency_graph_optimization)}
     groups: List[List[dict]] = [[] for _ in sources]
     next_index = [0] * len(sources)
     while True:
@@ -117,7 +101,7 @@ def _group_path(group: Mapping, index: int) -> str:
 
 
 def decode_gop_groups(decoder: Any, groups: Sequence[Any], as_bgr: bool = False,
-                      enable_gop_dependency_graph_optimization: bool = False, **output: Any) -> List[dict]:
+                      enable_gop_dependency_graph_optimization: Optional[bool] = None, **output: Any) -> List[dict]:
     """PyNvGopDecoder.DecodeFromGOPGroupsRGB: every group's frames, in one DecodeFromGOPListRGB call
     (the files in parallel, the targets of one GOP in one pass)."""
     if isinstance(groups, Mapping):
@@ -142,8 +126,9 @@ def decode_gop_groups(decoder: Any, groups: Sequence[Any], as_bgr: bool = False,
         bundles.append(group["gop_data"])
         paths += [path] * len(frame_ids)
         ids += frame_ids
-    option = graph_option(decoder.DecodeFromGOPListRGB, enable_gop_dependency_graph_optimization)
-    frames = decoder.DecodeFromGOPListRGB(bundles, paths, ids, as_bgr, **option, **output)
+    frames = decoder.DecodeFromGOPListRGB(bundles, paths, ids, as_bgr,
+                                          enable_gop_dependency_graph_optimization=enable_gop_dependency_graph_optimization,
+                                          **output)
     decoded, offset = [], 0
     for group in groups:
         count = len(group["frame_ids"])
