@@ -58,6 +58,28 @@ def plot_gop_extract(data, plt):
     return fig
 
 
+def plot_reference_closure(data, plt):
+    res = data["results"]
+    labels = [e["clip"] for e in res]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 1.4 + 0.6 * len(labels)))
+    y, h = list(range(len(labels))), 0.38
+    for ax, key, xlabel, title in ((axes[0], "packets_fed_per_target", "packets fed per target (mean)",
+                                    "decode work per random-access target"),
+                                   (axes[1], "frames_per_s", "frames/s (median)", "random access, one frame per call")):
+        for offset, mode, name in ((-h / 2, "closure", "reference closure"), (h / 2, "nonref_skip", "non-reference skip")):
+            values = [e[mode][key] for e in res]
+            ax.barh([i + offset for i in y], values, height=h, label=name)
+            for i, v in zip(y, values):
+                ax.annotate(f"{v:.3g}", (v, i + offset), xytext=(3, 0), textcoords="offset points", va="center",
+                            fontsize=8)
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlabel(xlabel)
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=7, loc="best")
+    return fig
+
+
 def main(argv=None) -> int:
     try:
         import matplotlib
@@ -75,6 +97,8 @@ def main(argv=None) -> int:
             fig = plot_random_access(data, plt)
         elif kind == "gop_extract":
             fig = plot_gop_extract(data, plt)
+        elif kind == "reference_closure":
+            fig = plot_reference_closure(data, plt)
         else:
             print(f"{path}: unknown benchmark {kind!r}, skipped", file=sys.stderr)
             continue
