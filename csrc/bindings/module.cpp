@@ -4,6 +4,7 @@
 
 PYBIND11_MODULE(_engine, m) {
   m.doc() = "on_demand_video_decoder compiled engine (see the on_demand_video_decoder package)";
+  odvd::bindings::register_logging(m);
   odvd::bindings::register_errors(m);
   odvd::bindings::register_build_info(m);
   odvd::bindings::register_convert(m);

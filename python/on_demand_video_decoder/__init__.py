@@ -14,6 +14,7 @@ from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
 from ._codec import Codec
 from ._color_range_warning import NoColorRangeWarning
 from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SavePacketsToFile
+from ._logging import LOG_LEVELS, get_log_level, set_log_level
 from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
 from ._stream_info import FastStreamInfo, GetFastInitInfo
@@ -35,6 +36,8 @@ __all__ = [
     "DropCacheStatus",
     "FastStreamInfo",
     "GetFastInitInfo",
+    "get_log_level",
+    "LOG_LEVELS",
     "NoColorRangeWarning",
     "PixelFormat",
     "PyNvBatchAsyncGopDecoder",
@@ -43,5 +46,6 @@ __all__ = [
     "PyNvSampleReader",
     "RGBFrame",
     "SavePacketsToFile",
+    "set_log_level",
     "__version__",
 ]

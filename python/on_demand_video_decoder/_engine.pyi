@@ -346,6 +346,10 @@ def _key_frame(codec: str, data: bytes) -> bool | None:
     """
 def _load_bundle_files(arg0: collections.abc.Sequence[str]) -> list:
     ...
+def _log_level() -> str:
+    """
+    FFmpeg's log level for the process, by name.
+    """
 def _merge_bundles(arg0: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]]) -> numpy.typing.NDArray[numpy.uint8]:
     ...
 def _native_to_output(native: numpy.ndarray, bit_depth: typing.SupportsInt | typing.SupportsIndex, matrix: str, range: str, bgr: bool = False, width: typing.SupportsInt | typing.SupportsIndex | None = None, *, options: _OutputOptions, kernel_twin: bool = False) -> typing.Any:
@@ -370,6 +374,10 @@ def _resolve_color(av_colorspace: typing.SupportsInt | typing.SupportsIndex, av_
     """
 def _save_bundle(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], arg1: str) -> None:
     ...
+def _set_log_level(level: str) -> None:
+    """
+    Sets FFmpeg's log level for the process (FFmpeg's names: quiet ... trace).
+    """
 def _share(array: numpy.ndarray) -> numpy.typing.NDArray[numpy.uint8]:
     """
     A new read-only array over an engine bundle array's bytes, sharing its buffer (the GOP cache's hits).
