@@ -12,6 +12,7 @@ from ._codec import Codec
 from ._color_range_warning import NoColorRangeWarning
 from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SavePacketsToFile
 from ._page_cache import DropCacheStatus, drop_videos_cache
+from ._shared_gop_store import GopEvictedError, GopRef, GopStoreFullError, SharedGopStore
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
 from ._stream_info import FastStreamInfo, GetFastInitInfo
 
@@ -29,11 +30,15 @@ __all__ = [
     "DropCacheStatus",
     "FastStreamInfo",
     "GetFastInitInfo",
+    "GopEvictedError",
+    "GopRef",
+    "GopStoreFullError",
     "NoColorRangeWarning",
     "PixelFormat",
     "PyNvGopDecoder",
     "PyNvSampleReader",
     "RGBFrame",
     "SavePacketsToFile",
+    "SharedGopStore",
     "__version__",
 ]
