@@ -12,7 +12,8 @@ from ._codec import Codec
 from ._color_range_warning import NoColorRangeWarning
 from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SavePacketsToFile
 from ._page_cache import DropCacheStatus, drop_videos_cache
-from ._shared_gop_store import GopEvictedError, GopRef, GopStoreFullError, SharedGopStore
+from ._gop_ref import GopEvictedError, GopRef, GopStoreFullError
+from ._shared_gop_store import SharedGopStore
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
 from ._stream_info import FastStreamInfo, GetFastInitInfo
 

@@ -23,35 +23,14 @@ import os
 import secrets
 import weakref
 from contextlib import contextmanager
-from typing import Callable, Iterator, List, NamedTuple, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Sequence
 
 import numpy as np
 
 from . import _gop_store_files as files
+from ._gop_ref import GopEvictedError, GopRef, GopStoreFullError
 
 _FACTORY_KEY = object()
-
-
-class GopRef(NamedTuple):
-    """A small, picklable reference to one GOP bundle in a SharedGopStore (what a DataLoader worker
-    returns). The first four fields are accvlab's; ``video_path`` names the GOP's file in messages
-    and ``pin`` is the pin this ref holds until it is read or released."""
-
-    shm_name: str
-    data_size: int
-    first_frame_id: int
-    gop_len: int
-    video_path: str = ""
-    pin: int = 0
-
-
-class GopEvictedError(LookupError):
-    """A GopRef whose GOP is no longer in the store (read after its pin was released and the GOP
-    was evicted, or after cleanup())."""
-
-
-class GopStoreFullError(RuntimeError):
-    """More GopRefs in flight (handed out, not yet read or released) than the store's max_in_flight."""
 
 
 def _count(value, name: str, minimum: int) -> int:
@@ -291,6 +270,8 @@ class SharedGopStore:
         """read() of every ref, in order, releasing their pins under one lock. When one raises, the
         pins of all the refs are released all the same."""
         refs = list(refs)
+        if self._closed:
+            raise ValueError(f"SharedGopStore store_id={self.store_id} is closed (close() or cleanup() was called)")
         arrays: List[Optional[np.ndarray]] = []
         error: Optional[BaseException] = None
         for ref in refs:
@@ -308,10 +289,13 @@ class SharedGopStore:
                     "longer stored: a GopRef is readable until it is read or released (it pins its GOP); this one "
                     "was read or released before and its GOP evicted since, or the store was cleaned up")
             arrays.append(array)
-        if refs:
-            self.release(refs)
         if error is not None:
+            try:
+                self.release(refs)
+            except ValueError:
+                pass  # the store is closed or gone: the missing GOP is the error to report
             raise error
+        self.release(refs)
         return arrays  # type: ignore[return-value]
 
     def release(self, refs: Sequence[GopRef]) -> None:
