@@ -93,3 +93,12 @@ def create_put_and_die(store_id: int) -> None:
     store = nvc.SharedGopStore.create(4, store_id)
     store.put("/dead/cam.mp4", 0, 30, np.full(4096, 9, np.uint8))
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def put_from_fork(store: nvc.SharedGopStore, done) -> None:
+    """A forked child: puts through the object it inherited from its parent (the creator's) and
+    reports when the put got through (time.monotonic is the same clock in every process)."""
+    import time
+
+    store.release([store.put("/forked/cam.mp4", 0, 30, np.full(64, 5, np.uint8))])
+    done.put(time.monotonic())

@@ -4,16 +4,19 @@ file (PyNvGopDecoder.DecodeN12ToRGB, itself checked against ffmpeg in test_gop_d
 capacity smaller than the GOPs in flight still gives the right frames, never zeros; /dev/shm holds
 nothing of a store after cleanup(), also after a worker was SIGKILLed in the middle of a put."""
 
+import gc
 import itertools
 import multiprocessing
 import os
 import pickle
+import time
 
 import numpy as np
 import pytest
 
 import on_demand_video_decoder as nvc
-from gop_store_workers import CameraGops, create_put_and_die, fetch_refs, identity, put_and_die, store_files
+from gop_store_workers import (CameraGops, create_put_and_die, fetch_refs, identity, put_and_die, put_from_fork,
+                               store_files)
 from utils import assert_frames_equal
 
 CAMERAS = ["h264_gop30", "h264_gop30_bf3", "h264_gop12", "hevc_gop30", "hevc_open_gop", "vp9_gop30"]
@@ -161,6 +164,28 @@ def test_errors(store_id):
     store.cleanup()  # a second time: nothing to do
 
 
+def test_the_creator_going_away_removes_the_store(store_id):
+    store = nvc.SharedGopStore.create(4, store_id)
+    worker = nvc.SharedGopStore.attach(4, store_id)
+    store.put(b"/v.mp4".decode(), 0, 30, b"bundle bytes")
+    del store
+    gc.collect()
+    assert store_files(store_id) == []
+    with pytest.raises(ValueError, match="cleaned up"):
+        worker.put("/v.mp4", 30, 30, b"more")
+    assert store_files(store_id) == []  # the refused put removed its file
+
+
+def test_cleanup_after_close(store_id):
+    store = nvc.SharedGopStore.create(4, store_id)
+    worker = nvc.SharedGopStore.attach(None, store_id)
+    store.close()
+    store.cleanup()
+    assert store_files(store_id) == []
+    with pytest.raises(ValueError, match="cleaned up"):
+        worker.lookup("/v.mp4", 0)
+
+
 # -- several processes ------------------------------------------------------------------------------
 @pytest.mark.parametrize("stage", ["written", "locked"])
 def test_worker_killed_mid_put_leaves_nothing_after_cleanup(store_id, stage):
@@ -174,6 +199,25 @@ def test_worker_killed_mid_put_leaves_nothing_after_cleanup(store_id, stage):
     np.testing.assert_array_equal(store.read(store.put("/v.mp4", 0, 30, bundle(64, 3))), bundle(64, 3))
     store.cleanup()
     assert store_files(store_id) == []
+
+
+def test_a_forked_child_locks_apart_from_its_parent(store_id):
+    """A child forked from the creator uses the store object it inherited: it opens its own lock
+    (an inherited descriptor would share the parent's flock), so it waits while the parent holds it."""
+    store = nvc.SharedGopStore.create(4, store_id)
+    ctx = multiprocessing.get_context("fork")
+    done = ctx.Queue()
+    try:
+        with store._locked():
+            child = ctx.Process(target=put_from_fork, args=(store, done))
+            child.start()
+            time.sleep(0.5)
+            released = time.monotonic()
+        child.join(60)
+        assert child.exitcode == 0 and done.get(timeout=5) >= released
+        np.testing.assert_array_equal(store.read(store.lookup("/forked/cam.mp4", 3)), np.full(64, 5, np.uint8))
+    finally:
+        store.cleanup()
 
 
 def test_create_removes_a_dead_creators_files(store_id):

@@ -13,6 +13,7 @@ Every file of a store is named ``odvd-gopstore-<uid>-<store_id>-<what>``, so one
   means the same bytes.
 """
 
+import fcntl
 import hashlib
 import mmap
 import os
@@ -173,3 +174,36 @@ def remove_files(prefix: str, keep: Tuple[str, ...] = ()) -> None:
     for name in list(files_with_prefix(prefix)):
         if name not in keep:
             unlink_quietly(shm_path(name))
+
+
+def remove_store(prefix: str, nonce: int, creator_pid: int, owner_fd: Optional[int], whole_id: bool) -> None:
+    """Marks the store dead in its index and unlinks its files (every file of the id when
+    ``whole_id``: the creator owns it; else only while the index is still this store's), then lets go
+    of the owner lock. Does nothing outside ``creator_pid`` (a forked child inherits the creator's
+    finalizer but must not run it)."""
+    if os.getpid() != creator_pid:
+        return
+    ours = whole_id
+    try:
+        index = open_index(prefix)
+    except (FileNotFoundError, ValueError):
+        index = None
+    if index is not None:
+        try:
+            if int(index.header["nonce"]) == nonce:
+                ours = True
+                fd = os.open(shm_path(prefix + "lock"), os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    index.header["alive"] = 0
+                finally:
+                    os.close(fd)  # releases the flock
+        finally:
+            index.close()
+    if ours:
+        remove_files(prefix)
+    if owner_fd is not None:
+        try:
+            os.close(owner_fd)
+        except OSError:
+            pass

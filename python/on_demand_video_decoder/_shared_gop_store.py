@@ -21,6 +21,7 @@ Soundness (docs/shared-gop-store.md):
 import fcntl
 import os
 import secrets
+import threading
 import weakref
 from contextlib import contextmanager
 from typing import Callable, Iterator, List, Optional, Sequence
@@ -55,8 +56,8 @@ class SharedGopStore:
         self._owner_fd: Optional[int] = None
         self._index: Optional[files.IndexView] = None
         self._lock_fd: Optional[int] = None
-        self._pid = os.getpid()
-        self._closed = False
+        self._pid = self._creator_pid = os.getpid()
+        self._closed = self._cleaned = False
         self._test_hook: Optional[Callable[[str], None]] = None  # tests: called at "written", "locked"
         if _create:
             self._create(_count(capacity, "capacity", 1), max_in_flight)
@@ -100,7 +101,8 @@ class SharedGopStore:
         files.write_index(self._prefix, capacity, in_flight, secrets.randbits(63) | 1)
         self._open_handles()
         # The files go when the creator does, if cleanup() was not called (never in a forked child).
-        self._finalizer = weakref.finalize(self, _remove_store_files, self._prefix, self._pid, self._owner_fd)
+        self._finalizer = weakref.finalize(self, files.remove_store, self._prefix, self._nonce, self._creator_pid,
+                                           self._owner_fd, True)
 
     def _attach(self, capacity: Optional[int]) -> None:
         try:
@@ -123,6 +125,7 @@ class SharedGopStore:
             index.close()
             raise
         self._index, self._lock_fd, self._pid = index, lock_fd, os.getpid()
+        self._thread_lock = threading.Lock()  # flock does not keep apart the threads of one process
         self.capacity = int(index.header["capacity"])
         self.max_in_flight = int(index.header["max_in_flight"])
         self._nonce = int(index.header["nonce"])
@@ -139,13 +142,14 @@ class SharedGopStore:
             # A forked child: an inherited flock descriptor would share the parent's lock.
             self._drop_handles()
             self._open_handles()
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        try:
-            if not self._index.header["alive"]:
-                raise ValueError(f"SharedGopStore store_id={self.store_id} was cleaned up by its creator")
-            yield self._index
-        finally:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        with self._thread_lock:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            try:
+                if not self._index.header["alive"]:
+                    raise ValueError(f"SharedGopStore store_id={self.store_id} was cleaned up by its creator")
+                yield self._index
+            finally:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     # -- workers: lookup and put ---------------------------------------------------------------
     def lookup(self, video_path: str, frame_id: int) -> Optional[GopRef]:
@@ -170,6 +174,8 @@ class SharedGopStore:
         stored already with the same three values is not stored twice."""
         path = os.fspath(video_path)
         first, length = _count(first_frame_id, "first_frame_id", 0), _count(gop_len, "gop_len", 1)
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            data = np.frombuffer(data, dtype=np.uint8)
         arr = np.ascontiguousarray(np.asarray(data))
         if arr.dtype != np.uint8 or arr.ndim != 1 or arr.size == 0:
             raise ValueError(f"data must be a non-empty 1-D uint8 array (a GOP bundle), got {arr.dtype} {arr.shape}")
@@ -363,18 +369,16 @@ class SharedGopStore:
 
     def cleanup(self) -> None:
         """Removes the store (the creator, at shutdown): marks it dead for every attached process
-        (their calls raise ValueError), then unlinks every /dev/shm file of ``store_id``. Arrays read
-        before stay valid. Calling it again does nothing."""
-        if not self._closed:
-            try:
-                with self._locked() as index:
-                    index.header["alive"] = 0
-            except (ValueError, OSError):
-                pass  # cleaned up by another process already
+        (their calls raise ValueError), then unlinks every /dev/shm file of it. Arrays read before
+        stay valid. Calling it again does nothing."""
+        if self._cleaned:
+            return
+        self._cleaned = True
         self.close()
-        owner = self._owner_fd if self._pid == os.getpid() else None
+        is_creator = self._owner_fd is not None and self._creator_pid == os.getpid()
+        files.remove_store(self._prefix, self._nonce, self._creator_pid if is_creator else os.getpid(),
+                      self._owner_fd if is_creator else None, whole_id=is_creator)
         self._owner_fd = None
-        _remove_store_files(self._prefix, os.getpid(), owner)
         finalizer = getattr(self, "_finalizer", None)
         if finalizer is not None:
             finalizer.detach()
@@ -392,17 +396,3 @@ class SharedGopStore:
 
 def _reattach(capacity: int, store_id: int, nonce: int) -> SharedGopStore:
     return SharedGopStore(capacity, store_id, False, _key=_FACTORY_KEY, _nonce=nonce)
-
-
-def _remove_store_files(prefix: str, creator_pid: int, owner_fd: Optional[int]) -> None:
-    """Unlinks the store's files and lets go of its owner lock; only in the process that created
-    the store (a forked child inherits the finalizer but must not run it)."""
-    if os.getpid() != creator_pid:
-        return
-    files.remove_files(prefix)
-    if owner_fd is not None:
-        try:
-            os.close(owner_fd)
-        except OSError:
-            pass
-
