@@ -29,6 +29,7 @@ from typing import Callable, Iterator, List, Optional, Sequence
 import numpy as np
 
 from . import _gop_store_files as files
+from . import _gop_store_index as idx
 from ._gop_ref import GopEvictedError, GopRef, GopStoreFullError
 
 _FACTORY_KEY = object()
@@ -54,7 +55,7 @@ class SharedGopStore:
         self.store_id = _count(store_id, "store_id", 0)
         self._prefix = files.store_prefix(self.store_id)
         self._owner_fd: Optional[int] = None
-        self._index: Optional[files.IndexView] = None
+        self._index: Optional[idx.IndexView] = None
         self._lock_fd: Optional[int] = None
         self._pid = self._creator_pid = os.getpid()
         self._closed = self._cleaned = False
@@ -98,10 +99,10 @@ class SharedGopStore:
         self._owner_fd = fd
         files.remove_files(self._prefix, keep=(self._prefix + "owner",))  # a dead store's leftovers
         os.close(os.open(files.shm_path(self._prefix + "lock"), os.O_RDWR | os.O_CREAT, 0o600))
-        files.write_index(self._prefix, capacity, in_flight, secrets.randbits(63) | 1)
+        idx.write_index(self._prefix, capacity, in_flight, secrets.randbits(63) | 1)
         self._open_handles()
         # The files go when the creator does, if cleanup() was not called (never in a forked child).
-        self._finalizer = weakref.finalize(self, files.remove_store, self._prefix, self._nonce, self._creator_pid,
+        self._finalizer = weakref.finalize(self, idx.remove_store, self._prefix, self._nonce, self._creator_pid,
                                            self._owner_fd, True)
 
     def _attach(self, capacity: Optional[int]) -> None:
@@ -118,7 +119,7 @@ class SharedGopStore:
                              f"attach() was given {capacity}")
 
     def _open_handles(self) -> None:
-        index = files.open_index(self._prefix)
+        index = idx.open_index(self._prefix)
         try:
             lock_fd = os.open(files.shm_path(self._prefix + "lock"), os.O_RDWR)
         except BaseException:
@@ -134,14 +135,27 @@ class SharedGopStore:
         """Pickles as an attach to the same store (spawn / forkserver DataLoader workers)."""
         return (_reattach, (self.capacity, self.store_id, self._nonce))
 
+    def _reopen(self) -> None:
+        """In a forked child: its own lock descriptor (an inherited one would share the parent's
+        flock) and index mapping, of the same store (not of one created since with the same id)."""
+        nonce = self._nonce
+        self._drop_handles()
+        try:
+            self._open_handles()
+        except (FileNotFoundError, ValueError):
+            self._closed = True
+            raise ValueError(f"SharedGopStore store_id={self.store_id} was cleaned up by its creator") from None
+        if self._nonce != nonce:
+            self._nonce = nonce
+            self.close()
+            raise ValueError(f"SharedGopStore store_id={self.store_id} was cleaned up by its creator")
+
     @contextmanager
-    def _locked(self) -> Iterator[files.IndexView]:
+    def _locked(self) -> Iterator[idx.IndexView]:
         if self._closed:
             raise ValueError(f"SharedGopStore store_id={self.store_id} is closed (close() or cleanup() was called)")
         if self._pid != os.getpid():
-            # A forked child: an inherited flock descriptor would share the parent's lock.
-            self._drop_handles()
-            self._open_handles()
+            self._reopen()
         with self._thread_lock:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
             try:
@@ -157,16 +171,14 @@ class SharedGopStore:
         first_frame_id + gop_len), now the most recently used, or None. The ref pins the GOP until
         it is read or released."""
         path, frame_id = os.fspath(video_path), _count(frame_id, "frame_id", 0)
-        key = files.path_key(path)
+        key = idx.path_key(path)
         with self._locked() as index:
-            e = index.entries
-            found = np.flatnonzero((e["state"] == 1) & (e["key0"] == key[0]) & (e["key1"] == key[1])
-                                   & (e["first_frame_id"] <= frame_id) & (frame_id < e["first_frame_id"] + e["gop_len"]))
-            if found.size == 0:
+            slot = index.find(key, frame_id)
+            if slot is None:
                 index.header["misses"] += 1
                 return None
             index.header["hits"] += 1
-            return self._hand_out(index, int(found[np.argmax(e["tick"][found])]), path)
+            return self._hand_out(index, slot, path)
 
     def put(self, video_path: str, first_frame_id: int, gop_len: int, data: np.ndarray) -> GopRef:
         """Stores a GOP bundle (1-D uint8, e.g. one of GetGOPList's) of ``video_path`` covering
@@ -179,9 +191,9 @@ class SharedGopStore:
         arr = np.ascontiguousarray(np.asarray(data))
         if arr.dtype != np.uint8 or arr.ndim != 1 or arr.size == 0:
             raise ValueError(f"data must be a non-empty 1-D uint8 array (a GOP bundle), got {arr.dtype} {arr.shape}")
-        key = files.path_key(path)
+        key = idx.path_key(path)
         with self._locked() as index:
-            slot = self._exact(index, key, first, length)
+            slot = index.exact(key, first, length)
             if slot is not None:
                 return self._hand_out(index, slot, path)
             self._free_pin(index)  # fail before writing when no pin is left
@@ -194,12 +206,14 @@ class SharedGopStore:
             self._hook("written")
             with self._locked() as index:
                 self._hook("locked")
-                slot = self._exact(index, key, first, length)
+                slot = index.exact(key, first, length)
                 if slot is not None:  # another process stored it meanwhile
                     files.unlink_quietly(files.shm_path(name))
                     return self._hand_out(index, slot, path)
                 pin = self._free_pin(index)
-                slot = self._free_slot(index)
+                slot, evicted = index.free_entry()
+                if evicted is not None:
+                    self._unlink_if_unused(index, evicted)
                 entry = index.entries[slot]
                 entry["key0"], entry["key1"], entry["first_frame_id"], entry["gop_len"] = key[0], key[1], first, length
                 entry["data_size"], entry["file_id"] = arr.size, file_id
@@ -216,54 +230,26 @@ class SharedGopStore:
         if self._test_hook is not None:
             self._test_hook(stage)
 
-    @staticmethod
-    def _exact(index: files.IndexView, key, first: int, length: int) -> Optional[int]:
-        e = index.entries
-        found = np.flatnonzero((e["state"] == 1) & (e["key0"] == key[0]) & (e["key1"] == key[1])
-                               & (e["first_frame_id"] == first) & (e["gop_len"] == length))
-        return int(found[0]) if found.size else None
-
-    def _free_pin(self, index: files.IndexView) -> int:
-        free = np.flatnonzero(index.pins["ticket"] == 0)
-        if free.size == 0:
+    def _free_pin(self, index: idx.IndexView) -> int:
+        pin = index.free_pin()
+        if pin is None:
             raise GopStoreFullError(
                 f"SharedGopStore store_id={self.store_id}: {self.max_in_flight} GopRefs are in flight (handed out by "
                 "put/lookup, not yet read or released): read() / get_batch() / release() them, or create the store "
                 "with a larger max_in_flight")
-        return int(free[0])
+        return pin
 
-    def _free_slot(self, index: files.IndexView) -> int:
-        """A free entry, else the least recently used one, evicted (its file unlinked unless pinned)."""
-        e = index.entries
-        free = np.flatnonzero(e["state"] == 0)
-        if free.size:
-            return int(free[0])
-        slot = int(np.argmin(e["tick"]))
-        file_id = int(e["file_id"][slot])
-        e["state"][slot] = 0
-        index.header["evictions"] += 1
-        self._unlink_if_unused(index, file_id)
-        return slot
-
-    def _hand_out(self, index: files.IndexView, slot: int, path: str, pin: Optional[int] = None) -> GopRef:
-        """Marks entry ``slot`` most recently used and returns a GopRef holding a new pin on it."""
-        pin = self._free_pin(index) if pin is None else pin
+    def _hand_out(self, index: idx.IndexView, slot: int, path: str, pin: Optional[int] = None) -> GopRef:
+        """A GopRef to entry ``slot`` (now the most recently used), holding a new pin on its file."""
+        ticket = index.pin(slot, self._free_pin(index) if pin is None else pin)
         entry = index.entries[slot]
-        index.header["tick"] += 1
-        entry["tick"] = index.header["tick"]
-        ticket = int(index.header["next_ticket"])
-        index.header["next_ticket"] += 1
-        index.pins[pin] = (ticket, entry["file_id"])
         return GopRef(files.data_name(self._prefix, self._nonce, int(entry["file_id"])), int(entry["data_size"]),
                       int(entry["first_frame_id"]), int(entry["gop_len"]), path, ticket)
 
-    def _unlink_if_unused(self, index: files.IndexView, file_id: int) -> None:
+    def _unlink_if_unused(self, index: idx.IndexView, file_id: int) -> None:
         """Unlinks a GOP's file once neither an entry nor a pin names it (under the lock)."""
-        if ((index.entries["state"] == 1) & (index.entries["file_id"] == file_id)).any():
-            return
-        if ((index.pins["ticket"] != 0) & (index.pins["file_id"] == file_id)).any():
-            return
-        files.unlink_quietly(files.shm_path(files.data_name(self._prefix, self._nonce, file_id)))
+        if not index.in_use(file_id):
+            files.unlink_quietly(files.shm_path(files.data_name(self._prefix, self._nonce, file_id)))
 
     # -- main process: read and release --------------------------------------------------------
     def read(self, ref: GopRef) -> np.ndarray:
@@ -312,10 +298,7 @@ class SharedGopStore:
             self._check_ref(ref)
         with self._locked() as index:
             for ref in refs:
-                held = np.flatnonzero(index.pins["ticket"] == ref.pin) if ref.pin else ()
-                for p in held:
-                    file_id = int(index.pins["file_id"][p])
-                    index.pins[p] = (0, 0)
+                for file_id in index.unpin(ref.pin):
                     self._unlink_if_unused(index, file_id)
 
     def _check_ref(self, ref: GopRef) -> None:
@@ -376,8 +359,8 @@ class SharedGopStore:
         self._cleaned = True
         self.close()
         is_creator = self._owner_fd is not None and self._creator_pid == os.getpid()
-        files.remove_store(self._prefix, self._nonce, self._creator_pid if is_creator else os.getpid(),
-                      self._owner_fd if is_creator else None, whole_id=is_creator)
+        idx.remove_store(self._prefix, self._nonce, self._creator_pid if is_creator else os.getpid(),
+                           self._owner_fd if is_creator else None, whole_id=is_creator)
         self._owner_fd = None
         finalizer = getattr(self, "_finalizer", None)
         if finalizer is not None:
