@@ -14,9 +14,11 @@ from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
 from ._codec import Codec
 from ._color_range_warning import NoColorRangeWarning
 from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SavePacketsToFile
+from ._gop_ref import GopEvictedError, GopRef, GopStoreFullError
 from ._logging import LOG_LEVELS, get_log_level, set_log_level
 from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
+from ._shared_gop_store import SharedGopStore
 from ._stream_info import FastStreamInfo, GetFastInitInfo
 
 __version__ = "0.1.0"
@@ -38,6 +40,9 @@ __all__ = [
     "GetFastInitInfo",
     "get_log_level",
     "LOG_LEVELS",
+    "GopEvictedError",
+    "GopRef",
+    "GopStoreFullError",
     "NoColorRangeWarning",
     "PixelFormat",
     "PyNvBatchAsyncGopDecoder",
@@ -47,5 +52,6 @@ __all__ = [
     "RGBFrame",
     "SavePacketsToFile",
     "set_log_level",
+    "SharedGopStore",
     "__version__",
 ]
