@@ -16,4 +16,5 @@ PYBIND11_MODULE(_engine, m) {
   odvd::bindings::register_sample_reader(m);
   odvd::bindings::register_block_pool(m);
   odvd::bindings::register_bitstream(m);
+  odvd::bindings::register_writer(m);
 }

@@ -20,6 +20,7 @@ from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
 from ._shared_gop_store import SharedGopStore
 from ._stream_info import FastStreamInfo, GetFastInitInfo
+from ._writer import write_video
 
 __version__ = "0.1.0"
 
@@ -53,5 +54,6 @@ __all__ = [
     "SavePacketsToFile",
     "set_log_level",
     "SharedGopStore",
+    "write_video",
     "__version__",
 ]

@@ -1,6 +1,9 @@
 """``python -m on_demand_video_decoder``: what this installation can do, then the demo (six sample
 camera clips, random frames across them, frames/s and a PNG contact sheet). Demo options:
-``python -m on_demand_video_decoder --help``."""
+``python -m on_demand_video_decoder --help``.
+
+``python -m on_demand_video_decoder reencode SRC... --out DIR``: long-GOP videos rewritten for random
+access (_reencode.py; ``reencode --help``)."""
 
 import sys
 
@@ -8,6 +11,11 @@ from . import build_info
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["reencode"]:
+        from . import _reencode
+
+        return _reencode.main(argv[1:])
     info = build_info()
     rt, comp = info["runtime"], info["compiled"]
     print(f"on_demand_video_decoder {info['version']}: FFmpeg {rt.get('ffmpeg_release', '?')} "
