@@ -13,12 +13,16 @@ from ._build_info import build_info
 from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
 from ._codec import Codec
 from ._color_range_warning import NoColorRangeWarning
+from . import _log
+from ._log import get_log_level, set_log_level
 from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SavePacketsToFile
 from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
 from ._stream_info import FastStreamInfo, GetFastInitInfo
 
 __version__ = "0.1.0"
+
+_log.apply_environment()  # FFmpeg quiet but for errors unless ODVD_LOG_LEVEL says otherwise
 
 __all__ = [
     "BatchRequestError",
@@ -35,6 +39,7 @@ __all__ = [
     "DropCacheStatus",
     "FastStreamInfo",
     "GetFastInitInfo",
+    "get_log_level",
     "NoColorRangeWarning",
     "PixelFormat",
     "PyNvBatchAsyncGopDecoder",
@@ -43,5 +48,6 @@ __all__ = [
     "PyNvSampleReader",
     "RGBFrame",
     "SavePacketsToFile",
+    "set_log_level",
     "__version__",
 ]
