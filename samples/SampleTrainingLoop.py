@@ -78,12 +78,14 @@ def main(argv=None) -> int:
         optimiser.step()
         samples += clips.shape[0]
         print(f"step {step}: clips {tuple(clips.shape)}, loss {loss.item():.4f}")
-        if args.out is not None:
-            ids = batch["frame_indices"].reshape(clips.shape[0], -1, own.frames)
-            for b in range(clips.shape[0]):
-                for c, video in enumerate(args.videos):
-                    frames = [f.permute(1, 2, 0).cpu().numpy() for f in batch["frames"][b, c]]
-                    log.add([video] * own.frames, ids[b, min(c, ids.shape[1] - 1)].tolist(), frames)
+        # The frames each clip holds (written as HWC arrays with --out): (B, T) ids, or (B, cams, T).
+        ids = batch["frame_indices"].reshape(clips.shape[0], -1, own.frames)
+        for b in range(clips.shape[0]):
+            for c, video in enumerate(args.videos):
+                frames = [f.permute(1, 2, 0) for f in batch["frames"][b, c]]
+                if args.out is not None:
+                    frames = [f.cpu().numpy() for f in frames]
+                log.add([video] * own.frames, ids[b, min(c, ids.shape[1] - 1)].tolist(), frames)
     seconds = time.perf_counter() - start
     print(f"one epoch: {samples} samples of {cams} cameras x {own.frames} frames in {seconds:.2f} s, "
           f"{samples / seconds:.1f} samples/s ({own.workers} workers, decoding on "
