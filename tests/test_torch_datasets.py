@@ -193,8 +193,9 @@ def test_separated_loader_with_workers_and_sampler(clips):
     ds = RandomClipDataset([paths], num_samples=6, num_frames=2, stride=3, seed=5)
     decoder = odvd.PyNvGopDecoder(4, iGpu=-1)
     sampler = ShardedSampler(len(ds), rank=0, world_size=1, seed=1)
+    # spawn: the workers get the dataset (and its per-process demuxer) by pickling.
     loader = SeparatedLoader(ds, decoder, batch_size=4, sampler=sampler, num_workers=2,
-                             multiprocessing_context="fork")
+                             multiprocessing_context="spawn")
     loader.set_epoch(2)
     assert ds.epoch == 2 and sampler.epoch == 2
     order = list(sampler)
