@@ -35,6 +35,7 @@ EXPECTED_FRAMES = {
     "SampleStreamAccess.py": 12,
     "SampleStreamAsyncAccess.py": 18,
     "SampleSharedGopStore.py": 12,
+    "SampleTrainingLoop.py": 36,  # 3 batches of 2 clips x 3 cameras x 2 frames
 }
 
 
@@ -79,6 +80,8 @@ def check_frames(entries, out, media, reference):
 
 
 def _check_sample(name, media, reference, tmp_path, gpu):
+    if name == "SampleTrainingLoop.py":
+        pytest.importorskip("torch")
     entries, out, stdout = run_sample(name, media, tmp_path, gpu)
     assert len(entries) == EXPECTED_FRAMES[name], stdout
     assert {e["file"] for e in entries} == {str(media[c].path) for c in CLIPS}
@@ -108,6 +111,9 @@ def test_sample_on_the_cpu(name, media, reference, tmp_path):
         assert 36 <= decoded <= 3 * 23 and restarts == 3
     if name == "SampleBatchAsyncGopDecode.py":
         assert "DecodeFromGOPGroupsRGB: " in stdout
+    if name == "SampleTrainingLoop.py":
+        assert re.search(r"one epoch: 6 samples of 3 cameras x 2 frames in [0-9.]+ s, [0-9.]+ samples/s "
+                         r"\(2 workers, decoding on the CPU\)", stdout), stdout
     if name == "SampleSeparationAccessGOPListAPI.py":
         assert "cache hits [False, False, False]" in stdout and "True" in stdout
     if writes_gop_files(name):

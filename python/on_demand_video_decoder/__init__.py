@@ -24,6 +24,7 @@ from ._writer import write_video
 
 __version__ = "0.1.0"
 
+
 __all__ = [
     "BatchRequestError",
     "build_info",

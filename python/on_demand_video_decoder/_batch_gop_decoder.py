@@ -52,6 +52,16 @@ class PyNvBatchAsyncGopDecoder:
         self._decoder = PyNvGopDecoder(self._maxfiles, iGpu, True, gpu_backend=gpu_backend, strict=strict)
         self._color_range = ColorRangeWarner("PyNvGopDecoder", suppressNoColorRangeWarning)
         self._pending = PendingRequest(_OWNER, "odvd-batch-gop-decoder")
+        self._settings = dict(maxfiles=self._maxfiles, max_frames_per_decode_call=self._max_frames,
+                              iGpu=self._decoder._device, suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning),
+                              gpu_backend=self._decoder._settings["gpu_backend"], strict=bool(strict))
+
+    def __getstate__(self) -> dict:
+        """The constructor's settings (device resolved); decoders and a pending request are not carried."""
+        return {"settings": dict(self._settings)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state["settings"])
 
     @property
     def device(self) -> str:

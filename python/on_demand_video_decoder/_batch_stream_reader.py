@@ -54,6 +54,17 @@ class PyNvBatchAsyncStreamReader:
         self._color_range = ColorRangeWarner("PyNvVideoReader", suppressNoColorRangeWarning,
                                              remember=_count(num_of_set, "num_of_set") * self._num_of_file)
         self._pending = PendingRequest(_OWNER, "odvd-batch-stream-reader")
+        self._settings = dict(num_of_set=self._reader._num_of_set, num_of_file=self._num_of_file,
+                              max_frames_per_decode_call=self._max_frames, iGpu=self._reader._device,
+                              suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning),
+                              gpu_backend=self._reader._settings["gpu_backend"], strict=bool(strict))
+
+    def __getstate__(self) -> dict:
+        """The constructor's settings (device resolved); readers and a pending request are not carried."""
+        return {"settings": dict(self._settings)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state["settings"])
 
     @property
     def device(self) -> str:

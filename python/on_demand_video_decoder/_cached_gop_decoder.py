@@ -68,6 +68,14 @@ class CachedGopDecoder:
         self._cache = _cache
         self._last_hits: List[bool] = []
 
+    def __getstate__(self) -> dict:
+        """The inner decoder's settings and the cache's bounds; the cached GOPs are not carried (a copy
+        starts with an empty cache)."""
+        return {"decoder": self._decoder, "max_gops": self._cache.max_gops, "max_bytes": self._cache.max_bytes}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["decoder"], _key=_FACTORY_KEY, _cache=GopCache(state["max_gops"], state["max_bytes"]))
+
     # -- the cached calls ------------------------------------------------------------------------
     def GetGOP(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [],
                useGOPCache: bool = False, *,

@@ -74,6 +74,22 @@ class PyNvGopDecoder:
         self._engine = _engine._GopEngine(maxfiles, device=self._device, gpu_backend=backend, strict=bool(strict))
         self._engine.reference_closure = bool(reference_closure)
         self._packet_list_codecs: List[int] = []
+        # What a pickle carries (docs/training-data.md, "Pickling"): the settings, with the device and
+        # GPU backend as resolved here, so a copy decodes where this one does.
+        self._settings = dict(maxfiles=maxfiles, iGpu=self._device,
+                              suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning),
+                              gpu_backend=backend, strict=bool(strict), reference_closure=bool(reference_closure))
+
+    def __getstate__(self) -> dict:
+        """The constructor's settings (and DecodeFromPacketListInitialize's codecs); open files, decoders,
+        pooled memory and the colour-range warnings already given are not carried."""
+        return {"settings": dict(self._settings), "packet_list_codecs": list(self._packet_list_codecs)}
+
+    def __setstate__(self, state: dict) -> None:
+        settings = dict(state["settings"])
+        self.__init__(settings.pop("maxfiles"), settings.pop("iGpu"), settings.pop("suppressNoColorRangeWarning"),
+                      **settings)
+        self._packet_list_codecs = list(state.get("packet_list_codecs", []))
 
     @property
     def device(self) -> str:

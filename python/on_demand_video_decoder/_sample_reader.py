@@ -51,6 +51,17 @@ class PyNvSampleReader:
                                              remember=self._num_of_set * self._num_of_file)
         self._executor: Optional[ThreadPoolExecutor] = None
         self._pending: Optional[Tuple[Tuple[List[str], List[int], bool], Future]] = None
+        self._settings = dict(num_of_set=self._num_of_set, num_of_file=self._num_of_file, iGpu=self._device,
+                              suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning), gpu_backend=backend,
+                              strict=bool(strict))
+
+    def __getstate__(self) -> dict:
+        """The constructor's settings, with the device and GPU backend as resolved; the readers (open
+        files, decoder positions) and a pending async request are not carried: a copy starts afresh."""
+        return {"settings": dict(self._settings)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state["settings"])
 
     @property
     def device(self) -> str:
