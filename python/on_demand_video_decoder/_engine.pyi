@@ -320,6 +320,18 @@ class _FencedPoolProbe:
     @property
     def waits(self) -> int:
         ...
+class _VideoWriter:
+    def __init__(self, path: str, width: typing.SupportsInt | typing.SupportsIndex, height: typing.SupportsInt | typing.SupportsIndex, fps_num: typing.SupportsInt | typing.SupportsIndex, fps_den: typing.SupportsInt | typing.SupportsIndex, codec: str, gop: typing.SupportsInt | typing.SupportsIndex, bframes: typing.SupportsInt | typing.SupportsIndex, crf: typing.SupportsInt | typing.SupportsIndex, preset: str) -> None:
+        ...
+    def close(self) -> None:
+        ...
+    def write(self, rgb: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> None:
+        """
+        Encodes one RGB frame (height, width, 3), uint8, C-contiguous, of the writer's size.
+        """
+    @property
+    def frames_written(self) -> int:
+        ...
 def _as_device_frame(frame: typing.Any, device: typing.SupportsInt | typing.SupportsIndex, stream: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
     ...
 def _bundle_checksum(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> int:
