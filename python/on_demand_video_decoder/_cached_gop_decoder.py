@@ -165,9 +165,10 @@ def CreateGopDecoder(maxfiles: int, iGpu: Optional[int] = None, suppressNoColorR
                      gopCacheCapacity: Optional[int] = None, *,
                      cache_max_gops: Optional[int] = None,
                      cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
-                     gpu_backend: Optional[str] = None, strict: bool = False) -> CachedGopDecoder:
+                     gpu_backend: Optional[str] = None, strict: bool = False, reference_closure: bool = True,
+                     num_threads: Optional[int] = None) -> CachedGopDecoder:
     """A CachedGopDecoder over a new PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning,
-    gpu_backend=gpu_backend, strict=strict).
+    gpu_backend=gpu_backend, strict=strict, reference_closure=reference_closure, num_threads=num_threads).
 
     The GOP cache holds at most ``gopCacheCapacity`` GOPs (accvlab's name; ``cache_max_gops`` is ours,
     give either; default 256) and at most ``cache_max_bytes`` bytes; the least recently used GOP goes
@@ -176,7 +177,8 @@ def CreateGopDecoder(maxfiles: int, iGpu: Optional[int] = None, suppressNoColorR
     """
     capacity = _cache_capacity(gopCacheCapacity, cache_max_gops)
     cache = GopCache(capacity, _count(cache_max_bytes, "cache_max_bytes"))
-    decoder = PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning, gpu_backend=gpu_backend, strict=strict)
+    decoder = PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning, gpu_backend=gpu_backend, strict=strict,
+                             reference_closure=reference_closure, num_threads=num_threads)
     return CachedGopDecoder(decoder, _key=_FACTORY_KEY, _cache=cache)
 
 

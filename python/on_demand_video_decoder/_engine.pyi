@@ -242,6 +242,10 @@ class RGBFrame:
 class _GopEngine:
     def __init__(self, maxfiles: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0, device: typing.SupportsInt | typing.SupportsIndex = -1, gpu_backend: str = 'cuvid', strict: bool = False) -> None:
         ...
+    def convert(self, frames: collections.abc.Sequence[DecodedFrameExt], output: str, options: _OutputOptions = None) -> list:
+        """
+        Native frames (DecodedFrameExt, in this decoder's memory) to RGB / BGR with output options.
+        """
     def decode(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], output: str, options: _OutputOptions = None) -> list:
         ...
     def decode_bundles(self, bundles: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]], filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], output: str, options: _OutputOptions = None, reference_closure: bool = True) -> list:

@@ -55,6 +55,9 @@ class PyNvGopDecoder:
     returned with ``frame.corrupt`` set (docs/hostile-input.md). ``reference_closure=False`` (keyword
     only) makes Decode / DecodeN12ToRGB feed every reference picture of a run instead of only the
     targets' reference closures (docs/reference-closure.md); the frames are the same either way.
+    ``num_threads`` (keyword only): the CPU threads a call uses (files in parallel, libavcodec's
+    threads); default: the process's budget, the CPUs of its affinity mask within its cgroup's CPU
+    quota, or the environment variable ``ODVD_NUM_THREADS`` (docs/design.md, "Threads").
 
     Example:
         >>> dec = PyNvGopDecoder(maxfiles=6, iGpu=-1)
@@ -64,21 +67,25 @@ class PyNvGopDecoder:
     """
 
     def __init__(self, maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False, *,
-                 gpu_backend: Optional[str] = None, strict: bool = False, reference_closure: bool = True):
+                 gpu_backend: Optional[str] = None, strict: bool = False, reference_closure: bool = True,
+                 num_threads: Optional[int] = None):
         maxfiles = _count(maxfiles, "maxfiles")
+        threads = 0 if num_threads is None else _count(num_threads, "num_threads")
         backend = select_gpu_backend(gpu_backend)
         self._device = select_backend(iGpu)
         self._maxfiles = maxfiles
         self._color_range = ColorRangeWarner("PyNvGopDecoder", suppressNoColorRangeWarning)
         # device >= 0: NVDEC into that GPU's memory (opt-in until validated on a GPU: _devices.py).
-        self._engine = _engine._GopEngine(maxfiles, device=self._device, gpu_backend=backend, strict=bool(strict))
+        self._engine = _engine._GopEngine(maxfiles, threads=threads, device=self._device, gpu_backend=backend,
+                                          strict=bool(strict))
         self._engine.reference_closure = bool(reference_closure)
         self._packet_list_codecs: List[int] = []
         # What a pickle carries (docs/training-data.md, "Pickling"): the settings, with the device and
         # GPU backend as resolved here, so a copy decodes where this one does.
         self._settings = dict(maxfiles=maxfiles, iGpu=self._device,
                               suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning),
-                              gpu_backend=backend, strict=bool(strict), reference_closure=bool(reference_closure))
+                              gpu_backend=backend, strict=bool(strict), reference_closure=bool(reference_closure),
+                              num_threads=num_threads)
 
     def __getstate__(self) -> dict:
         """The constructor's settings (and DecodeFromPacketListInitialize's codecs); open files, decoders,

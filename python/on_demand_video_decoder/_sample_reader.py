@@ -38,13 +38,14 @@ class PyNvSampleReader:
 
     def __init__(self, num_of_set: int, num_of_file: int, iGpu: Optional[int] = None,
                  suppressNoColorRangeWarning: bool = False, *, gpu_backend: Optional[str] = None,
-                 strict: bool = False):
+                 strict: bool = False, num_threads: Optional[int] = None):
         self._num_of_set = _count(num_of_set, "num_of_set")
+        threads = 0 if num_threads is None else _count(num_threads, "num_threads")
         self._num_of_file = _count(num_of_file, "num_of_file")
         backend = select_gpu_backend(gpu_backend)
         self._device = select_backend(iGpu)
-        self._engine = _engine._SampleReader(self._num_of_set * self._num_of_file, device=self._device,
-                                             gpu_backend=backend, strict=bool(strict))
+        self._engine = _engine._SampleReader(self._num_of_set * self._num_of_file, threads=threads,
+                                             device=self._device, gpu_backend=backend, strict=bool(strict))
         # accvlab's readers name themselves PyNvVideoReader in this warning; a slot's file is forgotten
         # when the slot moves to another file.
         self._color_range = ColorRangeWarner("PyNvVideoReader", suppressNoColorRangeWarning,
@@ -53,7 +54,7 @@ class PyNvSampleReader:
         self._pending: Optional[Tuple[Tuple[List[str], List[int], bool], Future]] = None
         self._settings = dict(num_of_set=self._num_of_set, num_of_file=self._num_of_file, iGpu=self._device,
                               suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning), gpu_backend=backend,
-                              strict=bool(strict))
+                              strict=bool(strict), num_threads=num_threads)
 
     def __getstate__(self) -> dict:
         """The constructor's settings, with the device and GPU backend as resolved; the readers (open
@@ -189,7 +190,8 @@ def _difference(want_paths, want_ids, want_bgr, paths, ids, bgr) -> str:
 
 def CreateSampleReader(num_of_set: int, num_of_file: int, iGpu: Optional[int] = None,
                        suppressNoColorRangeWarning: bool = False, *,
-                       gpu_backend: Optional[str] = None, strict: bool = False) -> PyNvSampleReader:
+                       gpu_backend: Optional[str] = None, strict: bool = False,
+                       num_threads: Optional[int] = None) -> PyNvSampleReader:
     """A PyNvSampleReader (the seed's factory)."""
     return PyNvSampleReader(num_of_set, num_of_file, iGpu, suppressNoColorRangeWarning, gpu_backend=gpu_backend,
-                            strict=strict)
+                            strict=strict, num_threads=num_threads)
