@@ -20,6 +20,7 @@ from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
 from ._shared_gop_store import SharedGopStore
 from ._stream_info import FastStreamInfo, GetFastInitInfo
+from ._streams import list_streams
 from ._writer import write_video
 
 __version__ = "0.1.0"
@@ -41,6 +42,7 @@ __all__ = [
     "FastStreamInfo",
     "GetFastInitInfo",
     "get_log_level",
+    "list_streams",
     "LOG_LEVELS",
     "GopEvictedError",
     "GopRef",

@@ -60,3 +60,20 @@ def _requests(filepaths: Sequence[Any], frame_ids: Sequence[Any]) -> Tuple[List[
     if len(paths) == 1 and len(frame_ids) > 1:
         paths = paths * len(frame_ids)
     return paths, _ids(frame_ids, len(paths))
+
+
+def _stream_keys(paths: List[str], stream_index: Any) -> List[str]:
+    """The engine's names for `paths` with a stream choice: the path alone for the best video stream
+    (``stream_index=None``), else "<path>\\0<index>" (csrc/demux/video_file.h, SourceKey: a NUL is in
+    no path, so a key never names another file, and caches keep the streams of one file apart)."""
+    if stream_index is None:
+        return paths
+    if isinstance(stream_index, bool):
+        raise TypeError("stream_index must be an int, not bool")
+    try:
+        index = operator.index(stream_index)
+    except TypeError:
+        raise TypeError(f"stream_index must be an int, not {type(stream_index).__name__}") from None
+    if index < 0:
+        raise ValueError(f"stream_index={index}: must be >= 0 (None: the best video stream)")
+    return [f"{p}\0{index}" for p in paths]

@@ -9,7 +9,7 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from . import _engine
-from ._args import _count, _paths, _requests
+from ._args import _count, _paths, _requests, _stream_keys
 from ._color_range_warning import ColorRangeWarner
 from ._devices import CPU, select_backend, select_gpu_backend
 from ._output import output_options
@@ -114,14 +114,22 @@ class PyNvGopDecoder:
         return self._engine.backend
 
     # -- decoding from files -------------------------------------------------------------------
-    def Decode(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = []) -> List[DecodedFrameExt]:
-        """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order."""
+    def Decode(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [], *,
+               stream_index: Optional[int] = None) -> List[DecodedFrameExt]:
+        """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order.
+
+        ``stream_index`` (keyword only, every call that opens files takes it): the container's index of
+        the video stream to decode (ffprobe's ``index``; ``list_streams`` lists them); None: the best
+        video stream. ValueError when it is not a video stream of a file.
+        """
         paths, ids = _requests(filepaths, frame_ids)
-        check_infos(fastStreamInfos, paths, self._engine)
-        return self._checked(paths, self._engine.decode(paths, ids, "native"))
+        keys = _stream_keys(paths, stream_index)
+        check_infos(fastStreamInfos, keys, self._engine)
+        return self._checked(paths, self._engine.decode(keys, ids, "native"))
 
     def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
-                       fastStreamInfos: List[Any] = [], **output: Any) -> List[RGBFrame]:
+                       fastStreamInfos: List[Any] = [], *, stream_index: Optional[int] = None,
+                       **output: Any) -> List[RGBFrame]:
         """Frames as HWC uint8 RGB (or BGR), converted with each stream's own matrix and range.
 
         Keyword-only output options (every RGB method takes them): ``size=(height, width)``,
@@ -130,12 +138,14 @@ class PyNvGopDecoder:
         """
         options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
-        check_infos(fastStreamInfos, paths, self._engine)
-        return self._checked(paths, self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb", options))
+        keys = _stream_keys(paths, stream_index)
+        check_infos(fastStreamInfos, keys, self._engine)
+        return self._checked(paths, self._engine.decode(keys, ids, "bgr" if as_bgr else "rgb", options))
 
     # -- GOP bundles -------------------------------------------------------------------------------
     def GetGOP(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [], *,
-               enable_gop_dependency_graph_optimization: bool = False) -> Tuple[np.ndarray, List[int], List[int]]:
+               enable_gop_dependency_graph_optimization: bool = False,
+               stream_index: Optional[int] = None) -> Tuple[np.ndarray, List[int], List[int]]:
         """One bundle holding the GOP of each requested frame: (bytes, first_frame_ids, gop_lens).
 
         The bundle (docs/bundle-format.md) decodes without the source file (DecodeFromGOP*).
@@ -143,15 +153,18 @@ class PyNvGopDecoder:
         references, read from the bitstream (HEVC; docs/reference-closure.md).
         """
         paths, ids = _requests(filepaths, frame_ids)
-        check_infos(fastStreamInfos, paths, self._engine)
-        return self._engine.get_gop(paths, ids, bool(enable_gop_dependency_graph_optimization))
+        keys = _stream_keys(paths, stream_index)
+        check_infos(fastStreamInfos, keys, self._engine)
+        return self._engine.get_gop(keys, ids, bool(enable_gop_dependency_graph_optimization))
 
     def GetGOPList(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [], *,
-                   enable_gop_dependency_graph_optimization: bool = False) -> List[Tuple[np.ndarray, List[int], List[int]]]:
+                   enable_gop_dependency_graph_optimization: bool = False,
+                   stream_index: Optional[int] = None) -> List[Tuple[np.ndarray, List[int], List[int]]]:
         """Like GetGOP, but one bundle per request: [(bytes, [first_frame_id], [gop_len]), ...]."""
         paths, ids = _requests(filepaths, frame_ids)
-        check_infos(fastStreamInfos, paths, self._engine)
-        return self._engine.get_gop_list(paths, ids, bool(enable_gop_dependency_graph_optimization))
+        keys = _stream_keys(paths, stream_index)
+        check_infos(fastStreamInfos, keys, self._engine)
+        return self._engine.get_gop_list(keys, ids, bool(enable_gop_dependency_graph_optimization))
 
     def DecodeFromGOP(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int], *,
                       enable_gop_dependency_graph_optimization: Optional[bool] = None) -> List[DecodedFrameExt]:

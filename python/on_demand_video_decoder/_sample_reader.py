@@ -18,7 +18,7 @@ from typing import Any, List, Optional, Tuple
 
 from . import _engine
 from ._devices import CPU, select_backend, select_gpu_backend
-from ._args import _count, _requests
+from ._args import _count, _requests, _stream_keys
 from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import DecodedFrameExt, RGBFrame
 from ._output import engine_options, normalise, output_options
@@ -81,15 +81,18 @@ class PyNvSampleReader:
         return dict(self._engine.counters)
 
     # -- synchronous ---------------------------------------------------------------------------------
-    def Decode(self, filepaths: List[str], frame_ids: List[int]) -> List[DecodedFrameExt]:
-        """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order."""
+    def Decode(self, filepaths: List[str], frame_ids: List[int], *,
+               stream_index: Optional[int] = None) -> List[DecodedFrameExt]:
+        """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order.
+        ``stream_index`` (keyword only, on every decode call): the container's video stream to read
+        (None: the best), as PyNvGopDecoder.Decode."""
         paths, ids = _requests(filepaths, frame_ids)
-        frames = self._engine.decode(paths, ids, "native")
+        frames = self._engine.decode(_stream_keys(paths, stream_index), ids, "native")
         self._color_range.check(paths, frames)
         return frames
 
-    def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
-                       **output: Any) -> List[RGBFrame]:
+    def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False, *,
+                       stream_index: Optional[int] = None, **output: Any) -> List[RGBFrame]:
         """Frames as HWC uint8 RGB (or BGR), converted with each stream's own matrix and range.
 
         Keyword-only output options: ``size``, ``layout``, ``dtype``, ``mean``, ``std``, ``stack``
@@ -97,13 +100,13 @@ class PyNvSampleReader:
         """
         options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
-        frames = self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb", options)
+        frames = self._engine.decode(_stream_keys(paths, stream_index), ids, "bgr" if as_bgr else "rgb", options)
         self._color_range.check(paths, frames)
         return frames
 
     # -- asynchronous (double-buffered) ----------------------------------------------------------------
-    def DecodeN12ToRGBAsync(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
-                            **output: Any) -> None:
+    def DecodeN12ToRGBAsync(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False, *,
+                            stream_index: Optional[int] = None, **output: Any) -> None:
         """Starts decoding on a background thread and returns at once; collect the frames with
         DecodeN12ToRGBAsyncGetBuffer (same arguments, output options included). Bad arguments raise
         here; errors of the decode itself raise from DecodeN12ToRGBAsyncGetBuffer.
@@ -129,7 +132,8 @@ class PyNvSampleReader:
             self._pending = None
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odvd-sample-reader")
-        future = self._executor.submit(self._engine.decode, key[0], key[1], "bgr" if key[2] else "rgb", options)
+        future = self._executor.submit(self._engine.decode, _stream_keys(key[0], stream_index), key[1],
+                                       "bgr" if key[2] else "rgb", options)
         self._pending = (key, future)
 
     def DecodeN12ToRGBAsyncGetBuffer(self, filepaths: List[str], frame_ids: List[int],
