@@ -17,4 +17,5 @@ PYBIND11_MODULE(_engine, m) {
   odvd::bindings::register_block_pool(m);
   odvd::bindings::register_bitstream(m);
   odvd::bindings::register_writer(m);
+  odvd::bindings::register_sources(m);
 }

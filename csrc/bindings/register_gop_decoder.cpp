@@ -210,6 +210,7 @@ void register_gop_decoder(py::module_& m) {
       .def("release_decoders", &GopEngine::release_decoders, py::call_guard<py::gil_scoped_release>())
       .def("release_memory", &GopEngine::release_memory, py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("open_files", &GopEngine::open_files)
+      .def("forget", &GopEngine::forget, py::arg("key"), "Drops what was opened under `key` (a source's call ended).")
       .def("stream_params",
            [](GopEngine& e, const std::string& path) {
              StreamParams p;

@@ -19,6 +19,7 @@ std::string describe(const std::vector<StreamEntry>& streams) {
 
 Demuxer::Demuxer(const std::string& path, std::shared_ptr<FileIO> io, int stream_index)
     : path_(path), io_(io ? std::move(io) : std::make_shared<FileIO>(path)) {
+  path_ = io_->name();  // a source's label rather than its registered name
   AVFormatContext* ctx = avformat_alloc_context();
   if (!ctx) throw std::bad_alloc();
   ctx->pb = io_->avio();

@@ -56,8 +56,9 @@ std::vector<uint8_t> annexb_parameter_sets(const char* filter_name, AVCodecParam
 }  // namespace
 
 SourceKey parse_source_key(const std::string& key) {
-  const size_t nul = key.find('\0');
-  if (nul == std::string::npos) return {key, -1};
+  // The last NUL separates a stream index; a registered source's name itself starts with one.
+  const size_t nul = key.rfind('\0');
+  if (nul == std::string::npos || nul == 0) return {key, -1};
   const std::string index = key.substr(nul + 1);
   char* end = nullptr;
   const long n = std::strtol(index.c_str(), &end, 10);
@@ -71,6 +72,11 @@ SourceKey parse_source_key(const std::string& key) {
 VideoFile::VideoFile(const std::string& key, bool direct_mp4)
     : path_(parse_source_key(key).path), requested_stream_(parse_source_key(key).stream_index),
       io_(std::make_shared<FileIO>(path_)) {
+  const std::string source_name = path_;  // a registered source: its own name, for new demuxers
+  if (io_->is_source()) {
+    source_name_ = source_name;
+    path_ = io_->name();  // its label, in every message
+  }
   std::optional<Mp4Video> mp4 = direct_mp4 ? read_mp4_index(*io_, requested_stream_) : std::nullopt;
   if (mp4) {
     // The sample format must be in the configuration record: else libavformat has to decode a frame.
@@ -99,6 +105,7 @@ VideoFile::VideoFile(const std::string& key, bool direct_mp4)
 }
 
 bool VideoFile::unchanged_on_disk() const {
+  if (io_->is_source()) return true;  // not on disk: nothing can change it under us
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) return false;
   return identity_of(st) == io_->identity();
@@ -109,7 +116,7 @@ std::unique_ptr<Demuxer> VideoFile::demuxer() const {
     std::lock_guard<std::mutex> lock(spare_mutex_);
     if (spare_) return std::move(spare_);
   }
-  return std::make_unique<Demuxer>(path_, nullptr, requested_stream_);
+  return std::make_unique<Demuxer>(source_name_.empty() ? path_ : source_name_, nullptr, requested_stream_);
 }
 
 std::vector<Sample> VideoFile::scan(std::unique_ptr<Demuxer>& demuxer) {

@@ -64,7 +64,8 @@ class VideoFile {
   // from the parameter sets of the codec configuration, else from the first sample.
   void resolve_colour(Demuxer* demuxer);
 
-  std::string path_;
+  std::string path_;            // the file's path, or a source's label (messages, bundles' source_path)
+  std::string source_name_;     // a registered source's name (common/byte_source.h), else empty
   int requested_stream_ = -1;
   std::shared_ptr<FileIO> io_;
   bool indexed_directly_ = false;

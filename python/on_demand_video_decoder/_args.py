@@ -18,6 +18,30 @@ def _paths(filepaths: Sequence[Any], name: str = "filepaths") -> List[str]:
     return out
 
 
+def _items(filepaths: Sequence[Any], name: str = "filepaths") -> List[Any]:
+    """Like _paths, for calls that also take videos as bytes or file-like objects (_sources.py): paths
+    become str, sources stay as they are (Sources turns them into the engine's names)."""
+    from ._sources import _is_bytes_like, _is_file_like
+
+    if isinstance(filepaths, (str, bytes, bytearray, memoryview, os.PathLike)) or _is_file_like(filepaths):
+        raise TypeError(f"{name} must be a list of paths or sources, not a single one")
+    out = []
+    for i, p in enumerate(filepaths):
+        if _is_bytes_like(p) or _is_file_like(p):
+            out.append(p)
+        elif isinstance(p, (str, os.PathLike)):
+            out.append(os.fspath(p))
+        else:
+            raise TypeError(f"{name}[{i}] is a {type(p).__name__}: a video is a path, bytes or a binary file-like "
+                            "object (read + seek)")
+    if not out:
+        raise ValueError(f"{name} is empty")
+    for i, p in enumerate(out):
+        if isinstance(p, str) and "\0" in p:
+            raise ValueError(f"{name}[{i}] contains a NUL byte: {p!r}")
+    return out
+
+
 def _count(value: Any, name: str) -> int:
     """A size argument (maxfiles, num_of_set, a cache bound): an int of at least 1, bools refused."""
     if isinstance(value, bool):
@@ -49,8 +73,9 @@ def _ids(frame_ids: Sequence[Any], n: int) -> List[int]:
 
 def _requests(filepaths: Sequence[Any], frame_ids: Sequence[Any]) -> Tuple[List[str], List[int]]:
     """(paths, ids): one path per frame id. A single path with several ids stands for that path
-    repeated (as in the seed's examples, e.g. ``Decode(['video1.mp4'], [0, 10, 20])``)."""
-    paths = _paths(filepaths)
+    repeated (as in the seed's examples, e.g. ``Decode(['video1.mp4'], [0, 10, 20])``). Paths become
+    str; videos given as bytes or file-like objects stay as they are (_sources.py)."""
+    paths = _items(filepaths)
     if isinstance(frame_ids, (str, bytes)):
         raise TypeError("frame_ids must be a list of integers")
     try:

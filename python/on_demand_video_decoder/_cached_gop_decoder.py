@@ -112,6 +112,9 @@ class CachedGopDecoder:
 
     def _cached_gops(self, filepaths, frame_ids, infos, references: bool, stream_index) -> List[CachedGop]:
         paths, ids = _requests(filepaths, frame_ids)
+        if not all(isinstance(p, str) for p in paths):
+            raise ValueError("useGOPCache=True caches the GOPs of files by path (and notices when a file changes); a "
+                             "video given as bytes or a file-like object is not cached: call without useGOPCache")
         signatures = [file_signature(p) for p in paths]
         streams = _stream_keys(paths, stream_index)
         check_infos(infos, streams, _CachedParams(self._cache, self._decoder._engine, dict(zip(streams, signatures))))

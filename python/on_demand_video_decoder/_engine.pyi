@@ -252,6 +252,10 @@ class _GopEngine:
         ...
     def decode_packet_lists(self, numpy_datas: collections.abc.Sequence[collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]]], packet_idxs: collections.abc.Sequence[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]], widths: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], heights: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], codecs: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], output: str, options: _OutputOptions = None) -> list:
         ...
+    def forget(self, key: str) -> None:
+        """
+        Drops what was opened under `key` (a source's call ended).
+        """
     def get_gop(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], with_references: bool = False) -> tuple:
         ...
     def get_gop_list(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], with_references: bool = False) -> list:
@@ -288,6 +292,8 @@ class _SampleReader:
     def clear(self) -> None:
         ...
     def decode(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], output: str, options: _OutputOptions = None) -> list:
+        ...
+    def forget(self, key: str) -> None:
         ...
     def release_memory(self) -> None:
         ...
@@ -384,6 +390,14 @@ def _reference_lists(codec: typing.SupportsInt | typing.SupportsIndex, packets: 
     """
     Test hook: each packet's references (decode indices) read from its bitstream (demux/references.h); None where unknown; an empty list of lists for a codec that is not analysed.
     """
+def _register_bytes(data: typing_extensions.Buffer) -> str:
+    """
+    Registers a bytes-like object as a source; its name (starting with a NUL) goes where a path goes.
+    """
+def _register_file(file: typing.Any) -> str:
+    """
+    Registers a binary file-like object (seek + read/readinto) as a source.
+    """
 def _resolve_color(av_colorspace: typing.SupportsInt | typing.SupportsIndex, av_color_range: typing.SupportsInt | typing.SupportsIndex, height: typing.SupportsInt | typing.SupportsIndex) -> tuple[str, str]:
     """
     (matrix, range) names for FFmpeg AVColorSpace / AVColorRange values and a picture height (test helper; rules in docs/color.md).
@@ -398,6 +412,12 @@ def _share(array: numpy.ndarray) -> numpy.typing.NDArray[numpy.uint8]:
     """
     A new read-only array over an engine bundle array's bytes, sharing its buffer (the GOP cache's hits).
     """
+def _streams(path: str) -> list:
+    """
+    Every stream of the container at `path`: index, kind, codec (and size for video).
+    """
+def _unregister_source(name: str) -> None:
+    ...
 def build_info() -> dict:
     """
     What this build compiled in (FFmpeg, ffnvcodec, CUDA kernels) and what the machine offers now (NVIDIA driver, NVDEC, devices). Never raises for a missing GPU: it reports it.

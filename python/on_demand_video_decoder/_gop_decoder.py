@@ -13,6 +13,7 @@ from ._args import _count, _paths, _requests, _stream_keys
 from ._color_range_warning import ColorRangeWarner
 from ._devices import CPU, select_backend, select_gpu_backend
 from ._output import output_options
+from ._sources import Sources, describe
 from ._stream_info import check_infos
 
 DecodedFrameExt = _engine.DecodedFrameExt
@@ -36,6 +37,13 @@ def _bundle_list(numpy_datas: Any, one_bundle_call: str) -> List[np.ndarray]:
     if not bundles:
         raise ValueError("numpy_datas is empty")
     return bundles
+
+
+def _bundle_requests(filepaths: Any, frame_ids: Any) -> Tuple[List[str], List[int]]:
+    """A bundle decode's requests: paths as given, a video given as bytes or a file-like object named as
+    its bundle entries name it (its source_path: ``<bytes: N bytes>``, ``<file-like io.BytesIO>``)."""
+    paths, ids = _requests(filepaths, frame_ids)
+    return [describe(p) for p in paths], ids
 
 
 def _closure(enable_gop_dependency_graph_optimization: Optional[bool]) -> bool:
@@ -103,9 +111,9 @@ class PyNvGopDecoder:
         """``"cpu"`` or ``"cuda:N"``."""
         return "cpu" if self._device == CPU else f"cuda:{self._device}"
 
-    def _checked(self, paths: List[str], frames: list) -> list:
+    def _checked(self, paths: List[Any], frames: list) -> list:
         """`frames`, after the colour-range warning for their files (suppressNoColorRangeWarning)."""
-        self._color_range.check(paths, frames)
+        self._color_range.check([describe(p) for p in paths], frames)
         return frames
 
     @property
@@ -123,9 +131,10 @@ class PyNvGopDecoder:
         video stream. ValueError when it is not a video stream of a file.
         """
         paths, ids = _requests(filepaths, frame_ids)
-        keys = _stream_keys(paths, stream_index)
-        check_infos(fastStreamInfos, keys, self._engine)
-        return self._checked(paths, self._engine.decode(keys, ids, "native"))
+        with Sources(paths, self._engine, stream_index=stream_index) as names:
+            keys = _stream_keys(names, stream_index)
+            check_infos(fastStreamInfos, keys, self._engine)
+            return self._checked(paths, self._engine.decode(keys, ids, "native"))
 
     def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
                        fastStreamInfos: List[Any] = [], *, stream_index: Optional[int] = None,
@@ -138,9 +147,10 @@ class PyNvGopDecoder:
         """
         options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
-        keys = _stream_keys(paths, stream_index)
-        check_infos(fastStreamInfos, keys, self._engine)
-        return self._checked(paths, self._engine.decode(keys, ids, "bgr" if as_bgr else "rgb", options))
+        with Sources(paths, self._engine, stream_index=stream_index) as names:
+            keys = _stream_keys(names, stream_index)
+            check_infos(fastStreamInfos, keys, self._engine)
+            return self._checked(paths, self._engine.decode(keys, ids, "bgr" if as_bgr else "rgb", options))
 
     # -- GOP bundles -------------------------------------------------------------------------------
     def GetGOP(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [], *,
@@ -153,18 +163,20 @@ class PyNvGopDecoder:
         references, read from the bitstream (HEVC; docs/reference-closure.md).
         """
         paths, ids = _requests(filepaths, frame_ids)
-        keys = _stream_keys(paths, stream_index)
-        check_infos(fastStreamInfos, keys, self._engine)
-        return self._engine.get_gop(keys, ids, bool(enable_gop_dependency_graph_optimization))
+        with Sources(paths, self._engine, stream_index=stream_index) as names:
+            keys = _stream_keys(names, stream_index)
+            check_infos(fastStreamInfos, keys, self._engine)
+            return self._engine.get_gop(keys, ids, bool(enable_gop_dependency_graph_optimization))
 
     def GetGOPList(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [], *,
                    enable_gop_dependency_graph_optimization: bool = False,
                    stream_index: Optional[int] = None) -> List[Tuple[np.ndarray, List[int], List[int]]]:
         """Like GetGOP, but one bundle per request: [(bytes, [first_frame_id], [gop_len]), ...]."""
         paths, ids = _requests(filepaths, frame_ids)
-        keys = _stream_keys(paths, stream_index)
-        check_infos(fastStreamInfos, keys, self._engine)
-        return self._engine.get_gop_list(keys, ids, bool(enable_gop_dependency_graph_optimization))
+        with Sources(paths, self._engine, stream_index=stream_index) as names:
+            keys = _stream_keys(names, stream_index)
+            check_infos(fastStreamInfos, keys, self._engine)
+            return self._engine.get_gop_list(keys, ids, bool(enable_gop_dependency_graph_optimization))
 
     def DecodeFromGOP(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int], *,
                       enable_gop_dependency_graph_optimization: Optional[bool] = None) -> List[DecodedFrameExt]:
@@ -178,7 +190,7 @@ class PyNvGopDecoder:
         feed the decoder only the targets' reference closures where the bitstream tells them (HEVC),
         False every reference picture; the frames are the same (docs/reference-closure.md).
         """
-        paths, ids = _requests(filepaths, frame_ids)
+        paths, ids = _bundle_requests(filepaths, frame_ids)
         frames = self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "native", None,
                                              _closure(enable_gop_dependency_graph_optimization))
         return self._checked(paths, frames)
@@ -188,7 +200,7 @@ class PyNvGopDecoder:
                          **output: Any) -> List[RGBFrame]:
         """RGB (or BGR) frames from a bundle (output options as DecodeN12ToRGB)."""
         options = output_options(**output)
-        paths, ids = _requests(filepaths, frame_ids)
+        paths, ids = _bundle_requests(filepaths, frame_ids)
         frames = self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "bgr" if as_bgr else "rgb", options,
                                              _closure(enable_gop_dependency_graph_optimization))
         return self._checked(paths, frames)
@@ -197,7 +209,7 @@ class PyNvGopDecoder:
                           enable_gop_dependency_graph_optimization: Optional[bool] = None) -> List[DecodedFrameExt]:
         """Native frames (NV12 / P016) from several bundles (e.g. GetGOPList's, or LoadGopsToList's),
         matched to requests as DecodeFromGOP matches them (accvlab's newer API)."""
-        paths, ids = _requests(filepaths, frame_ids)
+        paths, ids = _bundle_requests(filepaths, frame_ids)
         frames = self._engine.decode_bundles(_bundle_list(numpy_datas, "DecodeFromGOP"), paths, ids, "native", None,
                                              _closure(enable_gop_dependency_graph_optimization))
         return self._checked(paths, frames)
@@ -208,7 +220,7 @@ class PyNvGopDecoder:
         """RGB (or BGR) frames from several bundles (e.g. GetGOPList's, or LoadGopsToList's); output
         options as DecodeN12ToRGB."""
         options = output_options(**output)
-        paths, ids = _requests(filepaths, frame_ids)
+        paths, ids = _bundle_requests(filepaths, frame_ids)
         bundles = _bundle_list(numpy_datas, "DecodeFromGOPRGB")
         frames = self._engine.decode_bundles(bundles, paths, ids, "bgr" if as_bgr else "rgb", options,
                                              _closure(enable_gop_dependency_graph_optimization))

@@ -19,6 +19,7 @@ from typing import Any, List, Optional, Tuple
 from . import _engine
 from ._devices import CPU, select_backend, select_gpu_backend
 from ._args import _count, _requests, _stream_keys
+from ._sources import Sources, describe
 from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import DecodedFrameExt, RGBFrame
 from ._output import engine_options, normalise, output_options
@@ -87,8 +88,9 @@ class PyNvSampleReader:
         ``stream_index`` (keyword only, on every decode call): the container's video stream to read
         (None: the best), as PyNvGopDecoder.Decode."""
         paths, ids = _requests(filepaths, frame_ids)
-        frames = self._engine.decode(_stream_keys(paths, stream_index), ids, "native")
-        self._color_range.check(paths, frames)
+        with Sources(paths, self._engine, stream_index=stream_index) as names:
+            frames = self._engine.decode(_stream_keys(names, stream_index), ids, "native")
+        self._color_range.check([describe(p) for p in paths], frames)
         return frames
 
     def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False, *,
@@ -100,8 +102,9 @@ class PyNvSampleReader:
         """
         options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
-        frames = self._engine.decode(_stream_keys(paths, stream_index), ids, "bgr" if as_bgr else "rgb", options)
-        self._color_range.check(paths, frames)
+        with Sources(paths, self._engine, stream_index=stream_index) as names:
+            frames = self._engine.decode(_stream_keys(names, stream_index), ids, "bgr" if as_bgr else "rgb", options)
+        self._color_range.check([describe(p) for p in paths], frames)
         return frames
 
     # -- asynchronous (double-buffered) ----------------------------------------------------------------
@@ -132,8 +135,13 @@ class PyNvSampleReader:
             self._pending = None
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odvd-sample-reader")
-        future = self._executor.submit(self._engine.decode, _stream_keys(key[0], stream_index), key[1],
-                                       "bgr" if key[2] else "rgb", options)
+        engine = self._engine
+
+        def decode() -> list:  # bytes / file-like sources are registered for the background call
+            with Sources(key[0], engine, stream_index=stream_index) as names:
+                return engine.decode(_stream_keys(names, stream_index), key[1], "bgr" if key[2] else "rgb", options)
+
+        future = self._executor.submit(decode)
         self._pending = (key, future)
 
     def DecodeN12ToRGBAsyncGetBuffer(self, filepaths: List[str], frame_ids: List[int],
@@ -156,7 +164,7 @@ class PyNvSampleReader:
             raise RuntimeError(f"DecodeN12ToRGBAsyncGetBuffer: arguments differ from the pending request: {difference}")
         self._pending = None
         frames = future.result()
-        self._color_range.check(paths, frames)
+        self._color_range.check([describe(p) for p in paths], frames)
         return frames
 
     # -- resources -----------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 
 from . import _engine
-from ._args import _paths, _stream_keys
+from ._args import _items, _stream_keys
+from ._sources import Sources
 
 # libavutil's numbering (stable across FFmpeg versions): AVMEDIA_TYPE_VIDEO and the 4:2:0 formats.
 _AVMEDIA_TYPE_VIDEO = 0
@@ -99,7 +100,8 @@ def _rate(fps: float, rounding: float = 0.0) -> Fraction:
 def GetFastInitInfo(filepaths: List[str], *, stream_index: Optional[int] = None) -> List[FastStreamInfo]:
     """FastStreamInfo of each file (FileNotFoundError / ValueError for files that cannot be read), of
     its best video stream or of stream ``stream_index`` (keyword only, as the decoders take it)."""
-    return [_info(key) for key in _stream_keys(_paths(filepaths), stream_index)]
+    with Sources(_items(filepaths)) as names:
+        return [_info(key) for key in _stream_keys(names, stream_index)]
 
 
 def check_infos(infos: Sequence[Any], paths: Sequence[str], engine) -> None:
