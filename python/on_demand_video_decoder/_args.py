@@ -6,15 +6,11 @@ from typing import Any, List, Sequence, Tuple
 
 
 def _paths(filepaths: Sequence[Any], name: str = "filepaths") -> List[str]:
-    if isinstance(filepaths, (str, bytes, os.PathLike)):
-        raise TypeError(f"{name} must be a list of paths, not a single path")
-    out = [os.fspath(p) for p in filepaths]
-    if not out:
-        raise ValueError(f"{name} is empty")
+    """File paths (as str) for the calls that need files on disk (bundle files, the page cache)."""
+    out = _items(filepaths, name)
     for i, p in enumerate(out):
-        # A NUL would cut the path short in the operating system's calls: it would name another file.
-        if ("\0" if isinstance(p, str) else b"\0") in p:
-            raise ValueError(f"{name}[{i}] contains a NUL byte: {p!r}")
+        if not isinstance(p, str):
+            raise TypeError(f"{name}[{i}] is a {type(p).__name__}: this call takes file paths")
     return out
 
 
@@ -30,7 +26,7 @@ def _items(filepaths: Sequence[Any], name: str = "filepaths") -> List[Any]:
         if _is_bytes_like(p) or _is_file_like(p):
             out.append(p)
         elif isinstance(p, (str, os.PathLike)):
-            out.append(os.fspath(p))
+            out.append(os.fsdecode(os.fspath(p)))
         else:
             raise TypeError(f"{name}[{i}] is a {type(p).__name__}: a video is a path, bytes or a binary file-like "
                             "object (read + seek)")
