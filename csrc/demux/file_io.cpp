@@ -28,15 +28,19 @@ FileIO::FileIO(const std::string& path) : path_(path) {
     size_ = f.size;
     identity_ = f.identity;
   }
+}
+
+AVIOContext* FileIO::avio() {
+  if (avio_) return avio_;
   constexpr int kBufferSize = 65536;
   auto* buffer = static_cast<uint8_t*>(av_malloc(kBufferSize));
   avio_ = buffer ? avio_alloc_context(buffer, kBufferSize, 0, this, &FileIO::read_cb, nullptr, &FileIO::seek_cb)
                  : nullptr;
   if (!avio_) {
     av_free(buffer);
-    if (fd_ >= 0) ::close(fd_);
     throw std::bad_alloc();
   }
+  return avio_;
 }
 
 FileIO::~FileIO() {
@@ -81,9 +85,10 @@ int64_t FileIO::read_some(int64_t offset, uint8_t* dst, size_t n) const {
 void FileIO::set_skip_payload(bool on) {
   // Drop what the buffer holds (zeros, or real bytes), so the next read goes through read_cb in the new
   // mode: in direct mode avio_seek always resets the buffer.
-  avio_->direct = 1;
-  avio_seek(avio_, avio_tell(avio_), SEEK_SET);
-  avio_->direct = on ? 1 : 0;
+  AVIOContext* io = avio();
+  io->direct = 1;
+  avio_seek(io, avio_tell(io), SEEK_SET);
+  io->direct = on ? 1 : 0;
   skip_payload_ = on;
 }
 

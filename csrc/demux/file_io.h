@@ -28,7 +28,9 @@ class FileIO {
   FileIO(const FileIO&) = delete;
   FileIO& operator=(const FileIO&) = delete;
 
-  AVIOContext* avio() { return avio_; }
+  // The AVIOContext libavformat reads through, made on first use (an MP4 read directly never needs one,
+  // so a decoder holding thousands of indexed files holds no 64 KiB buffer per file).
+  AVIOContext* avio();
   int64_t size() const { return size_; }
   // A source in memory or a Python object, not a file on disk (nothing to compare with the disk).
   bool is_source() const { return source_ != nullptr; }
