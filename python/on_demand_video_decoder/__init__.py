@@ -14,6 +14,7 @@ from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
 from ._codec import Codec
 from ._color_range_warning import NoColorRangeWarning
 from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SavePacketsToFile
+from .dataset import GopStore
 from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
 from ._stream_info import FastStreamInfo, GetFastInitInfo
@@ -35,6 +36,7 @@ __all__ = [
     "DropCacheStatus",
     "FastStreamInfo",
     "GetFastInitInfo",
+    "GopStore",
     "NoColorRangeWarning",
     "PixelFormat",
     "PyNvBatchAsyncGopDecoder",
