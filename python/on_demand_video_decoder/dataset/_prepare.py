@@ -37,11 +37,27 @@ def _run_local(work: List[List[Source]], bundles: bool, shard_bytes: int, worker
         for b in work:
             yield process_batch(b, bundles, shard_bytes, tmp_dir)
         return
-    # forkserver: workers do not inherit the parent's threads (tqdm's, the engine's pools).
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+    # spawn: workers do not inherit the parent's threads (tqdm's, the engine's pools), and are children
+    # of this process, so they can be told to die with it (_die_with_parent).
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(process_batch, b, bundles, shard_bytes, tmp_dir) for b in work]
         for f in as_completed(futures):
             yield f.result()
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker is killed when the process that started it dies, even by SIGKILL (Linux: prctl
+    PR_SET_PDEATHSIG), so an interrupted prepare leaves no worker writing into the store."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            return
+    if os.getppid() != parent:  # it died before the prctl
+        os._exit(1)
 
 
 def _commit(store: str, result: BatchResult) -> List[dict]:
@@ -138,6 +154,13 @@ def prepare(srcs: Sequence[str], out: str, *, bundles: bool = False, workers: in
 
 
 def _write_json(path: str, data: dict) -> None:
+    """Writes ``data`` atomically, unless the file already holds it (a rerun that does nothing touches nothing)."""
+    try:
+        with open(path) as f:
+            if json.load(f) == data:
+                return
+    except (OSError, ValueError):
+        pass
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w") as f:
         json.dump(data, f, sort_keys=True)

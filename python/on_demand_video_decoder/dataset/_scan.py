@@ -15,7 +15,7 @@ LIST_EXTENSIONS = frozenset({".txt", ".lst", ".list"})
 
 
 def is_url(path: str) -> bool:
-    return "://" in path and not path.startswith("file://")
+    return "://" in path
 
 
 @dataclass(frozen=True)
