@@ -39,7 +39,7 @@ def schema():
 def shard_schema():
     import pyarrow as pa
 
-    return pa.schema([("name", pa.string()), ("size", pa.int64()), ("blake2b", pa.string())])
+    return pa.schema([("name", pa.string()), ("size", pa.int64()), ("digest", pa.string())])
 
 
 def fsync_dir(path: str) -> None:
@@ -116,7 +116,7 @@ def compact(store: str, rows: Iterable[dict], shards: Dict[str, dict]) -> Dict[s
     rows = sorted(rows, key=lambda r: r["path"])
     used = sorted({n for r in rows for n in (r.get("gop_shard") or [])})
     table = rows_table(rows).replace_schema_metadata({b"odvd.format": FORMAT.encode()})
-    shard_table = pa.Table.from_pylist([{k: shards[n][k] for k in ("name", "size", "blake2b")} for n in used],
+    shard_table = pa.Table.from_pylist([{k: shards[n][k] for k in ("name", "size", "digest")} for n in used],
                                        schema=shard_schema())
     written = 0
     for t, name in ((table, CATALOGUE), (shard_table, SHARDS)):

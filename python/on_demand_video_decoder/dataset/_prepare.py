@@ -75,7 +75,7 @@ def _commit(store: str, result: BatchResult) -> List[dict]:
             os.replace(tmp, final)
         else:
             os.replace(s.tmp_path, final)
-        records.append({"name": s.name, "size": s.size, "blake2b": s.blake2b})
+        records.append({"name": s.name, "size": s.size, "digest": s.digest})
     if records:
         cat.fsync_dir(shard_dir)
     cat.write_part(store, result.batch, result.rows, records)

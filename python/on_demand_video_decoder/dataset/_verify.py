@@ -1,40 +1,67 @@
-"""``verify STORE``: every shard against its size and checksum (blake2b, recorded when it was
-written), every bundle in it parsed and checked (its own XXH3-64 checksum, its structure, its GOP
-against the catalogue's), and the catalogue against the videos (size, mtime, frame count)."""
+"""``verify STORE``: every shard walked bundle by bundle (each bundle parsed, which checks its XXH3-64
+checksum and its structure; padding zero; the shard's size and digest as recorded when it was
+written), every GOP the catalogue names found at a bundle start and holding that GOP, and the catalogue
+against the videos (size, mtime, frame count)."""
 
-import hashlib
 import os
-from typing import Dict, List
+from typing import Dict, List, Set, Tuple
+
+import numpy as np
 
 from .. import _engine
 from . import _catalogue as cat
 from ._scan import is_url
+from ._video import ALIGN, HEADER, new_digest
+
+
+def _walk_shard(path: str, size: int, digest: str) -> Tuple[Set[int], List[str]]:
+    """(offsets of the bundles in the shard, problems)."""
+    name = os.path.basename(path)
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as e:
+        return set(), [f"shard {name}: {e}"]
+    if len(data) != size:
+        return set(), [f"shard {name}: {len(data)} bytes, recorded {size}"]
+    h = new_digest()
+    offsets: Set[int] = set()
+    offset = 0
+    while offset < len(data):
+        if len(data) - offset < HEADER or bytes(data[offset:offset + 8]) != b"ODVDGOPB":
+            return offsets, [f"shard {name}: no bundle at offset {offset}"]
+        total = int(data[offset + 16:offset + 24].view("<u8")[0])
+        if total < HEADER or offset + total > len(data):
+            return offsets, [f"shard {name}: bundle at {offset} claims {total} bytes, past the shard's end"]
+        try:
+            _engine._parse_bundle(data[offset:offset + total])
+        except ValueError as e:
+            return offsets, [f"shard {name}: bundle at {offset}: {e}"]
+        h.update(offset.to_bytes(8, "little"))
+        h.update(data[offset:offset + HEADER].tobytes())
+        offsets.add(offset)
+        end = offset + total
+        offset = min(len(data), end + (-end % ALIGN))
+        if np.any(data[end:offset]):
+            return offsets, [f"shard {name}: non-zero padding after the bundle ending at {end}"]
+    if h.hexdigest() != digest:
+        return offsets, [f"shard {name}: digest {h.hexdigest()}, recorded {digest}"]
+    return offsets, []
 
 
 def verify(store: str, check_videos: bool = True) -> Dict[str, object]:
     """A report: ``ok`` and the list of ``problems`` (empty when ok), with counts of what was checked."""
     table, shards = cat.load(None, store)
     problems: List[str] = []
-    shard_dir = os.path.join(store, cat.SHARD_DIR)
+    starts: Dict[str, Set[int]] = {}
+    bundles = 0
     for s in shards.to_pylist():
-        path = os.path.join(shard_dir, s["name"])
-        try:
-            h = hashlib.blake2b(digest_size=16)
-            size = 0
-            with open(path, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 22), b""):
-                    h.update(chunk)
-                    size += len(chunk)
-        except OSError as e:
-            problems.append(f"shard {s['name']}: {e}")
-            continue
-        if size != s["size"]:
-            problems.append(f"shard {s['name']}: {size} bytes, recorded {s['size']}")
-        elif h.hexdigest() != s["blake2b"]:
-            problems.append(f"shard {s['name']}: checksum {h.hexdigest()}, recorded {s['blake2b']}")
-    bundles = videos = 0
+        offsets, found = _walk_shard(os.path.join(store, cat.SHARD_DIR, s["name"]), s["size"], s["digest"])
+        starts[s["name"]] = offsets
+        bundles += len(offsets)
+        problems.extend(found)
     from ._gop_store import GopStore
 
+    videos = gops = 0
     reader = GopStore(store)
     try:
         for r in table.to_pylist():
@@ -43,12 +70,11 @@ def verify(store: str, check_videos: bool = True) -> Dict[str, object]:
             if r["gop_shard"] is not None:
                 for g, (shard, offset, length) in enumerate(zip(r["gop_shard"], r["gop_offset"], r["gop_bundle_size"])):
                     where = f"{r['path']} GOP {g} ({shard} @ {offset})"
-                    try:
-                        parsed = _engine._parse_bundle(reader.read(shard, offset, length))
-                    except (OSError, ValueError) as e:
-                        problems.append(f"{where}: {e}")
+                    if offset not in starts.get(shard, ()):
+                        problems.append(f"{where}: no bundle starts there")
                         continue
-                    bundles += 1
+                    parsed = _engine._parse_bundle(reader.read(shard, offset, length))
+                    gops += 1
                     gop_len, first = parsed[5], parsed[6]
                     if (first, gop_len) != ([r["gop_first_frame_id"][g]], [r["gop_len"][g]]):
                         problems.append(f"{where}: bundle holds GOP {first} x {gop_len}, catalogue says "
@@ -58,7 +84,7 @@ def verify(store: str, check_videos: bool = True) -> Dict[str, object]:
                 problems.extend(_check_video(r))
     finally:
         reader.close()
-    return {"ok": not problems, "problems": problems, "shards": shards.num_rows, "bundles": bundles,
+    return {"ok": not problems, "problems": problems, "shards": shards.num_rows, "bundles": bundles, "gops": gops,
             "videos": videos, "rows": table.num_rows}
 
 

@@ -32,9 +32,35 @@ class VideoResult:
     bundles: List[np.ndarray] = field(default_factory=list)
 
 
-def _gop_bundles(decoder, path: str) -> Tuple[List[int], List[int], List[np.ndarray]]:
-    """Every GOP of the video as a self-contained bundle: frame 0's GOP, then the GOP starting after
-    it, ... until the frame id runs past the end (IndexError)."""
+def _gop_starts(report: dict) -> Optional[List[int]]:
+    """The first frame id of each GOP as the index sees it (the smallest frame id among the packets
+    from one key packet, in decode order, to the next), or None when a GOP shows no frame."""
+    keys = list(np.nonzero(report["flags"] & 1)[0]) + [len(report["flags"])]
+    fids = report["frame_id"]
+    starts = []
+    for a, b in zip(keys[:-1], keys[1:]):
+        shown = fids[a:b][fids[a:b] >= 0]
+        if len(shown) == 0:
+            return None
+        starts.append(int(shown.min()))
+    return starts
+
+
+def _contiguous(firsts: Sequence[int], lens: Sequence[int], frames: int) -> bool:
+    return (len(firsts) > 0 and firsts[0] == 0 and all(n >= 1 for n in lens)
+            and all(f + n == g for f, n, g in zip(firsts, lens, list(firsts[1:]) + [frames])))
+
+
+def _gop_bundles(decoder, path: str, report: dict, frames: int) -> Tuple[List[int], List[int], List[np.ndarray]]:
+    """Every GOP of the video as a self-contained bundle. One GetGOPList call for the GOP starts the
+    index gives; when its GOPs do not tile the frames exactly, GOP by GOP instead: frame 0's GOP, then
+    the GOP starting after it, ... until the frame id runs past the end (IndexError)."""
+    starts = _gop_starts(report)
+    if starts and starts == sorted(starts):
+        got = decoder.GetGOPList([path] * len(starts), starts)
+        firsts, lens = [int(g[1][0]) for g in got], [int(g[2][0]) for g in got]
+        if firsts == starts and _contiguous(firsts, lens, frames):
+            return firsts, lens, [g[0] for g in got]
     firsts, lens, bundles = [], [], []
     frame = 0
     while True:
@@ -81,7 +107,7 @@ def catalogue_video(decoder, src: Source, bundles: bool) -> VideoResult:
         report = _engine._index_report(src.local)
         params = report["params"]
         info = info_from_report(report)
-        firsts, lens, gop_bundles = _gop_bundles(decoder, src.local)
+        firsts, lens, gop_bundles = _gop_bundles(decoder, src.local, report, info.num_frames)
         if sum(lens) != info.num_frames:
             raise ValueError(f"GOPs hold {sum(lens)} frames, the stream has {info.num_frames}")
         src_off, src_len = _source_ranges(report, len(firsts))
@@ -101,14 +127,25 @@ def catalogue_video(decoder, src: Source, bundles: bool) -> VideoResult:
         return VideoResult(row)
 
 
+HEADER = 32  # a bundle's header: magic, version, sizes and the XXH3-64 checksum of all its other bytes
+
+
+def new_digest():
+    """A shard's digest: blake2b over (offset, 32-byte header) of each bundle in it. Each header
+    carries the checksum of the rest of its bundle, so the digest covers every byte of the shard
+    (verify checks each bundle against its checksum, and that the padding is zero) while hashing only
+    32 bytes per GOP at prepare time."""
+    return hashlib.blake2b(digest_size=16)
+
+
 @dataclass
 class ShardBlob:
     """A shard as made by a batch: its name in the store, its bytes (or the temporary file holding
-    them), size and checksum."""
+    them), size and digest (shard_digest)."""
 
     name: str
     size: int
-    blake2b: str
+    digest: str
     data: Optional[bytes] = None
     tmp_path: Optional[str] = None
 
@@ -136,7 +173,7 @@ class _ShardWriter:
     def _open(self):
         self._k += 1
         self._size = 0
-        self._hash = hashlib.blake2b(digest_size=16)
+        self._hash = new_digest()
         self._name = f"{self.batch}-{self._k:04d}.odvds"
         if self.tmp_dir is None:
             self._buf = bytearray()
@@ -145,7 +182,6 @@ class _ShardWriter:
             self._file = open(self._tmp, "wb")
 
     def _write(self, data) -> None:
-        self._hash.update(data)
         if self.tmp_dir is None:
             self._buf += data
         else:
@@ -160,6 +196,8 @@ class _ShardWriter:
         if pad:
             self._write(b"\0" * pad)
         offset = self._size
+        self._hash.update(offset.to_bytes(8, "little"))
+        self._hash.update(memoryview(bundle[:HEADER]))
         self._write(memoryview(bundle))
         return self._name, offset, int(bundle.nbytes)
 
