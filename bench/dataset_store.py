@@ -5,7 +5,7 @@ random access from the videos (docs/dataset-store.md; results in docs/benchmarks
 
 Datasets: (a) 500 short clips (8 distinct 320x240 clips, 60 frames, GOP 30, H.264 / HEVC / VP9 in
 MP4 / MKV / WebM, each copied to many paths: every path is a video to prepare); (b) the 6 camera clips
-of make_clips.py (1600x900 HEVC, 300 frames), each linked under 10 paths (60 videos), for large files.
+of make_clips.py (1600x900 HEVC, 300 frames), each copied 10 times (60 videos), for large files.
 
 - prepare: ``prepare(--bundles)`` into an empty store, median of ``--repeats``; videos/s and MB/s of
   source; page cache warm (every file read once first) and cold (``drop_videos_cache`` on every file
@@ -73,15 +73,18 @@ def short_clips(folder: Path, count: int):
     return data, paths
 
 
-def linked(folder: Path, paths, copies: int):
+def copied(folder: Path, paths, copies: int):
+    """``copies`` copies of each path (real copies, not links: each is read from disk when cold)."""
     data = folder / "videos"
     out = []
     for k in range(copies):
         for p in paths:
             dst = data / f"c{k:02d}" / os.path.basename(p)
-            if not dst.exists():
+            if not dst.exists() or dst.stat().st_nlink > 1:
                 dst.parent.mkdir(parents=True, exist_ok=True)
-                os.link(p, dst)
+                if dst.exists():
+                    dst.unlink()
+                shutil.copyfile(p, dst)
             out.append(str(dst))
     return data, out
 
@@ -105,14 +108,20 @@ def time_cat(paths, cold: bool) -> float:
     return time.perf_counter() - t0
 
 
-def time_prepare(data: Path, paths, store: Path, workers: int, cold: bool) -> dict:
+def time_prepare(data: Path, paths, store: Path, workers: int, kind: str, durable: bool, cold: bool) -> dict:
     shutil.rmtree(store, ignore_errors=True)
     (_cold if cold else _warm)(paths)
     t0 = time.perf_counter()
-    summary = prepare([str(data)], str(store), bundles=True, workers=workers, progress=False)
+    summary = prepare([str(data)], str(store), bundles=True, workers=workers, worker_kind=kind, durable=durable,
+                      progress=False)
     seconds = time.perf_counter() - t0
     assert summary["errors"] == 0 and summary["videos"] == len(paths), summary
     return {"seconds": seconds, "summary": summary}
+
+
+# (workers, worker kind, fsync): the default (threads, fsync) with 1 and 2 workers, then without fsync,
+# then processes.
+VARIANTS = [(1, "thread", True), (2, "thread", True), (2, "thread", False), (2, "process", True)]
 
 
 def bench_prepare(name, data, paths, store, args):
@@ -123,15 +132,18 @@ def bench_prepare(name, data, paths, store, args):
         cat_mb = nbytes / cat_s / 1e6
         rows.append({"dataset": name, "cache": "cold" if cold else "warm", "what": "cat", "workers": None,
                      "seconds": cat_s, "videos_per_s": len(paths) / cat_s, "mb_per_s": cat_mb})
-        for w in args.workers:
-            runs = [time_prepare(data, paths, store, w, cold) for _ in range(args.repeats)]
+        for w, kind, durable in VARIANTS:
+            if w not in args.workers:
+                continue
+            runs = [time_prepare(data, paths, store, w, kind, durable, cold) for _ in range(args.repeats)]
             s = statistics.median(r["seconds"] for r in runs)
             mb = nbytes / s / 1e6
-            rows.append({"dataset": name, "cache": "cold" if cold else "warm", "what": "prepare --bundles",
-                         "workers": w, "seconds": s, "seconds_all": [r["seconds"] for r in runs],
+            what = "prepare --bundles" + ("" if durable else " --no-fsync") + (" --processes" if kind == "process" else "")
+            rows.append({"dataset": name, "cache": "cold" if cold else "warm", "what": what,
+                         "workers": w, "worker_kind": kind, "durable": durable, "seconds": s, "seconds_all": [r["seconds"] for r in runs],
                          "videos_per_s": len(paths) / s, "mb_per_s": mb, "percent_of_cat": 100 * mb / cat_mb,
                          "shards": runs[0]["summary"]["shards"]})
-            print(f"{name} {'cold' if cold else 'warm'} workers={w}: {len(paths) / s:.1f} videos/s, {mb:.1f} MB/s "
+            print(f"{name} {'cold' if cold else 'warm'} {what} workers={w}: {len(paths) / s:.1f} videos/s, {mb:.1f} MB/s "
                   f"({100 * mb / cat_mb:.0f}% of cat {cat_mb:.0f} MB/s)", file=sys.stderr)
     return {"videos": len(paths), "mbytes": nbytes / 1e6, "rows": rows}
 
@@ -199,11 +211,11 @@ def main(argv=None) -> int:
     work = Path(args.work_dir)
     cams = clips_from_args(args)
     short_data, short_paths = short_clips(work / "short", args.short_clips)
-    cam_data, cam_paths = linked(work / "cams", cams, args.camera_copies)
+    cam_data, cam_paths = copied(work / "cams", cams, args.camera_copies)
     out = {"command": command_line(), "machine": machine_info(), "prepare": {}, "random_access": {}}
     out["prepare"]["short_clips"] = bench_prepare("short clips", short_data, short_paths, work / "store-short", args)
     out["prepare"]["cameras"] = bench_prepare("6 cameras x copies", cam_data, cam_paths, work / "store-cams", args)
-    cam_paths = sorted(cam_paths)[:0] or [p for p in sorted(cam_paths) if "/c00/" in p]
+    cam_paths = [p for p in sorted(cam_paths) if "/c00/" in p]  # the 6 cameras, once
     out["random_access"]["6 cameras"] = bench_random("6 cameras", cam_paths, work / "store-cams", None,
                                                      args.iterations, args)
     out["random_access"]["500 short clips"] = bench_random("short clips", short_paths, work / "store-short", 8,

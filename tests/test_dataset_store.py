@@ -136,10 +136,11 @@ def test_prepare_500_clips(dataset, store):
     assert report["gops"] == sum(len(s.row(v)["gop_len"]) for v in s.videos)
 
 
-def test_kill9_then_rerun_equals_uninterrupted(dataset, store, tmp_path):
+@pytest.mark.parametrize("kind", ["threads", "processes"])
+def test_kill9_then_rerun_equals_uninterrupted(dataset, store, tmp_path, kind):
     out = tmp_path / "s"
     cmd = [sys.executable, "-m", "on_demand_video_decoder", "prepare", str(dataset["data"]), "--out", str(out),
-           "--bundles", "--workers", "2", "--batch-videos", "16"]
+           "--bundles", "--workers", "2", "--batch-videos", "16"] + (["--processes"] if kind == "processes" else [])
     env = dict(os.environ, ODVD_PREPARE_KILL_AFTER_BATCHES="10",
                PYTHONPATH=os.pathsep.join([str(PY_ROOT), os.environ.get("PYTHONPATH", "")]))
     r = subprocess.run(cmd, env=env, capture_output=True, timeout=120)

@@ -55,17 +55,21 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def atomic_write_table(table, path: str) -> None:
-    """Writes ``table`` to ``path`` as Parquet: temporary file, fsync, rename, fsync of the folder."""
+def atomic_write_table(table, path: str, durable: bool = True) -> None:
+    """Writes ``table`` to ``path`` as Parquet: temporary file, fsync, rename, fsync of the folder (the
+    fsyncs only when ``durable``: the rename alone makes it atomic for a killed process; the fsyncs
+    keep it across a machine crash)."""
     import pyarrow.parquet as pq
 
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "wb") as f:
         pq.write_table(table, f, compression="zstd")
         f.flush()
-        os.fsync(f.fileno())
+        if durable:
+            os.fsync(f.fileno())
     os.replace(tmp, path)
-    fsync_dir(os.path.dirname(path))
+    if durable:
+        fsync_dir(os.path.dirname(path))
 
 
 def rows_table(rows: Sequence[Dict[str, object]], shards: Optional[Sequence[dict]] = None):
@@ -80,10 +84,10 @@ def rows_table(rows: Sequence[Dict[str, object]], shards: Optional[Sequence[dict
     return table
 
 
-def write_part(store: str, batch: str, rows, shards: Sequence[dict]) -> None:
+def write_part(store: str, batch: str, rows, shards: Sequence[dict], durable: bool = True) -> None:
     """Commits a batch: its part file (rows and the list of its shards) appears atomically; the shards
     it names are in place before it."""
-    atomic_write_table(rows_table(rows, shards), os.path.join(store, PARTS, f"{batch}.parquet"))
+    atomic_write_table(rows_table(rows, shards), os.path.join(store, PARTS, f"{batch}.parquet"), durable)
 
 
 def read_parts(store: str):
@@ -107,7 +111,7 @@ def read_parts(store: str):
     return rows, shards
 
 
-def compact(store: str, rows: Iterable[dict], shards: Dict[str, dict]) -> Dict[str, int]:
+def compact(store: str, rows: Iterable[dict], shards: Dict[str, dict], durable: bool = True) -> Dict[str, int]:
     """Writes catalogue.parquet (the given rows, sorted by path) and shards.parquet (the shards those
     rows use, sorted by name), each only when its content changed. Returns counts."""
     import pyarrow as pa
@@ -126,7 +130,7 @@ def compact(store: str, rows: Iterable[dict], shards: Dict[str, dict]) -> Dict[s
                 continue
         except Exception:  # noqa: BLE001 - unreadable: rewrite it
             pass
-        atomic_write_table(t, path)
+        atomic_write_table(t, path, durable)
         written += 1
     return {"videos": len(rows), "errors": sum(1 for r in rows if r["error"]), "shards": len(used),
             "files_written": written}

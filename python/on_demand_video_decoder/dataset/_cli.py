@@ -16,6 +16,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     pp.add_argument("--out", required=True, metavar="STORE", help="the store folder (created; a rerun resumes)")
     pp.add_argument("--bundles", action="store_true", help="also store every GOP as a bundle in shard files")
     pp.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    pp.add_argument("--processes", action="store_true",
+                    help="local workers are processes (default: threads; the engine releases the GIL)")
+    pp.add_argument("--no-fsync", action="store_true",
+                    help="skip fsyncs (files stay atomic against a killed process, not against a machine crash)")
     pp.add_argument("--engine", choices=("local", "ray"), default="local")
     pp.add_argument("--ray-address", default=None, help="ray.init(address=...) (default: RAY_ADDRESS or a local Ray)")
     pp.add_argument("--shard-mib", type=float, default=256, help="shard size bound in MiB (default 256)")
@@ -29,7 +33,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         summary = prepare(args.src, args.out, bundles=args.bundles, workers=args.workers, engine=args.engine,
                           shard_bytes=int(args.shard_mib * (1 << 20)), batch_videos=args.batch_videos,
-                          ray_address=args.ray_address)
+                          ray_address=args.ray_address, durable=not args.no_fsync,
+                          worker_kind="process" if args.processes else "thread")
         print(json.dumps(summary))
         return 0
     from ._verify import verify

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from multiprocessing import get_context
 from typing import Iterator, List, Optional, Sequence
 
@@ -31,17 +31,23 @@ def _is_done(row: Optional[dict], bundles: bool) -> bool:
     return row is not None and (row["error"] is not None or not bundles or row["gop_shard"] is not None)
 
 
-def _run_local(work: List[List[Source]], bundles: bool, shard_bytes: int, workers: int,
-               tmp_dir: str) -> Iterator[BatchResult]:
+def _run_local(work: List[List[Source]], bundles: bool, shard_bytes: int, workers: int, tmp_dir: str,
+               durable: bool, worker_kind: str) -> Iterator[BatchResult]:
     if workers <= 1 or len(work) <= 1:
         for b in work:
-            yield process_batch(b, bundles, shard_bytes, tmp_dir)
+            yield process_batch(b, bundles, shard_bytes, tmp_dir, durable)
+        return
+    if worker_kind == "thread":  # the engine releases the GIL while it indexes and demuxes
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(process_batch, b, bundles, shard_bytes, tmp_dir, durable) for b in work]
+            for f in as_completed(futures):
+                yield f.result()
         return
     # spawn: workers do not inherit the parent's threads (tqdm's, the engine's pools), and are children
     # of this process, so they can be told to die with it (_die_with_parent).
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_die_with_parent,
                              initargs=(os.getpid(),)) as pool:
-        futures = [pool.submit(process_batch, b, bundles, shard_bytes, tmp_dir) for b in work]
+        futures = [pool.submit(process_batch, b, bundles, shard_bytes, tmp_dir, durable) for b in work]
         for f in as_completed(futures):
             yield f.result()
 
@@ -60,7 +66,7 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _commit(store: str, result: BatchResult) -> List[dict]:
+def _commit(store: str, result: BatchResult, durable: bool) -> List[dict]:
     """Moves the batch's shards into place, then writes its part (the commit). Returns the shard records."""
     shard_dir = os.path.join(store, cat.SHARD_DIR)
     records = []
@@ -71,14 +77,15 @@ def _commit(store: str, result: BatchResult) -> List[dict]:
             with open(tmp, "wb") as f:
                 f.write(s.data)
                 f.flush()
-                os.fsync(f.fileno())
+                if durable:
+                    os.fsync(f.fileno())
             os.replace(tmp, final)
         else:
             os.replace(s.tmp_path, final)
         records.append({"name": s.name, "size": s.size, "digest": s.digest})
-    if records:
+    if records and durable:
         cat.fsync_dir(shard_dir)
-    cat.write_part(store, result.batch, result.rows, records)
+    cat.write_part(store, result.batch, result.rows, records, durable)
     return records
 
 
@@ -104,10 +111,14 @@ def _remove_unused_shards(store: str, rows: Sequence[dict]) -> int:
 
 def prepare(srcs: Sequence[str], out: str, *, bundles: bool = False, workers: int = 1, engine: str = "local",
             shard_bytes: int = DEFAULT_SHARD_BYTES, batch_videos: int = DEFAULT_BATCH_VIDEOS,
-            ray_address: Optional[str] = None, progress: Optional[bool] = None) -> dict:
+            ray_address: Optional[str] = None, progress: Optional[bool] = None, durable: bool = True,
+            worker_kind: str = "thread") -> dict:
     """Prepares the store ``out`` for the videos of ``srcs``; returns a summary (counts, seconds).
 
-    ``progress``: a tqdm bar (None: on a terminal only)."""
+    ``workers`` local workers, processes or threads (``worker_kind``); ``progress``: a tqdm bar (None:
+    on a terminal only); ``durable=False`` skips the fsyncs (files stay atomic: written under a
+    temporary name and renamed, which is all a killed process needs; the fsyncs keep them across a
+    machine crash)."""
     from tqdm import tqdm
 
     if engine not in ("local", "ray"):
@@ -123,16 +134,19 @@ def prepare(srcs: Sequence[str], out: str, *, bundles: bool = False, workers: in
     if engine == "ray":
         from ._ray_engine import run_ray
 
-        results = run_ray(work, bundles, shard_bytes, ray_address)
+        results = run_ray(work, bundles, shard_bytes, ray_address, durable)
     else:
-        results = _run_local(work, bundles, shard_bytes, workers, os.path.join(out, cat.SHARD_DIR))
+        if worker_kind not in ("process", "thread"):
+            raise ValueError(f"worker_kind must be 'process' or 'thread', not {worker_kind!r}")
+        results = _run_local(work, bundles, shard_bytes, workers, os.path.join(out, cat.SHARD_DIR), durable,
+                             worker_kind)
     kill_after = int(os.environ.get(_KILL_AFTER, "0"))
     committed = 0
     bar = tqdm(total=len(todo), unit="video", disable=None if progress is None else not progress,
                file=sys.stderr, desc="prepare")
     try:
         for result in results:
-            for rec in _commit(out, result):
+            for rec in _commit(out, result, durable):
                 shard_records[rec["name"]] = rec
             for r in result.rows:
                 done[(r["path"], r["size"], r["mtime_ns"])] = r
@@ -143,7 +157,7 @@ def prepare(srcs: Sequence[str], out: str, *, bundles: bool = False, workers: in
     finally:
         bar.close()
     rows = [done[(s.path, s.size, s.mtime_ns)] for s in sources]
-    summary = cat.compact(out, rows, shard_records)
+    summary = cat.compact(out, rows, shard_records, durable)
     summary["unused_shards_removed"] = _remove_unused_shards(out, rows)
     summary.update(processed=len(todo), skipped=len(sources) - len(todo), batches=len(work),
                    bytes_processed=sum(max(s.size, 0) for s in todo), engine=engine, workers=workers,

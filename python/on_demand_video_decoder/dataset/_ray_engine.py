@@ -12,7 +12,7 @@ from ._video import BatchResult, process_batch
 
 
 def run_ray(work: List[List[Source]], bundles: bool, shard_bytes: int,
-            address: Optional[str] = None) -> Iterator[BatchResult]:
+            address: Optional[str] = None, durable: bool = True) -> Iterator[BatchResult]:
     try:
         import ray
     except ImportError as e:
@@ -20,7 +20,7 @@ def run_ray(work: List[List[Source]], bundles: bool, shard_bytes: int,
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     task = ray.remote(num_cpus=1, max_retries=2)(process_batch)
-    pending = [task.remote(batch, bundles, shard_bytes, None) for batch in work]
+    pending = [task.remote(batch, bundles, shard_bytes, None, durable) for batch in work]
     while pending:
         ready, pending = ray.wait(pending, num_returns=1)
         yield ray.get(ready[0])

@@ -163,8 +163,8 @@ class _ShardWriter:
     """Appends bundles to shards named ``<batch>-<k>.odvds`` of at most ``bound`` bytes (a bundle larger
     than the bound gets a shard of its own), to memory or to temporary files under ``tmp_dir``."""
 
-    def __init__(self, batch: str, bound: int, tmp_dir: Optional[str]):
-        self.batch, self.bound, self.tmp_dir = batch, bound, tmp_dir
+    def __init__(self, batch: str, bound: int, tmp_dir: Optional[str], durable: bool = True):
+        self.batch, self.bound, self.tmp_dir, self.durable = batch, bound, tmp_dir, durable
         self.done: List[ShardBlob] = []
         self._k = -1
         self._size = 0
@@ -209,7 +209,8 @@ class _ShardWriter:
             blob.data = bytes(self._buf)
         else:
             self._file.flush()
-            os.fsync(self._file.fileno())
+            if self.durable:
+                os.fsync(self._file.fileno())
             self._file.close()
             blob.tmp_path = self._tmp
         self.done.append(blob)
@@ -223,14 +224,14 @@ class BatchResult:
 
 
 def process_batch(sources: Sequence[Source], bundles: bool, shard_bound: int,
-                  tmp_dir: Optional[str] = None) -> BatchResult:
+                  tmp_dir: Optional[str] = None, durable: bool = True) -> BatchResult:
     """Catalogues a batch of videos; with ``bundles`` their GOPs go into shards (in memory, or in
     temporary files under ``tmp_dir`` that the committer renames)."""
     from .._gop_decoder import PyNvGopDecoder
 
     decoder = PyNvGopDecoder(maxfiles=4, iGpu=-1, suppressNoColorRangeWarning=True)
     name = batch_id(sources)
-    writer = _ShardWriter(name, shard_bound, tmp_dir) if bundles else None
+    writer = _ShardWriter(name, shard_bound, tmp_dir, durable) if bundles else None
     rows = []
     for src in sources:
         with src.opened() as local:
