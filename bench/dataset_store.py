@@ -109,11 +109,15 @@ def time_cat(paths, cold: bool) -> float:
 
 
 def time_prepare(data: Path, paths, store: Path, workers: int, kind: str, durable: bool, cold: bool) -> dict:
+    """``data``: a text file listing ``paths`` (prepare's SRC)."""
     shutil.rmtree(store, ignore_errors=True)
     (_cold if cold else _warm)(paths)
     t0 = time.perf_counter()
-    summary = prepare([str(data)], str(store), bundles=True, workers=workers, worker_kind=kind, durable=durable,
-                      progress=False)
+    if kind == "ray":
+        summary = prepare([str(data)], str(store), bundles=True, engine="ray", durable=durable, progress=False)
+    else:
+        summary = prepare([str(data)], str(store), bundles=True, workers=workers, worker_kind=kind, durable=durable,
+                          progress=False)
     seconds = time.perf_counter() - t0
     assert summary["errors"] == 0 and summary["videos"] == len(paths), summary
     return {"seconds": seconds, "summary": summary}
@@ -121,10 +125,13 @@ def time_prepare(data: Path, paths, store: Path, workers: int, kind: str, durabl
 
 # (workers, worker kind, fsync): the default (threads, fsync) with 1 and 2 workers, then without fsync,
 # then processes.
-VARIANTS = [(1, "thread", True), (2, "thread", True), (2, "thread", False), (2, "process", True)]
+# Ray: a local Ray with 2 CPUs (started once, not timed), one task per batch.
+VARIANTS = [(1, "thread", True), (2, "thread", True), (2, "thread", False), (2, "process", True), (2, "ray", True)]
 
 
-def bench_prepare(name, data, paths, store, args):
+def bench_prepare(name, folder, paths, store, args):
+    data = Path(str(folder) + ".txt")
+    data.write_text("".join(p + "\n" for p in paths))
     nbytes = sum(os.path.getsize(p) for p in paths)
     rows = []
     for cold in (False, True):
@@ -133,12 +140,13 @@ def bench_prepare(name, data, paths, store, args):
         rows.append({"dataset": name, "cache": "cold" if cold else "warm", "what": "cat", "workers": None,
                      "seconds": cat_s, "videos_per_s": len(paths) / cat_s, "mb_per_s": cat_mb})
         for w, kind, durable in VARIANTS:
-            if w not in args.workers:
+            if w not in args.workers or (kind == "ray" and not args.ray):
                 continue
             runs = [time_prepare(data, paths, store, w, kind, durable, cold) for _ in range(args.repeats)]
             s = statistics.median(r["seconds"] for r in runs)
             mb = nbytes / s / 1e6
-            what = "prepare --bundles" + ("" if durable else " --no-fsync") + (" --processes" if kind == "process" else "")
+            what = "prepare --bundles" + ("" if durable else " --no-fsync") + {"process": " --processes",
+                                                                                  "ray": " --engine ray"}.get(kind, "")
             rows.append({"dataset": name, "cache": "cold" if cold else "warm", "what": what,
                          "workers": w, "worker_kind": kind, "durable": durable, "seconds": s, "seconds_all": [r["seconds"] for r in runs],
                          "videos_per_s": len(paths) / s, "mb_per_s": mb, "percent_of_cat": 100 * mb / cat_mb,
@@ -206,12 +214,21 @@ def main(argv=None) -> int:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--iterations", type=int, default=10, help="random-access iterations per pass")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-ray", dest="ray", action="store_false", help="leave out the Ray engine (default: in, when Ray imports)")
     p.add_argument("--out", default=str(RESULTS_DIR / "dataset_store.json"))
     args = p.parse_args(argv)
     work = Path(args.work_dir)
     cams = clips_from_args(args)
     short_data, short_paths = short_clips(work / "short", args.short_clips)
     cam_data, cam_paths = copied(work / "cams", cams, args.camera_copies)
+    if args.ray:
+        try:
+            import ray
+
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+                     runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(sys.path)}})
+        except ImportError:
+            args.ray = False
     out = {"command": command_line(), "machine": machine_info(), "prepare": {}, "random_access": {}}
     out["prepare"]["short_clips"] = bench_prepare("short clips", short_data, short_paths, work / "store-short", args)
     out["prepare"]["cameras"] = bench_prepare("6 cameras x copies", cam_data, cam_paths, work / "store-cams", args)
