@@ -193,14 +193,20 @@ def test_frames_equal_direct_decode(dataset, store, where):
 REFERENCE_CLIPS = ["h264_gop30_bf3", "hevc_open_gop", "vp9_gop30", "av1_gop30", "h264_gop250"]
 
 
-def test_frames_equal_ffmpeg_reference(media, reference, tmp_path):
+@pytest.mark.parametrize("where", ["local", "fsspec-memory"])
+def test_frames_equal_ffmpeg_reference(media, reference, tmp_path, where):
     paths = {name: str(media[name].path) for name in REFERENCE_CLIPS}
     listing = tmp_path / "videos.txt"
     listing.write_text("".join(p + "\n" for p in paths.values()))
     out = tmp_path / "s"
     summary = prepare([str(listing)], str(out), bundles=True, shard_bytes=64 << 10, progress=False)
     assert summary["errors"] == 0 and summary["shards"] > 1  # 64 KiB bound: several shards
-    s = GopStore(out)
+    if where == "local":
+        s = GopStore(out)
+    else:
+        mem = fsspec.filesystem("memory")
+        mem.put(str(out), f"/ref-{tmp_path.name}", recursive=True)
+        s = GopStore(f"memory://ref-{tmp_path.name}")
     dec = odvd.PyNvGopDecoder(maxfiles=4, iGpu=-1, suppressNoColorRangeWarning=True)
     for name, path in paths.items():
         ref = reference(name)
@@ -214,6 +220,33 @@ def test_frames_equal_ffmpeg_reference(media, reference, tmp_path):
     for shard in s.shards.to_pylist():
         size = (out / "shards" / shard["name"]).stat().st_size
         assert size == shard["size"]
+
+
+def test_url_sources(dataset, tmp_path):
+    """A list of fsspec URLs: each video is copied to a local temporary file to be demuxed; its row is
+    named by the URL, its bundles by the local copy (bundle_path), and the frames are the file's."""
+    mem = fsspec.filesystem("memory")
+    originals = {}
+    for name, (path, _) in dataset["bases"].items():
+        url = f"memory://urls-{tmp_path.name}/{name}{path.suffix}"
+        mem.pipe(url.split("://", 1)[1], path.read_bytes())
+        originals[url] = str(path)
+    listing = tmp_path / "urls.txt"
+    listing.write_text("".join(u + "\n" for u in originals) + "memory://nowhere/missing.mp4\n")
+    out = tmp_path / "s"
+    summary = prepare([str(listing)], str(out), bundles=True, progress=False)
+    assert summary["videos"] == len(originals) + 1 and summary["errors"] == 1
+    s = GopStore(out)
+    assert sorted(s.videos) == sorted(originals)
+    dec = odvd.PyNvGopDecoder(maxfiles=4, iGpu=-1, suppressNoColorRangeWarning=True)
+    for url, path in originals.items():
+        ids = [0, s.frame_count(url) - 1]
+        got = dec.DecodeFromGOPListRGB(s.get(url, ids), [s.bundle_path(url)] * 2, ids)
+        want = dec.DecodeN12ToRGB([path] * 2, ids)
+        for f, w, i in zip(got, want, ids):
+            assert_frames_equal(np.asarray(f), np.asarray(w), f"{url} frame {i}")
+    # A rerun does nothing (the URLs' size and mtime are the key).
+    assert prepare([str(listing)], str(out), bundles=True, progress=False)["processed"] == 0
 
 
 def _ffprobe(path):

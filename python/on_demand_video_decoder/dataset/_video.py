@@ -234,8 +234,11 @@ def process_batch(sources: Sequence[Source], bundles: bool, shard_bound: int,
     writer = _ShardWriter(name, shard_bound, tmp_dir, durable) if bundles else None
     rows = []
     for src in sources:
-        with src.opened() as local:
-            result = catalogue_video(decoder, local, bundles)
+        try:
+            with src.opened() as local:
+                result = catalogue_video(decoder, local, bundles)
+        except Exception as e:  # noqa: BLE001 - a URL that cannot be fetched is a row too
+            result = VideoResult({**empty_row(src), "error": f"{type(e).__name__}: {e}"})
         row = result.row
         row["gop_shard"] = row["gop_offset"] = None
         if writer is not None and result.bundles:
