@@ -114,8 +114,9 @@ def time_prepare(data: Path, paths, store: Path, workers: int, kind: str, durabl
     shutil.rmtree(store, ignore_errors=True)
     (_cold if cold else _warm)(paths)
     t0 = time.perf_counter()
-    if kind == "ray":
-        summary = prepare([str(data)], str(store), bundles=True, engine="ray", durable=durable, progress=False)
+    if kind.startswith("ray"):
+        summary = prepare([str(data)], str(store), bundles=True, engine="ray", durable=durable, progress=False,
+                          ray_shared_store=kind == "ray-shared")
     else:
         summary = prepare([str(data)], str(store), bundles=True, workers=workers, worker_kind=kind, durable=durable,
                           progress=False)
@@ -127,7 +128,9 @@ def time_prepare(data: Path, paths, store: Path, workers: int, kind: str, durabl
 # (workers, worker kind, fsync): the default (threads, fsync) with 1 and 2 workers, then without fsync,
 # then processes.
 # Ray: a local Ray with 2 CPUs (started once, not timed), one task per batch.
-VARIANTS = [(1, "thread", True), (2, "thread", True), (2, "thread", False), (2, "process", True), (2, "ray", True)]
+# "ray-shared": its tasks write their shards into the store (a shared folder) instead of returning them.
+VARIANTS = [(1, "thread", True), (2, "thread", True), (2, "thread", False), (2, "process", True), (2, "ray", True),
+            (2, "ray-shared", True)]
 
 
 def bench_prepare(name, folder, paths, store, args):
@@ -140,9 +143,9 @@ def bench_prepare(name, folder, paths, store, args):
         rows.append({"dataset": name, "cache": "cold" if cold else "warm", "what": "cat", "workers": None,
                      "seconds": cat_s, "videos_per_s": len(paths) / cat_s, "mb_per_s": cat_mb})
         for w, kind, durable in VARIANTS:
-            if w not in args.workers or (kind == "ray" and not args.ray):
+            if w not in args.workers or (kind.startswith("ray") and not args.ray):
                 continue
-            if kind == "ray":  # started for these runs only (its idle processes would slow the others)
+            if kind.startswith("ray"):  # started for these runs only (its idle processes would slow the others)
                 import ray
 
                 ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
@@ -151,12 +154,13 @@ def bench_prepare(name, folder, paths, store, args):
             try:
                 runs = [time_prepare(data, paths, store, w, kind, durable, cold) for _ in range(args.repeats)]
             finally:
-                if kind == "ray":
+                if kind.startswith("ray"):
                     ray.shutdown()
             s = statistics.median(r["seconds"] for r in runs)
             mb = nbytes / s / 1e6
             what = "prepare --bundles" + ("" if durable else " --no-fsync") + {"process": " --processes",
-                                                                                  "ray": " --engine ray"}.get(kind, "")
+                                                                                  "ray": " --engine ray",
+                                                                                  "ray-shared": " --engine ray --ray-shared-store"}.get(kind, "")
             rows.append({"dataset": name, "cache": "cold" if cold else "warm", "what": what,
                          "workers": w, "worker_kind": kind, "durable": durable, "seconds": s, "seconds_all": [r["seconds"] for r in runs],
                          "videos_per_s": len(paths) / s, "mb_per_s": mb, "percent_of_cat": 100 * mb / cat_mb,

@@ -305,13 +305,17 @@ def test_ray_engine_equals_local(dataset, tmp_path):
     subset = tmp_path / "v"
     shutil.copytree(dataset["data"] / "shard5", subset)  # 9 groups x 8 clips
     shutil.copyfile(dataset["bad"][1], subset / "notes.mkv")
-    local, remote = tmp_path / "local", tmp_path / "ray"
+    local, remote, shared = tmp_path / "local", tmp_path / "ray", tmp_path / "ray-shared"
     a = prepare([str(subset)], str(local), bundles=True, workers=2, batch_videos=8, progress=False)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
              runtime_env={"env_vars": {"PYTHONPATH": str(PY_ROOT)}})
     try:
+        # Shard bytes through the object store, and written by the tasks into a shared folder.
         b = prepare([str(subset)], str(remote), bundles=True, engine="ray", batch_videos=8, progress=False)
+        c = prepare([str(subset)], str(shared), bundles=True, engine="ray", batch_videos=8, progress=False,
+                    ray_shared_store=True)
     finally:
         ray.shutdown()
-    assert a["videos"] == b["videos"] and a["errors"] == b["errors"] == 1
+    assert a["videos"] == b["videos"] == c["videos"] and a["errors"] == b["errors"] == c["errors"] == 1
     _same_store(local, remote)
+    _same_store(local, shared)

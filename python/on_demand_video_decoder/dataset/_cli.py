@@ -22,6 +22,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                     help="skip fsyncs (files stay atomic against a killed process, not against a machine crash)")
     pp.add_argument("--engine", choices=("local", "ray"), default="local")
     pp.add_argument("--ray-address", default=None, help="ray.init(address=...) (default: RAY_ADDRESS or a local Ray)")
+    pp.add_argument("--ray-shared-store", action="store_true",
+                    help="Ray workers see STORE at the same path (shared file system) and write their shards there")
     pp.add_argument("--shard-mib", type=float, default=256, help="shard size bound in MiB (default 256)")
     pp.add_argument("--batch-videos", type=int, default=64, help="videos per batch, the unit of commit (default 64)")
     pv = sub.add_parser("verify", help="check a store's shards, bundles and catalogue")
@@ -33,7 +35,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         summary = prepare(args.src, args.out, bundles=args.bundles, workers=args.workers, engine=args.engine,
                           shard_bytes=int(args.shard_mib * (1 << 20)), batch_videos=args.batch_videos,
-                          ray_address=args.ray_address, durable=not args.no_fsync,
+                          ray_address=args.ray_address, ray_shared_store=args.ray_shared_store,
+                          durable=not args.no_fsync,
                           worker_kind="process" if args.processes else "thread")
         print(json.dumps(summary))
         return 0

@@ -112,13 +112,14 @@ def _remove_unused_shards(store: str, rows: Sequence[dict]) -> int:
 def prepare(srcs: Sequence[str], out: str, *, bundles: bool = False, workers: int = 1, engine: str = "local",
             shard_bytes: int = DEFAULT_SHARD_BYTES, batch_videos: int = DEFAULT_BATCH_VIDEOS,
             ray_address: Optional[str] = None, progress: Optional[bool] = None, durable: bool = True,
-            worker_kind: str = "thread") -> dict:
+            worker_kind: str = "thread", ray_shared_store: bool = False) -> dict:
     """Prepares the store ``out`` for the videos of ``srcs``; returns a summary (counts, seconds).
 
     ``workers`` local workers, processes or threads (``worker_kind``); ``progress``: a tqdm bar (None:
     on a terminal only); ``durable=False`` skips the fsyncs (files stay atomic: written under a
     temporary name and renamed, which is all a killed process needs; the fsyncs keep them across a
-    machine crash)."""
+    machine crash). ``ray_shared_store``: Ray workers see ``out`` at the same path and write their
+    shards into it (else shard bytes come back through Ray's object store)."""
     from tqdm import tqdm
 
     if engine not in ("local", "ray"):
@@ -134,7 +135,8 @@ def prepare(srcs: Sequence[str], out: str, *, bundles: bool = False, workers: in
     if engine == "ray":
         from ._ray_engine import run_ray
 
-        results = run_ray(work, bundles, shard_bytes, ray_address, durable)
+        shared = os.path.abspath(os.path.join(out, cat.SHARD_DIR)) if ray_shared_store else None
+        results = run_ray(work, bundles, shard_bytes, ray_address, durable, shared)
     else:
         if worker_kind not in ("process", "thread"):
             raise ValueError(f"worker_kind must be 'process' or 'thread', not {worker_kind!r}")
