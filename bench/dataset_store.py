@@ -170,6 +170,13 @@ def bench_prepare(name, folder, paths, store, args):
     return {"videos": len(paths), "mbytes": nbytes / 1e6, "rows": rows}
 
 
+def prepare_for_random(data, paths, folder):
+    list_file = Path(str(data) + ".txt")
+    list_file.write_text("".join(p + "\n" for p in paths))
+    shutil.rmtree(folder, ignore_errors=True)
+    prepare([str(list_file)], str(folder), bundles=True, workers=2, progress=False)
+
+
 def bench_random(name, paths, store_dir, per_iter, iterations, args):
     store = GopStore(store_dir)
     rng = np.random.default_rng(args.seed)
@@ -202,19 +209,34 @@ def bench_random(name, paths, store_dir, per_iter, iterations, args):
     vids, ids = plans[0][0]
     a, b = from_store(decs["store"], vids, ids), from_videos(decs["videos"], vids, ids)
     assert all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a, b))
+    # Interleaved per iteration (the methods in rotating order on the same targets), so a machine whose
+    # speed drifts (shared cores) slows every method alike; the paired ratio per iteration is the
+    # robust figure.
     times = {m: [] for m in methods}
-    for plan in plans:  # interleaved: pass r of each method, then pass r + 1
-        for m, fn in methods.items():
-            t0 = time.perf_counter()
-            for vids, ids in plan:
-                fn(decs[m], vids, ids)
-            times[m].append(time.perf_counter() - t0)
+    per_iter = {m: [] for m in methods}
+    names = list(methods)
+    for r, plan in enumerate(plans):
+        totals = {m: 0.0 for m in methods}
+        for k, (vids, ids) in enumerate(plan):
+            for m in names[k % len(names):] + names[:k % len(names)]:
+                t0 = time.perf_counter()
+                methods[m](decs[m], vids, ids)
+                dt = time.perf_counter() - t0
+                totals[m] += dt
+                per_iter[m].append(dt)
+        for m in methods:
+            times[m].append(totals[m])
     frames = sum(len(ids) for _, ids in plans[0])
     for m in methods:
         fps = [frames / t for t in times[m]]
         result[m] = {"frames_per_s": statistics.median(fps), "min": min(fps), "max": max(fps),
                      "ms_per_frame": 1000 / statistics.median(fps)}
         print(f"{name} random access {m}: {statistics.median(fps):.1f} frames/s", file=sys.stderr)
+    ratios = [v / s for s, v in zip(per_iter["store"], per_iter["videos"])]
+    result["speedup_store_over_videos"] = {"median_of_iterations": statistics.median(ratios),
+                                           "iterations": len(ratios)}
+    print(f"{name} random access store / videos speed: {statistics.median(ratios):.3f}x (median of "
+          f"{len(ratios)} paired iterations)", file=sys.stderr)
     return {"frames_per_pass": frames, **result}
 
 
@@ -228,6 +250,7 @@ def main(argv=None) -> int:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--iterations", type=int, default=10, help="random-access iterations per pass")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--parts", nargs="+", choices=("prepare", "random"), default=["prepare", "random"])
     p.add_argument("--no-ray", dest="ray", action="store_false", help="leave out the Ray engine (default: in, when Ray imports)")
     p.add_argument("--out", default=str(RESULTS_DIR / "dataset_store.json"))
     args = p.parse_args(argv)
@@ -241,20 +264,26 @@ def main(argv=None) -> int:
         except ImportError:
             args.ray = False
     out = {"benchmark": "dataset_store", "command": command_line(), "machine": machine_info(), "prepare": {}, "random_access": {}}
-    out["prepare"]["short_clips"] = bench_prepare("short clips", short_data, short_paths, work / "store-short", args)
-    out["prepare"]["cameras"] = bench_prepare("6 cameras x copies", cam_data, cam_paths, work / "store-cams", args)
+    if "prepare" in args.parts:
+        out["prepare"]["short_clips"] = bench_prepare("short clips", short_data, short_paths, work / "store-short", args)
+        out["prepare"]["cameras"] = bench_prepare("6 cameras x copies", cam_data, cam_paths, work / "store-cams", args)
+    if "prepare" not in args.parts:  # the stores random access reads
+        for folder, data, paths in ((work / "store-short", short_data, short_paths),
+                                    (work / "store-cams", cam_data, cam_paths)):
+            prepare_for_random(data, paths, folder)
     cam_paths = [p for p in sorted(cam_paths) if "/c00/" in p]  # the 6 cameras, once
-    out["random_access"]["6 cameras"] = bench_random("6 cameras", cam_paths, work / "store-cams", None,
-                                                     args.iterations, args)
-    out["random_access"]["500 short clips"] = bench_random("short clips", short_paths, work / "store-short", 8,
-                                                           args.iterations * 4, args)
+    if "random" in args.parts:
+        out["random_access"]["6 cameras"] = bench_random("6 cameras", cam_paths, work / "store-cams", None,
+                                                         args.iterations, args)
+        out["random_access"]["500 short clips"] = bench_random("short clips", short_paths, work / "store-short", 8,
+                                                               args.iterations * 4, args)
     write_json(Path(args.out), out)
     rows = [[r["dataset"], r["cache"], r["what"], r["workers"] or "", f"{r['videos_per_s']:.1f}",
              f"{r['mb_per_s']:.1f}", f"{r.get('percent_of_cat', 100):.0f}%"]
             for d in out["prepare"].values() for r in d["rows"]]
     print(markdown_table(["dataset", "page cache", "what", "workers", "videos/s", "MB/s", "% of cat"], rows))
     rows = [[name, m, f"{v['frames_per_s']:.1f}", f"{v['min']:.1f}-{v['max']:.1f}"]
-            for name, d in out["random_access"].items() for m, v in d.items() if isinstance(v, dict)]
+            for name, d in out["random_access"].items() for m, v in d.items() if isinstance(v, dict) and "min" in v]
     print(markdown_table(["dataset", "from", "frames/s (median)", "min-max"], rows))
     return 0
 

@@ -288,6 +288,12 @@ def test_changes_are_redone_and_verify_finds_damage(dataset, tmp_path):
     s = GopStore(out)
     assert s.frame_count(str(victim)) == 20 and s.row(str(victim))["codec"] == 8
     assert verify(str(out))["ok"]
+    # A run over a subset catalogues the subset and keeps the other videos' shards: a rerun over all
+    # of them does nothing.
+    subset = prepare([str(victim)], str(out), bundles=True, batch_videos=4, progress=False)
+    assert subset["videos"] == 1 and subset["processed"] == 0 and subset["unused_shards_removed"] == 0
+    assert prepare([str(videos)], str(out), bundles=True, batch_videos=4, progress=False)["processed"] == 0
+    assert verify(str(out))["ok"]
     # A flipped byte in a shard, and a video changed after prepare, are both reported.
     shard = sorted((out / "shards").glob("*.odvds"))[0]
     data = bytearray(shard.read_bytes())

@@ -160,7 +160,9 @@ def prepare(srcs: Sequence[str], out: str, *, bundles: bool = False, workers: in
         bar.close()
     rows = [done[(s.path, s.size, s.mtime_ns)] for s in sources]
     summary = cat.compact(out, rows, shard_records, durable)
-    summary["unused_shards_removed"] = _remove_unused_shards(out, rows)
+    # Shards no committed part names (a kill between a batch's shard renames and its part): any row
+    # of any part counts, so a run over a subset of the videos keeps the others' shards.
+    summary["unused_shards_removed"] = _remove_unused_shards(out, list(done.values()))
     summary.update(processed=len(todo), skipped=len(sources) - len(todo), batches=len(work),
                    bytes_processed=sum(max(s.size, 0) for s in todo), engine=engine, workers=workers,
                    seconds=round(time.perf_counter() - t0, 3))
