@@ -277,6 +277,7 @@ def main(argv=None) -> int:
                                                          args.iterations, args)
         out["random_access"]["500 short clips"] = bench_random("short clips", short_paths, work / "store-short", 8,
                                                                args.iterations * 4, args)
+    out["machine"] = machine_info()  # at the end: its load average is then the run's
     write_json(Path(args.out), out)
     rows = [[r["dataset"], r["cache"], r["what"], r["workers"] or "", f"{r['videos_per_s']:.1f}",
              f"{r['mb_per_s']:.1f}", f"{r.get('percent_of_cat', 100):.0f}%"]
