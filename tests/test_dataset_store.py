@@ -131,8 +131,16 @@ def test_prepare_500_clips(dataset, store):
     again = prepare([str(dataset["data"])], str(out), bundles=True, workers=2, batch_videos=16, progress=False)
     assert again["processed"] == 0 and again["files_written"] == 0 and again["skipped"] == summary["videos"]
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+    from on_demand_video_decoder.dataset._cli import main as cli
+
+    assert cli(["verify", str(out)]) == 0
     report = verify(str(out))
     assert report["ok"], report["problems"][:5]
+    # A GopStore pickles (DataLoader workers) and reads the same bytes after.
+    import pickle
+
+    v = s.videos[0]
+    assert np.array_equal(pickle.loads(pickle.dumps(s)).get(v, [0])[0], s.get(v, [0])[0])
     assert report["gops"] == sum(len(s.row(v)["gop_len"]) for v in s.videos)
 
 
@@ -300,6 +308,9 @@ def test_changes_are_redone_and_verify_finds_damage(dataset, tmp_path):
     data[200] ^= 0xFF
     shard.write_bytes(bytes(data))
     os.utime(victim, ns=(0, 10**18))
+    from on_demand_video_decoder.dataset._cli import main as cli
+
+    assert cli(["verify", str(out)]) == 1
     report = verify(str(out))
     assert not report["ok"]
     text = "\n".join(report["problems"])
