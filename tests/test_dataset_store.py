@@ -302,6 +302,13 @@ def test_changes_are_redone_and_verify_finds_damage(dataset, tmp_path):
     assert subset["videos"] == 1 and subset["processed"] == 0 and subset["unused_shards_removed"] == 0
     assert prepare([str(videos)], str(out), bundles=True, batch_videos=4, progress=False)["processed"] == 0
     assert verify(str(out))["ok"]
+    # One prepare per store at a time (a lock the kernel drops when its holder dies).
+    import fcntl
+
+    with open(out / ".lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(RuntimeError, match="another prepare"):
+            prepare([str(videos)], str(out), bundles=True, progress=False)
     # A flipped byte in a shard, and a video changed after prepare, are both reported.
     shard = sorted((out / "shards").glob("*.odvds"))[0]
     data = bytearray(shard.read_bytes())

@@ -8,6 +8,7 @@ at any point leaves at most temporary files and shards no part names, which the 
 rewrites with the same bytes. The end compacts the parts into catalogue.parquet and shards.parquet.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -120,13 +121,34 @@ def prepare(srcs: Sequence[str], out: str, *, bundles: bool = False, workers: in
     temporary name and renamed, which is all a killed process needs; the fsyncs keep them across a
     machine crash). ``ray_shared_store``: Ray workers see ``out`` at the same path and write their
     shards into it (else shard bytes come back through Ray's object store)."""
-    from tqdm import tqdm
-
     if engine not in ("local", "ray"):
         raise ValueError(f"engine must be 'local' or 'ray', not {engine!r}")
     t0 = time.perf_counter()
     for sub in ("", cat.PARTS, cat.SHARD_DIR):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
+    with _locked(out):
+        return _prepare(srcs, out, bundles, workers, engine, shard_bytes, batch_videos, ray_address, progress,
+                        durable, worker_kind, ray_shared_store, t0)
+
+
+@contextlib.contextmanager
+def _locked(out: str):
+    """One prepare per store at a time: an exclusive lock on STORE/.lock (released by the kernel when
+    the process dies, so a killed run does not block the rerun)."""
+    import fcntl
+
+    with open(os.path.join(out, ".lock"), "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another prepare is writing to {out}") from None
+        yield
+
+
+def _prepare(srcs, out, bundles, workers, engine, shard_bytes, batch_videos, ray_address, progress, durable,
+             worker_kind, ray_shared_store, t0) -> dict:
+    from tqdm import tqdm
+
     _remove_leftovers(out)
     sources = scan(srcs)
     done, shard_records = cat.read_parts(out)
