@@ -343,3 +343,26 @@ def test_ray_engine_equals_local(dataset, tmp_path):
     assert a["videos"] == b["videos"] == c["videos"] and a["errors"] == b["errors"] == c["errors"] == 1
     _same_store(local, remote)
     _same_store(local, shared)
+
+
+def test_catalogue_only_then_bundles(dataset, tmp_path):
+    """Without --bundles: the catalogue alone (get says so); a rerun with --bundles does every video
+    again, now with its GOPs, and the rows are otherwise the same."""
+    videos = tmp_path / "v"
+    shutil.copytree(dataset["data"] / "shard2" / "group2", videos)
+    out = tmp_path / "s"
+    first = prepare([str(videos)], str(out), progress=False)
+    assert first["errors"] == 0 and first["shards"] == 0
+    s = GopStore(out)
+    v = s.videos[0]
+    with pytest.raises(ValueError, match="without --bundles"):
+        s.get(v, [0])
+    before = {r["path"]: r for r in s.catalogue.to_pylist()}
+    again = prepare([str(videos)], str(out), bundles=True, progress=False)
+    assert again["processed"] == first["videos"] and again["shards"] >= 1
+    s = GopStore(out)
+    assert len(s.get(v, [0])) == 1
+    for r in s.catalogue.to_pylist():
+        for k, value in before[r["path"]].items():
+            if k not in ("gop_shard", "gop_offset"):
+                assert r[k] == value, k

@@ -14,6 +14,32 @@ from ._scan import is_url
 from ._video import INFO_FIELDS
 
 
+_LIST_COLUMNS = ("gop_first_frame_id", "gop_len", "gop_src_offset", "gop_src_length", "gop_bundle_size",
+                 "gop_shard", "gop_offset")
+
+
+def _flat(column) -> tuple:
+    """A list column as (row offsets, flat values[, names]): row i's items are values[offsets[i]:offsets[i + 1]]
+    (none for a null row). Strings come dictionary-encoded: values are indices into names."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.concat_arrays(column.chunks) if column.num_chunks else pa.array([], type=column.type)
+    lengths = pc.fill_null(pc.list_value_length(arr), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    values = pc.list_flatten(arr)  # null rows give no items
+    offsets = _row_offsets(lengths)
+    if pa.types.is_string(values.type):
+        encoded = values.dictionary_encode()
+        return offsets, encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+    return offsets, values.to_numpy(zero_copy_only=False)
+
+
+def _row_offsets(lengths: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=out[1:])
+    return out
+
+
 class GopStore:
     """A prepared store (a local folder or an fsspec URL such as ``s3://bucket/store`` or
     ``memory://store``; ``storage_options`` go to fsspec).
@@ -40,10 +66,11 @@ class GopStore:
         table, shards = cat.load(self._fs, self._root)
         self.catalogue = table  # pyarrow.Table, one row per video
         self.shards = shards
-        cols = table.to_pydict()
-        self._rows: Dict[str, int] = {p: i for i, p in enumerate(cols["path"])}
-        self._cols = cols
-        self._firsts = [np.asarray(f if f is not None else [], dtype=np.int64) for f in cols["gop_first_frame_id"]]
+        # Scalars as Python lists (one item per video); the GOP table as flat NumPy arrays with per-row
+        # offsets (about 32 bytes per GOP in memory, for catalogues of millions of GOPs).
+        self._cols = table.select([n for n in table.column_names if n not in _LIST_COLUMNS and n != "extradata"]).to_pydict()
+        self._rows: Dict[str, int] = {p: i for i, p in enumerate(self._cols["path"])}
+        self._gops = {n: _flat(table.column(n)) for n in _LIST_COLUMNS}
         self._fds: Dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -71,8 +98,7 @@ class GopStore:
 
     def row(self, video: str) -> dict:
         """The video's catalogue row as a dictionary."""
-        i = self._index(video)
-        return {k: v[i] for k, v in self._cols.items()}
+        return self.catalogue.slice(self._index(video), 1).to_pylist()[0]
 
     def bundle_path(self, video: str) -> str:
         return self._cols["bundle_path"][self._index(video)]
@@ -98,16 +124,20 @@ class GopStore:
     def locate(self, video: str, frame_id: int) -> Tuple[str, int, int, int, int]:
         """(shard, offset, length, first_frame_id, gop_len) of the GOP holding ``frame_id``."""
         i = self._index(video)
-        firsts = self._firsts[i]
         count = int(self._cols["frame_count"][i])
         if not 0 <= frame_id < count:
             raise IndexError(f"frame_id={frame_id} out of range for '{video}' ({count} frames, valid ids 0..{count - 1})")
-        g = int(np.searchsorted(firsts, frame_id, side="right")) - 1
-        shards = self._cols["gop_shard"][i]
-        if shards is None:
+        offsets, firsts = self._gops["gop_first_frame_id"][:2]
+        a, b = int(offsets[i]), int(offsets[i + 1])
+        g = a + int(np.searchsorted(firsts[a:b], frame_id, side="right")) - 1
+        shard_offsets, shard_idx, shard_names = self._gops["gop_shard"]
+        if shard_offsets[i] == shard_offsets[i + 1]:
             raise ValueError("this store was prepared without --bundles: it has a catalogue but no GOPs")
-        return (shards[g], int(self._cols["gop_offset"][i][g]), int(self._cols["gop_bundle_size"][i][g]),
-                int(firsts[g]), int(self._cols["gop_len"][i][g]))
+        # Every GOP list of a row with bundles has the row's gop_count items, in the same order.
+        k = g - a
+        at = lambda name: self._gops[name][1][int(self._gops[name][0][i]) + k]  # noqa: E731
+        return (shard_names[int(shard_idx[int(shard_offsets[i]) + k])], int(at("gop_offset")),
+                int(at("gop_bundle_size")), int(firsts[g]), int(at("gop_len")))
 
     # -- the bundles -----------------------------------------------------------------------------------
     def read(self, shard: str, offset: int, length: int) -> np.ndarray:
