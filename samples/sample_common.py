@@ -9,6 +9,7 @@ Every sample takes the same arguments:
     --out DIR         also write each decoded frame as DIR/NNNN.npy (HWC uint8) and DIR/frames.json
                       (for each frame: the file, the frame id, and whether it is BGR)
     --gop-dir DIR     (samples that write GOP files) where to keep them
+    --store-id K      (SampleSharedGopStore) the SharedGopStore's id (default: the process id)
 """
 
 import argparse
@@ -25,7 +26,7 @@ DEMO_DIR = Path("~/.cache/on_demand_video_decoder/samples")
 
 
 def parse_args(doc: str, argv: Optional[Sequence[str]] = None, steps: int = 3,
-               gop_dir: bool = False) -> argparse.Namespace:
+               gop_dir: bool = False, store_id: bool = False) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=doc)
     parser.add_argument("videos", nargs="*", help="video files (default: six generated camera clips)")
@@ -36,6 +37,9 @@ def parse_args(doc: str, argv: Optional[Sequence[str]] = None, steps: int = 3,
     if gop_dir:
         parser.add_argument("--gop-dir", type=Path, default=None,
                             help="keep the GOP files here (default: a temporary folder)")
+    if store_id:
+        parser.add_argument("--store-id", type=int, default=None,
+                            help="the SharedGopStore's id (default: this process's id)")
     args = parser.parse_args(argv)
     if not args.videos:
         from on_demand_video_decoder._demo import ensure_clips  # the demo's clip maker (ffmpeg CLI)

@@ -35,9 +35,9 @@ class Spy:
         inner = decoder._decoder
         real = inner.GetGOPList
 
-        def spy(paths, ids, infos=[]):
+        def spy(paths, ids, infos=[], **options):
             self.calls.append((list(paths), list(ids)))
-            return real(paths, ids, infos)
+            return real(paths, ids, infos, **options)
 
         inner.GetGOPList = spy
 

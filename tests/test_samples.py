@@ -4,6 +4,7 @@
 On the CPU always; on a GPU (--gpu 0) where one is usable."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -33,7 +34,16 @@ EXPECTED_FRAMES = {
     "SampleDecodeFromBinaryData.py": 9,
     "SampleStreamAccess.py": 12,
     "SampleStreamAsyncAccess.py": 18,
+    "SampleSharedGopStore.py": 12,
+    "SampleTrainingLoop.py": 36,  # 3 batches of 2 clips x 3 cameras x 2 frames
 }
+
+
+SHARED_STORE_ID = 6_000_000 + os.getpid() % 1_000_000  # SampleSharedGopStore's store, apart from other runs
+
+
+def writes_gop_files(name):
+    return "Gop" in name and name != "SampleSharedGopStore.py"
 
 
 def test_every_sample_is_covered():
@@ -44,8 +54,10 @@ def run_sample(name, media, tmp_path, gpu):
     clips = [str(media[c].path) for c in CLIPS]
     out = tmp_path / "frames"
     cmd = [sys.executable, str(SAMPLES_DIR / name), *clips, "--gpu", str(gpu), "--out", str(out)]
-    if "Gop" in name:
+    if writes_gop_files(name):
         cmd += ["--gop-dir", str(tmp_path / "gops")]
+    if name == "SampleSharedGopStore.py":
+        cmd += ["--store-id", str(SHARED_STORE_ID)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, f"{name} exited with {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     return json.loads((out / "frames.json").read_text()), out, proc.stdout
@@ -68,6 +80,8 @@ def check_frames(entries, out, media, reference):
 
 
 def _check_sample(name, media, reference, tmp_path, gpu):
+    if name == "SampleTrainingLoop.py":
+        pytest.importorskip("torch")
     entries, out, stdout = run_sample(name, media, tmp_path, gpu)
     assert len(entries) == EXPECTED_FRAMES[name], stdout
     assert {e["file"] for e in entries} == {str(media[c].path) for c in CLIPS}
@@ -97,10 +111,17 @@ def test_sample_on_the_cpu(name, media, reference, tmp_path):
         assert 36 <= decoded <= 3 * 23 and restarts == 3
     if name == "SampleBatchAsyncGopDecode.py":
         assert "DecodeFromGOPGroupsRGB: " in stdout
+    if name == "SampleTrainingLoop.py":
+        assert re.search(r"one epoch: 6 samples of 3 cameras x 2 frames in [0-9.]+ s, [0-9.]+ samples/s "
+                         r"\(2 workers, decoding on the CPU\)", stdout), stdout
     if name == "SampleSeparationAccessGOPListAPI.py":
         assert "cache hits [False, False, False]" in stdout and "True" in stdout
-    if "Gop" in name:
+    if writes_gop_files(name):
         assert list((tmp_path / "gops").glob("*.bin")), "the GOP files were not kept in --gop-dir"
+    if name == "SampleSharedGopStore.py":
+        assert re.search(r"store: \d+/\d+ GOPs, \d+ bytes, [1-9]\d* hits", stdout), stdout
+        prefix = f"odvd-gopstore-{os.getuid()}-{SHARED_STORE_ID}-"
+        assert not [n for n in os.listdir("/dev/shm") if n.startswith(prefix)], "the store was not cleaned up"
 
 
 @pytest.mark.needs_cuda

@@ -4,6 +4,7 @@
 
 PYBIND11_MODULE(_engine, m) {
   m.doc() = "on_demand_video_decoder compiled engine (see the on_demand_video_decoder package)";
+  odvd::bindings::register_logging(m);
   odvd::bindings::register_errors(m);
   odvd::bindings::register_build_info(m);
   odvd::bindings::register_convert(m);
@@ -15,4 +16,6 @@ PYBIND11_MODULE(_engine, m) {
   odvd::bindings::register_sample_reader(m);
   odvd::bindings::register_block_pool(m);
   odvd::bindings::register_bitstream(m);
+  odvd::bindings::register_writer(m);
+  odvd::bindings::register_sources(m);
 }

@@ -17,6 +17,9 @@ void register_gop_decoder(pybind11::module_& m);
 void register_index(pybind11::module_& m);
 void register_sample_reader(pybind11::module_& m);
 void register_bitstream(pybind11::module_& m);
+void register_logging(pybind11::module_& m);
+void register_writer(pybind11::module_& m);
+void register_sources(pybind11::module_& m);
 
 // DecodedFrameExt.cuda() / nvcv_image(): the frame's planes as CAIMemoryView objects
 // (register_plane_views.cpp).

@@ -4,6 +4,7 @@
 
 #include "bindings/register.h"
 #include "kernels/fatbin.h"
+#include "engine/thread_budget.h"
 #include "runtime/build_info.h"
 #include "runtime/kernel_selftest.h"
 
@@ -59,6 +60,10 @@ py::dict build_info() {
     decoders[py::str(dec.codec)] = e;
   }
   runtime["ffmpeg_decoders"] = decoders;
+  // The CPU threads a decoder uses by default (engine/thread_budget.h) and what decides it.
+  runtime["thread_budget"] = default_thread_budget();
+  runtime["affinity_cpus"] = affinity_cpus();
+  runtime["cgroup_cpu_quota"] = cgroup_cpu_quota();
   runtime["driver_found"] = d.libcuda_loaded;
   runtime["driver_error"] = or_none(d.libcuda_error);
   // cuDriverGetVersion gives 1000 * major + 10 * minor.

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "bindings/call_args.h"
+#include "bindings/frame_objects.h"
 #include "bindings/register.h"
 #include "bindings/stream_params_dict.h"
 #include "bundle/bundle.h"
@@ -209,6 +210,7 @@ void register_gop_decoder(py::module_& m) {
       .def("release_decoders", &GopEngine::release_decoders, py::call_guard<py::gil_scoped_release>())
       .def("release_memory", &GopEngine::release_memory, py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("open_files", &GopEngine::open_files)
+      .def("forget", &GopEngine::forget, py::arg("key"), "Drops what was opened under `key` (a source's call ended).")
       .def("stream_params",
            [](GopEngine& e, const std::string& path) {
              StreamParams p;
@@ -219,6 +221,33 @@ void register_gop_decoder(py::module_& m) {
              return params_dict(p);
            },
            py::arg("path"))
+      .def(
+          "convert",
+          [](GopEngine& e, const std::vector<DecodedFrameExt>& natives, const std::string& output,
+             const OutputOptions* options) {
+            const OutputFormat out = output_of(output);
+            if (out == OutputFormat::kNative) throw std::invalid_argument("convert makes 'rgb' or 'bgr' frames");
+            std::vector<FramePtr> frames;
+            for (size_t i = 0; i < natives.size(); ++i) {
+              const FramePtr& f = natives[i].frame;
+              if (f->device != e.device()) {
+                throw std::invalid_argument("frames[" + std::to_string(i) + "] is in " +
+                                            (f->device < 0 ? std::string("host memory") : "cuda:" + std::to_string(f->device)) +
+                                            ", this decoder converts in " +
+                                            (e.device() < 0 ? std::string("host memory") : "cuda:" + std::to_string(e.device())));
+              }
+              frames.push_back(f);
+            }
+            const OutputOptions plain;
+            std::vector<FramePtr> converted;
+            {
+              py::gil_scoped_release release;
+              converted = e.convert(frames, out == OutputFormat::kBGR, options ? *options : plain);
+            }
+            return to_python(std::move(converted));
+          },
+          py::arg("frames"), py::arg("output"), py::arg("options") = nullptr,
+          "Native frames (DecodedFrameExt, in this decoder's memory) to RGB / BGR with output options.")
       .def_property_readonly("packets_fed", &GopEngine::packets_fed)
       .def_property("reference_closure", &GopEngine::reference_closure, &GopEngine::set_reference_closure,
                     "Whether file decodes feed only the targets' reference closures (docs/reference-closure.md).");

@@ -7,6 +7,7 @@
 
 #include "bindings/register.h"
 #include "bindings/stream_params_dict.h"
+#include "demux/demuxer.h"
 #include "demux/video_file.h"
 
 namespace py = pybind11;
@@ -46,6 +47,29 @@ void register_index(py::module_& m) {
         return out;
       },
       py::arg("path"), py::arg("direct_mp4") = true);
+  m.def(
+      "_streams",
+      [](const std::string& path) {
+        std::vector<StreamEntry> streams;
+        {
+          py::gil_scoped_release release;
+          streams = Demuxer(parse_source_key(path).path).streams();
+        }
+        py::list out;
+        for (const StreamEntry& e : streams) {
+          py::dict d;
+          d["index"] = e.index;
+          d["kind"] = e.kind;
+          d["codec"] = e.codec;
+          if (e.kind == "video") {
+            d["width"] = e.width;
+            d["height"] = e.height;
+          }
+          out.append(d);
+        }
+        return out;
+      },
+      py::arg("path"), "Every stream of the container at `path`: index, kind, codec (and size for video).");
 }
 
 }  // namespace odvd::bindings

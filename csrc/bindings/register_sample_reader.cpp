@@ -31,6 +31,7 @@ void register_sample_reader(py::module_& m) {
            },
            py::arg("filepaths"), py::arg("frame_ids"), py::arg("output"), py::arg("options") = nullptr)
       .def("clear", &SampleReader::clear, py::call_guard<py::gil_scoped_release>())
+      .def("forget", &SampleReader::forget, py::arg("key"), py::call_guard<py::gil_scoped_release>())
       .def("release_memory", &SampleReader::release_memory)
       .def_property_readonly("readers", &SampleReader::readers)
       .def_property_readonly("counters", [](const SampleReader& r) {

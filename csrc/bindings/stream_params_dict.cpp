@@ -20,6 +20,7 @@ py::dict params_dict(const StreamParams& p) {
   d["color_trc"] = p.color_trc;
   d["time_base"] = py::make_tuple(p.time_base_num, p.time_base_den);
   d["frame_count"] = p.frame_count;
+  d["stream_index"] = p.stream_index;
   d["extradata"] = py::bytes(reinterpret_cast<const char*>(p.extradata.data()), p.extradata.size());
   return d;
 }

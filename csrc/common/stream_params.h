@@ -28,6 +28,7 @@ struct StreamParams {
   int32_t time_base_num = 1;
   int32_t time_base_den = 1;
   int64_t frame_count = 0;       // frames of the whole stream
+  int32_t stream_index = -1;     // the stream's index in its container (-1: not known, e.g. from a bundle)
   std::vector<uint8_t> extradata;  // the container's codec configuration (avcC, hvcC, av1C, ...)
 };
 

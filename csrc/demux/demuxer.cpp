@@ -5,8 +5,21 @@
 
 namespace odvd {
 
-Demuxer::Demuxer(const std::string& path, std::shared_ptr<FileIO> io)
+namespace {
+
+std::string describe(const std::vector<StreamEntry>& streams) {
+  std::string text;
+  for (const StreamEntry& e : streams) {
+    text += (text.empty() ? "" : ", ") + std::to_string(e.index) + " " + e.kind + " (" + e.codec + ")";
+  }
+  return text.empty() ? "none" : text;
+}
+
+}  // namespace
+
+Demuxer::Demuxer(const std::string& path, std::shared_ptr<FileIO> io, int stream_index)
     : path_(path), io_(io ? std::move(io) : std::make_shared<FileIO>(path)) {
+  path_ = io_->name();  // a source's label rather than its registered name
   AVFormatContext* ctx = avformat_alloc_context();
   if (!ctx) throw std::bad_alloc();
   ctx->pb = io_->avio();
@@ -15,12 +28,24 @@ Demuxer::Demuxer(const std::string& path, std::shared_ptr<FileIO> io)
   if (r < 0) throw std::invalid_argument("'" + path_ + "' is not a readable video file: " + ff::error_string(r));
   fmt_.reset(ctx);
 
-  int best = av_find_best_stream(fmt_.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  auto choose = [&] {
+    if (stream_index < 0) return av_find_best_stream(fmt_.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    if (stream_index >= static_cast<int>(fmt_->nb_streams)) {
+      throw std::invalid_argument("'" + path_ + "' has no stream_index=" + std::to_string(stream_index) + " (its " +
+                                  std::to_string(fmt_->nb_streams) + " streams: " + describe(streams()) + ")");
+    }
+    return fmt_->streams[stream_index]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO ? stream_index : -1;
+  };
+  int best = choose();
   AVCodecParameters* par = best >= 0 ? fmt_->streams[best]->codecpar : nullptr;
   if (best < 0 || par->codec_id == AV_CODEC_ID_NONE || par->width <= 0 || par->height <= 0) {
     // Containers without the facts in their header (raw streams, MPEG-TS) need probing.
     find_stream_info();
-    best = av_find_best_stream(fmt_.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    best = choose();
+  }
+  if (best < 0 && stream_index >= 0) {
+    throw std::invalid_argument("'" + path_ + "': stream_index=" + std::to_string(stream_index) +
+                                " is not a video stream (its streams: " + describe(streams()) + ")");
   }
   if (best < 0) throw std::invalid_argument("'" + path_ + "' has no video stream");
   stream_ = best;
@@ -32,6 +57,24 @@ Demuxer::Demuxer(const std::string& path, std::shared_ptr<FileIO> io)
 Demuxer::~Demuxer() {
   fmt_.reset();  // before io_: the format context reads through it
   io_.reset();
+}
+
+std::vector<StreamEntry> Demuxer::streams() const {
+  std::vector<StreamEntry> out;
+  for (unsigned i = 0; i < fmt_->nb_streams; ++i) {
+    const AVCodecParameters* par = fmt_->streams[i]->codecpar;
+    StreamEntry e;
+    e.index = static_cast<int>(i);
+    const char* kind = av_get_media_type_string(par->codec_type);
+    e.kind = kind ? kind : "unknown";
+    e.codec = avcodec_get_name(par->codec_id);
+    if (par->codec_type == AVMEDIA_TYPE_VIDEO) {
+      e.width = par->width;
+      e.height = par->height;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 bool Demuxer::mov_family() const { return std::strstr(fmt_->iformat->name, "mov") != nullptr; }

@@ -16,17 +16,28 @@
 
 namespace odvd {
 
+// One stream of a container, as listed for stream choice (stream_index=).
+struct StreamEntry {
+  int index = 0;
+  std::string kind;   // "video", "audio", "subtitle", "data", "attachment", "unknown"
+  std::string codec;  // FFmpeg's codec name ("h264", "aac", ...)
+  int width = 0, height = 0;  // video only
+};
+
 class Demuxer {
  public:
   // Opens `path` (through `io` when given: a FileIO of the same file, not read through its AVIO yet)
-  // and selects its best video stream. FileNotFound for a missing file, invalid_argument (ValueError)
-  // for a file that is not a readable video or has no video stream.
-  explicit Demuxer(const std::string& path, std::shared_ptr<FileIO> io = nullptr);
+  // and selects its best video stream, or stream `stream_index` when >= 0. FileNotFound for a missing
+  // file, invalid_argument (ValueError) for a file that is not a readable video, has no video stream,
+  // or whose stream `stream_index` does not exist or is not video (the message lists its streams).
+  explicit Demuxer(const std::string& path, std::shared_ptr<FileIO> io = nullptr, int stream_index = -1);
   ~Demuxer();
   Demuxer(const Demuxer&) = delete;
   Demuxer& operator=(const Demuxer&) = delete;
 
   AVStream* stream() const { return fmt_->streams[stream_]; }
+  // Every stream of the container, in index order.
+  std::vector<StreamEntry> streams() const;
   // MP4 / MOV (libavformat's "mov" family): sample payloads are plain byte ranges of the file.
   bool mov_family() const;
   const FileIO& io() const { return *io_; }

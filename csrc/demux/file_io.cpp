@@ -18,17 +18,23 @@ extern "C" {
 namespace odvd {
 
 FileIO::FileIO(const std::string& path) : path_(path) {
-  const RegularFile f = open_regular_file(path, "file");
-  fd_ = f.fd;
-  size_ = f.size;
-  identity_ = f.identity;
+  if (is_source_name(path)) {
+    source_ = find_source(path);
+    path_ = source_->label();
+    size_ = source_->size();
+  } else {
+    const RegularFile f = open_regular_file(path, "file");
+    fd_ = f.fd;
+    size_ = f.size;
+    identity_ = f.identity;
+  }
   constexpr int kBufferSize = 65536;
   auto* buffer = static_cast<uint8_t*>(av_malloc(kBufferSize));
   avio_ = buffer ? avio_alloc_context(buffer, kBufferSize, 0, this, &FileIO::read_cb, nullptr, &FileIO::seek_cb)
                  : nullptr;
   if (!avio_) {
     av_free(buffer);
-    ::close(fd_);
+    if (fd_ >= 0) ::close(fd_);
     throw std::bad_alloc();
   }
 }
@@ -41,7 +47,36 @@ FileIO::~FileIO() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void FileIO::read_at(int64_t offset, uint8_t* dst, size_t n) const { pread_exact(fd_, offset, dst, n, path_, size_); }
+void FileIO::read_at(int64_t offset, uint8_t* dst, size_t n) const {
+  if (!source_) {
+    pread_exact(fd_, offset, dst, n, path_, size_);
+    return;
+  }
+  size_t done = 0;
+  while (done < n) {
+    const size_t got = source_->read(offset + static_cast<int64_t>(done), dst + done, n - done);
+    if (got == 0) {
+      throw std::invalid_argument("'" + path_ + "': ends at byte " + std::to_string(offset + done) + ", " +
+                                  std::to_string(n - done) + " bytes short of a read (truncated)");
+    }
+    done += got;
+  }
+}
+
+int64_t FileIO::read_some(int64_t offset, uint8_t* dst, size_t n) const {
+  if (source_) {
+    try {
+      return static_cast<int64_t>(source_->read(offset, dst, n));
+    } catch (const std::exception&) {
+      return AVERROR(EIO);
+    }
+  }
+  ssize_t r;
+  do {
+    r = ::pread(fd_, dst, n, offset);
+  } while (r < 0 && errno == EINTR);
+  return r < 0 ? AVERROR(errno) : static_cast<int64_t>(r);
+}
 
 void FileIO::set_skip_payload(bool on) {
   // Drop what the buffer holds (zeros, or real bytes), so the next read goes through read_cb in the new
@@ -64,11 +99,8 @@ int FileIO::read_cb(void* opaque, uint8_t* buf, int n) {
     self->pos_ += want;
     return static_cast<int>(want);
   }
-  ssize_t r;
-  do {
-    r = ::pread(self->fd_, buf, static_cast<size_t>(want), self->pos_);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) return AVERROR(errno);
+  const int64_t r = self->read_some(self->pos_, buf, static_cast<size_t>(want));
+  if (r < 0) return static_cast<int>(r);
   if (r == 0) return AVERROR_EOF;
   self->pos_ += r;
   return static_cast<int>(r);

@@ -26,25 +26,6 @@ bool is_bla(int type) { return type >= 16 && type <= 18; }
 bool is_leading(int type) { return type >= 6 && type <= 9; }          // RADL_N/R, RASL_N/R
 bool is_sub_layer_nonref(int type) { return type <= 14 && type % 2 == 0; }
 
-// Calls fn(nal, size) for each Annex-B NAL unit, `size` ending where the next start code or the
-// trailing zero bytes begin.
-template <typename Fn>
-void for_each_nal(const uint8_t* p, size_t n, Fn fn) {
-  size_t i = 0;
-  while (i + 3 <= n) {
-    if (p[i] != 0 || p[i + 1] != 0 || p[i + 2] != 1) {
-      ++i;
-      continue;
-    }
-    const size_t start = i + 3;
-    size_t end = start;
-    while (end + 3 <= n && !(p[end] == 0 && p[end + 1] == 0 && p[end + 2] <= 2)) ++end;
-    if (end + 3 > n) end = n;
-    if (end > start && !fn(p + start, end - start)) return;
-    i = end;
-  }
-}
-
 int ceil_log2(uint32_t v) {
   int bits = 0;
   while ((uint32_t{1} << bits) < v) ++bits;
@@ -66,7 +47,7 @@ class PictureReader {
  public:
   Picture read(const uint8_t* p, size_t n) {
     Picture pic;
-    for_each_nal(p, n, [&](const uint8_t* nal, size_t size) {
+    bitstream::for_each_annexb_nal(p, n, [&](const uint8_t* nal, size_t size) {
       if (size < 3 || (nal[0] & 0x80)) return true;
       const int type = (nal[0] >> 1) & 0x3f;
       const int layer = ((nal[0] & 1) << 5) | (nal[1] >> 3);

@@ -53,6 +53,26 @@ bool read_hevc_pps(BitReader& r, HevcPps& pps);
 // from. `max_dec` bounds the picture counts.
 bool read_st_ref_pic_set(BitReader& r, uint32_t idx, uint32_t num_st_rps, HevcStRps* sets, uint32_t max_dec);
 
+// Calls fn(nal, size) for each NAL unit of Annex-B bytes (H.264 B.1, H.265 B.2) until fn returns
+// false: NAL units follow 00 00 01, and one ends where the next start code or trailing zero bytes
+// begin (00 00 0x with x <= 2 never occurs inside a NAL unit).
+template <typename Fn>
+void for_each_annexb_nal(const uint8_t* p, size_t n, Fn fn) {
+  size_t i = 0;
+  while (i + 3 <= n) {
+    if (p[i] != 0 || p[i + 1] != 0 || p[i + 2] != 1) {
+      ++i;
+      continue;
+    }
+    const size_t start = i + 3;
+    size_t end = start;
+    while (end + 3 <= n && !(p[end] == 0 && p[end + 1] == 0 && p[end + 2] <= 2)) ++end;
+    if (end + 3 > n) end = n;
+    if (end > start && !fn(p + start, end - start)) return;
+    i = end;
+  }
+}
+
 // The RBSP of a NAL unit (emulation_prevention_three_byte removed, H.265 7.3.1.1 / H.264 7.3.1)
 // after its `header` bytes, at most `limit` bytes of it.
 std::vector<uint8_t> nal_rbsp(const uint8_t* nal, size_t size, size_t header, size_t limit);

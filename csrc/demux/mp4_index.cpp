@@ -289,7 +289,7 @@ bool apply_edit(const Box* edts, uint32_t movie_timescale, uint32_t media_timesc
 
 }  // namespace
 
-std::optional<Mp4Video> read_mp4_index(const FileIO& io) {
+std::optional<Mp4Video> read_mp4_index(const FileIO& io, int stream_index) {
   const auto moov_bytes = read_moov(io);
   if (!moov_bytes) return std::nullopt;
   std::vector<Box> moov, trak, mdia, minf, stbl;
@@ -298,8 +298,10 @@ std::optional<Mp4Video> read_mp4_index(const FileIO& io) {
 
   // Exactly one video track.
   const Box* video = nullptr;
+  int track = -1, video_track = -1;
   for (const Box& b : moov) {
     if (b.type != tag("trak")) continue;
+    ++track;
     std::vector<Box> t, m;
     if (!children(b.body, b.size, t)) return std::nullopt;
     const Box* md = find(t, tag("mdia"));
@@ -308,8 +310,10 @@ std::optional<Mp4Video> read_mp4_index(const FileIO& io) {
     if (!hdlr || hdlr->size < 12 || be32(hdlr->body + 8) != tag("vide")) continue;
     if (video) return std::nullopt;
     video = &b;
+    video_track = track;
   }
   if (!video || !children(video->body, video->size, trak)) return std::nullopt;
+  if (stream_index >= 0 && stream_index != video_track) return std::nullopt;
   const Box* md = find(trak, tag("mdia"));
   if (!children(md->body, md->size, mdia)) return std::nullopt;
   const Box* mi = find(mdia, tag("minf"));
@@ -320,6 +324,7 @@ std::optional<Mp4Video> read_mp4_index(const FileIO& io) {
   if (media_timescale == 0 || media_timescale > uint32_t(std::numeric_limits<int32_t>::max())) return std::nullopt;
 
   Mp4Video out;
+  out.stream_index = video_track;
   out.par.reset(avcodec_parameters_alloc());
   if (!out.par) throw std::bad_alloc();
   if (!read_stsd(find(stbl, tag("stsd")), out.par.get())) return std::nullopt;

@@ -19,6 +19,7 @@ struct Mp4Video {
   ff::CodecParPtr par;  // codec_type, codec_id, width, height, extradata, colour (from colr)
   AVRational time_base{0, 1};
   std::vector<Sample> samples;  // decode order; complete samples only (none past the end of the file)
+  int stream_index = 0;         // the video track's position among the moov's tracks (libavformat's index)
 };
 
 // nullopt when the file is not an MP4/MOV this reader handles: no moov found before the end or a
@@ -26,6 +27,7 @@ struct Mp4Video {
 // avc1/avc3/hvc1/hev1/av01 (or several), an edit list other than one plain offset covering every
 // sample, negative composition offsets, stz2/stps/random-access sample groups, or any table that does
 // not add up.
-std::optional<Mp4Video> read_mp4_index(const FileIO& io);
+// `stream_index` >= 0: only that track will do (nullopt when it is not the video track read here).
+std::optional<Mp4Video> read_mp4_index(const FileIO& io, int stream_index = -1);
 
 }  // namespace odvd

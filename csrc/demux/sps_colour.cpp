@@ -131,23 +131,15 @@ ColourSignal parse_sps(bool hevc, const uint8_t* nal, size_t n) {
   return hevc ? hevc_sps(r) : h264_sps(r);
 }
 
-// Annex B (H.264 B.1, H.265 B.2): NAL units follow 00 00 01; one ends where the next start code or
-// trailing zero bytes begin (00 00 0x with x <= 2 never occurs inside a NAL unit).
+// The first SPS of Annex-B bytes.
 ColourSignal annexb_sps(bool hevc, const uint8_t* p, size_t n) {
-  size_t i = 0;
-  while (i + 3 <= n) {
-    if (p[i] != 0 || p[i + 1] != 0 || p[i + 2] != 1) {
-      ++i;
-      continue;
-    }
-    const size_t start = i + 3;
-    size_t end = start;
-    while (end + 3 <= n && !(p[end] == 0 && p[end + 1] == 0 && p[end + 2] <= 2)) ++end;
-    if (end + 3 > n) end = n;
-    if (is_sps(hevc, p + start, end - start)) return parse_sps(hevc, p + start, end - start);
-    i = end;
-  }
-  return {};
+  ColourSignal c;
+  for_each_annexb_nal(p, n, [&](const uint8_t* nal, size_t size) {
+    if (!is_sps(hevc, nal, size)) return true;
+    c = parse_sps(hevc, nal, size);
+    return false;
+  });
+  return c;
 }
 
 // One NAL unit of a configuration record: 16-bit length, then the NAL unit. Advances `i`; returns

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 #include <stdexcept>
 
@@ -54,8 +55,29 @@ std::vector<uint8_t> annexb_parameter_sets(const char* filter_name, AVCodecParam
 
 }  // namespace
 
-VideoFile::VideoFile(const std::string& path, bool direct_mp4) : path_(path), io_(std::make_shared<FileIO>(path)) {
-  std::optional<Mp4Video> mp4 = direct_mp4 ? read_mp4_index(*io_) : std::nullopt;
+SourceKey parse_source_key(const std::string& key) {
+  // The last NUL separates a stream index; a registered source's name itself starts with one.
+  const size_t nul = key.rfind('\0');
+  if (nul == std::string::npos || nul == 0) return {key, -1};
+  const std::string index = key.substr(nul + 1);
+  char* end = nullptr;
+  const long n = std::strtol(index.c_str(), &end, 10);
+  if (index.empty() || *end != '\0' || n < 0 || n > 1000000) {
+    throw std::invalid_argument("'" + key.substr(0, nul) + "' is followed by a NUL byte and '" + index +
+                                "', which is not a stream index: a NUL is in no file name (the file is not opened)");
+  }
+  return {key.substr(0, nul), static_cast<int>(n)};
+}
+
+VideoFile::VideoFile(const std::string& key, bool direct_mp4)
+    : path_(parse_source_key(key).path), requested_stream_(parse_source_key(key).stream_index),
+      io_(std::make_shared<FileIO>(path_)) {
+  const std::string source_name = path_;  // a registered source: its own name, for new demuxers
+  if (io_->is_source()) {
+    source_name_ = source_name;
+    path_ = io_->name();  // its label, in every message
+  }
+  std::optional<Mp4Video> mp4 = direct_mp4 ? read_mp4_index(*io_, requested_stream_) : std::nullopt;
   if (mp4) {
     // The sample format must be in the configuration record: else libavformat has to decode a frame.
     const std::vector<uint8_t> record(mp4->par->extradata, mp4->par->extradata + mp4->par->extradata_size);
@@ -67,12 +89,14 @@ VideoFile::VideoFile(const std::string& path, bool direct_mp4) : path_(path), io
     indexed_directly_ = true;
     mov_family_ = true;
     fill_params(mp4->par.get(), mp4->time_base, nullptr);
+    params_.stream_index = mp4->stream_index;
     index_ = StreamIndex(std::move(mp4->samples), name);
     resolve_colour(nullptr);
   } else {
     // The constructor's FileIO has not been read through its AVIO yet: the demuxer may take it.
-    auto demuxer = std::make_unique<Demuxer>(path_, io_);
+    auto demuxer = std::make_unique<Demuxer>(path_, io_, requested_stream_);
     fill_params(demuxer->stream()->codecpar, demuxer->stream()->time_base, demuxer.get());
+    params_.stream_index = demuxer->stream()->index;
     index_ = StreamIndex(scan(demuxer), name);
     resolve_colour(demuxer.get());
     spare_ = std::move(demuxer);
@@ -81,6 +105,7 @@ VideoFile::VideoFile(const std::string& path, bool direct_mp4) : path_(path), io
 }
 
 bool VideoFile::unchanged_on_disk() const {
+  if (io_->is_source()) return true;  // not on disk: nothing can change it under us
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) return false;
   return identity_of(st) == io_->identity();
@@ -91,7 +116,7 @@ std::unique_ptr<Demuxer> VideoFile::demuxer() const {
     std::lock_guard<std::mutex> lock(spare_mutex_);
     if (spare_) return std::move(spare_);
   }
-  return std::make_unique<Demuxer>(path_);
+  return std::make_unique<Demuxer>(source_name_.empty() ? path_ : source_name_, nullptr, requested_stream_);
 }
 
 std::vector<Sample> VideoFile::scan(std::unique_ptr<Demuxer>& demuxer) {

@@ -17,13 +17,23 @@
 
 namespace odvd {
 
+// What names a video stream to the engine: a path, or a path and a stream index as
+// "<path>\0<stream_index>" (a NUL is in no path), so that caches keyed by name keep the streams of one
+// file apart and every layer that passes names along carries the choice unchanged.
+struct SourceKey {
+  std::string path;
+  int stream_index = -1;  // -1: the best video stream
+};
+SourceKey parse_source_key(const std::string& key);
+
 class VideoFile {
  public:
-  // Opens and indexes `path`. FileNotFound for a missing file, invalid_argument (ValueError) for a
-  // file that is not a readable video (no video stream, unknown format, unsupported codec).
+  // Opens and indexes `key` (a path, or a path with a stream index: SourceKey). FileNotFound for a
+  // missing file, invalid_argument (ValueError) for a file that is not a readable video (no video
+  // stream, unknown format, unsupported codec) or a stream index that is not a video stream of it.
   // `direct_mp4`: read the moov of a plain MP4/MOV directly (demux/mp4_index.h); false forces
   // libavformat's demuxer (tests compare the two).
-  explicit VideoFile(const std::string& path, bool direct_mp4 = true);
+  explicit VideoFile(const std::string& key, bool direct_mp4 = true);
 
   const std::string& path() const { return path_; }
   const StreamParams& params() const { return params_; }
@@ -54,7 +64,9 @@ class VideoFile {
   // from the parameter sets of the codec configuration, else from the first sample.
   void resolve_colour(Demuxer* demuxer);
 
-  std::string path_;
+  std::string path_;            // the file's path, or a source's label (messages, bundles' source_path)
+  std::string source_name_;     // a registered source's name (common/byte_source.h), else empty
+  int requested_stream_ = -1;
   std::shared_ptr<FileIO> io_;
   bool indexed_directly_ = false;
   bool mov_family_ = false;

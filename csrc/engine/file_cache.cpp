@@ -32,6 +32,16 @@ std::shared_ptr<GopReader> FileCache::get(const std::string& path) {
   return file;
 }
 
+void FileCache::erase(const std::string& key) {
+  std::shared_ptr<GopReader> gone;  // released outside the lock
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = map_.find(key);
+  if (it == map_.end()) return;
+  gone = it->second.first;
+  lru_.erase(it->second.second);
+  map_.erase(it);
+}
+
 void FileCache::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   map_.clear();

@@ -20,6 +20,8 @@ class FileCache {
   // The reader of the indexed file `path`, opened (outside the lock) when absent or changed on disk.
   std::shared_ptr<GopReader> get(const std::string& path);
   void clear();
+  // Drops the file opened under `key` (a source whose call ended), if any.
+  void erase(const std::string& key);
   size_t size() const;
 
  private:

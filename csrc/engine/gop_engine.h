@@ -74,6 +74,8 @@ class GopEngine {
   void release_decoders() { backend_->release_decoders(); }
   void release_memory();
   size_t open_files() const { return files_.size(); }
+  // Forgets what was opened under `key` (a bytes / file-like source whose call ended).
+  void forget(const std::string& key) { files_.erase(key); }
   // The stream parameters of `path`, opening and indexing it (and keeping it, like a decode would).
   StreamParams params_of(const std::string& path) { return files_.get(path)->file().params(); }
   // Packets fed to decoders since construction (tests and benchmarks count decode work with it).

@@ -12,12 +12,13 @@
 #include <thread>
 #include <vector>
 
+#include "engine/thread_budget.h"
+
 namespace odvd {
 
-// The CPU threads a call may use: `requested`, or every core when it is 0 or less.
-inline int thread_count(int requested) {
-  return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
+// The CPU threads a call may use: `requested`, or the process's budget (engine/thread_budget.h: the
+// affinity mask, the cgroup CPU quota, ODVD_NUM_THREADS) when it is 0 or less.
+inline int thread_count(int requested) { return requested > 0 ? requested : default_thread_budget(); }
 
 // How a call's `tasks` (files, bundle entries) share `threads`: tasks decoded at once, and the
 // libavcodec threads of each.

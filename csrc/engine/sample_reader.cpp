@@ -63,6 +63,16 @@ void SampleReader::clear() {
   backend_->release_decoders();
 }
 
+void SampleReader::forget(const std::string& key) {
+  std::shared_ptr<Slot> gone;  // released outside the lock
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = slots_.find(key);
+  if (it == slots_.end()) return;
+  gone = it->second.first;
+  lru_.erase(it->second.second);
+  slots_.erase(it);
+}
+
 size_t SampleReader::readers() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return slots_.size();

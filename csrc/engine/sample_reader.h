@@ -29,6 +29,8 @@ class SampleReader {
   // Drops every reader and the backend's idle decoders (clearAllReaders, release_decoder): the next
   // call opens files anew.
   void clear();
+  // Drops the reader of `key` (a bytes / file-like source whose call ended), if any.
+  void forget(const std::string& key);
   // Frees idle frame memory (release_device_memory).
   void release_memory() { backend_->release_memory(); }
   size_t readers() const;

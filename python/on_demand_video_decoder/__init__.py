@@ -15,11 +15,17 @@ from ._codec import Codec
 from ._color_range_warning import NoColorRangeWarning
 from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SavePacketsToFile
 from .dataset import GopStore
+from ._gop_ref import GopEvictedError, GopRef, GopStoreFullError
+from ._logging import LOG_LEVELS, get_log_level, set_log_level
 from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
+from ._shared_gop_store import SharedGopStore
 from ._stream_info import FastStreamInfo, GetFastInitInfo
+from ._streams import list_streams
+from ._writer import write_video
 
 __version__ = "0.1.0"
+
 
 __all__ = [
     "BatchRequestError",
@@ -36,7 +42,13 @@ __all__ = [
     "DropCacheStatus",
     "FastStreamInfo",
     "GetFastInitInfo",
+    "get_log_level",
     "GopStore",
+    "list_streams",
+    "LOG_LEVELS",
+    "GopEvictedError",
+    "GopRef",
+    "GopStoreFullError",
     "NoColorRangeWarning",
     "PixelFormat",
     "PyNvBatchAsyncGopDecoder",
@@ -45,5 +57,8 @@ __all__ = [
     "PyNvSampleReader",
     "RGBFrame",
     "SavePacketsToFile",
+    "set_log_level",
+    "SharedGopStore",
+    "write_video",
     "__version__",
 ]

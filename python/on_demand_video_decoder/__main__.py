@@ -1,7 +1,10 @@
 """``python -m on_demand_video_decoder``: what this installation can do, then the demo (six sample
 camera clips, random frames across them, frames/s and a PNG contact sheet). Demo options:
-``python -m on_demand_video_decoder --help``. ``prepare`` / ``verify`` (first argument): the dataset
-store's tooling (docs/dataset-store.md)."""
+``python -m on_demand_video_decoder --help``.
+
+``python -m on_demand_video_decoder reencode SRC... --out DIR``: long-GOP videos rewritten for random
+access (_reencode.py; ``reencode --help``). ``prepare`` / ``verify``: the dataset store's tooling
+(docs/dataset-store.md; ``prepare --help``)."""
 
 import sys
 
@@ -9,11 +12,15 @@ from . import build_info
 
 
 def main(argv=None) -> int:
-    args = sys.argv[1:] if argv is None else list(argv)
-    if args and args[0] in ("prepare", "verify"):  # dataset tooling: docs/dataset-store.md
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["reencode"]:
+        from . import _reencode
+
+        return _reencode.main(argv[1:])
+    if argv[:1] in (["prepare"], ["verify"]):  # dataset tooling: docs/dataset-store.md
         from .dataset._cli import main as dataset_main
 
-        return dataset_main(args)
+        return dataset_main(argv)
     info = build_info()
     rt, comp = info["runtime"], info["compiled"]
     print(f"on_demand_video_decoder {info['version']}: FFmpeg {rt.get('ffmpeg_release', '?')} "

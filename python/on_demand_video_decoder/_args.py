@@ -6,14 +6,34 @@ from typing import Any, List, Sequence, Tuple
 
 
 def _paths(filepaths: Sequence[Any], name: str = "filepaths") -> List[str]:
-    if isinstance(filepaths, (str, bytes, os.PathLike)):
-        raise TypeError(f"{name} must be a list of paths, not a single path")
-    out = [os.fspath(p) for p in filepaths]
+    """File paths (as str) for the calls that need files on disk (bundle files, the page cache)."""
+    out = _items(filepaths, name)
+    for i, p in enumerate(out):
+        if not isinstance(p, str):
+            raise TypeError(f"{name}[{i}] is a {type(p).__name__}: this call takes file paths")
+    return out
+
+
+def _items(filepaths: Sequence[Any], name: str = "filepaths") -> List[Any]:
+    """Like _paths, for calls that also take videos as bytes or file-like objects (_sources.py): paths
+    become str, sources stay as they are (Sources turns them into the engine's names)."""
+    from ._sources import _is_bytes_like, _is_file_like
+
+    if isinstance(filepaths, (str, bytes, bytearray, memoryview, os.PathLike)) or _is_file_like(filepaths):
+        raise TypeError(f"{name} must be a list of paths or sources, not a single one")
+    out = []
+    for i, p in enumerate(filepaths):
+        if _is_bytes_like(p) or _is_file_like(p):
+            out.append(p)
+        elif isinstance(p, (str, os.PathLike)):
+            out.append(os.fsdecode(os.fspath(p)))
+        else:
+            raise TypeError(f"{name}[{i}] is a {type(p).__name__}: a video is a path, bytes or a binary file-like "
+                            "object (read + seek)")
     if not out:
         raise ValueError(f"{name} is empty")
     for i, p in enumerate(out):
-        # A NUL would cut the path short in the operating system's calls: it would name another file.
-        if ("\0" if isinstance(p, str) else b"\0") in p:
+        if isinstance(p, str) and "\0" in p:
             raise ValueError(f"{name}[{i}] contains a NUL byte: {p!r}")
     return out
 
@@ -49,8 +69,9 @@ def _ids(frame_ids: Sequence[Any], n: int) -> List[int]:
 
 def _requests(filepaths: Sequence[Any], frame_ids: Sequence[Any]) -> Tuple[List[str], List[int]]:
     """(paths, ids): one path per frame id. A single path with several ids stands for that path
-    repeated (as in the seed's examples, e.g. ``Decode(['video1.mp4'], [0, 10, 20])``)."""
-    paths = _paths(filepaths)
+    repeated (as in the seed's examples, e.g. ``Decode(['video1.mp4'], [0, 10, 20])``). Paths become
+    str; videos given as bytes or file-like objects stay as they are (_sources.py)."""
+    paths = _items(filepaths)
     if isinstance(frame_ids, (str, bytes)):
         raise TypeError("frame_ids must be a list of integers")
     try:
@@ -60,3 +81,20 @@ def _requests(filepaths: Sequence[Any], frame_ids: Sequence[Any]) -> Tuple[List[
     if len(paths) == 1 and len(frame_ids) > 1:
         paths = paths * len(frame_ids)
     return paths, _ids(frame_ids, len(paths))
+
+
+def _stream_keys(paths: List[str], stream_index: Any) -> List[str]:
+    """The engine's names for `paths` with a stream choice: the path alone for the best video stream
+    (``stream_index=None``), else "<path>\\0<index>" (csrc/demux/video_file.h, SourceKey: a NUL is in
+    no path, so a key never names another file, and caches keep the streams of one file apart)."""
+    if stream_index is None:
+        return paths
+    if isinstance(stream_index, bool):
+        raise TypeError("stream_index must be an int, not bool")
+    try:
+        index = operator.index(stream_index)
+    except TypeError:
+        raise TypeError(f"stream_index must be an int, not {type(stream_index).__name__}") from None
+    if index < 0:
+        raise ValueError(f"stream_index={index}: must be >= 0 (None: the best video stream)")
+    return [f"{p}\0{index}" for p in paths]

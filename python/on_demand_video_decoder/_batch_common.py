@@ -203,3 +203,36 @@ class PendingRequest:
         if self._executor is not None:
             self._executor.shutdown(wait=False)
             self._executor = None
+
+
+class BatchAsyncBase:
+    """What both batch classes share: pickling by their constructor's settings (`_settings`, device
+    resolved), and the device, backend and frame bound of the object they submit to (`_inner`)."""
+
+    _settings: dict
+    _max_frames: int
+
+    def _inner(self) -> Any:
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict:
+        """The constructor's settings (device resolved); decoders, readers and a pending request are not
+        carried."""
+        return {"settings": dict(self._settings)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state["settings"])
+
+    @property
+    def device(self) -> str:
+        """``"cpu"`` or ``"cuda:N"``."""
+        return self._inner().device
+
+    @property
+    def backend(self) -> str:
+        """The decoder backend: ``"cpu"``, ``"cuvid"`` or ``"ffmpeg"``."""
+        return self._inner().backend
+
+    @property
+    def max_frames_per_decode_call(self) -> int:
+        return self._max_frames

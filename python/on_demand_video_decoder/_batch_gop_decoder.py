@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from ._args import _count
-from ._batch_common import BatchRequestError, PendingRequest, Request2D, check_request, refuse_stack
+from ._batch_common import BatchAsyncBase, BatchRequestError, PendingRequest, Request2D, check_request, refuse_stack
 from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import DecodedFrameExt, PyNvGopDecoder, RGBFrame, _bundle
 from ._output import normalise
@@ -23,7 +23,7 @@ from ._output import normalise
 _OWNER = "PyNvBatchAsyncGopDecoder"
 
 
-class PyNvBatchAsyncGopDecoder:
+class PyNvBatchAsyncGopDecoder(BatchAsyncBase):
     """Decode ``[file][frame]`` requests from GOP bundles, on a background thread.
 
     ``maxfiles`` bounds the files of one request, ``max_frames_per_decode_call`` the frames per file.
@@ -52,20 +52,12 @@ class PyNvBatchAsyncGopDecoder:
         self._decoder = PyNvGopDecoder(self._maxfiles, iGpu, True, gpu_backend=gpu_backend, strict=strict)
         self._color_range = ColorRangeWarner("PyNvGopDecoder", suppressNoColorRangeWarning)
         self._pending = PendingRequest(_OWNER, "odvd-batch-gop-decoder")
+        self._settings = dict(maxfiles=self._maxfiles, max_frames_per_decode_call=self._max_frames,
+                              iGpu=self._decoder._device, suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning),
+                              gpu_backend=self._decoder._settings["gpu_backend"], strict=bool(strict))
 
-    @property
-    def device(self) -> str:
-        """``"cpu"`` or ``"cuda:N"``."""
-        return self._decoder.device
-
-    @property
-    def backend(self) -> str:
-        """The decoder backend: ``"cpu"``, ``"cuvid"`` or ``"ffmpeg"``."""
-        return self._decoder.backend
-
-    @property
-    def max_frames_per_decode_call(self) -> int:
-        return self._max_frames
+    def _inner(self):
+        return self._decoder
 
     def _key(self, kind: str, filepaths: Any, frame_ids: Any, as_bgr: bool, output: dict) -> tuple:
         request = check_request(filepaths, frame_ids, max_files=self._maxfiles, max_files_name="maxfiles",

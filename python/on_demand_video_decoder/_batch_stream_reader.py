@@ -12,7 +12,7 @@ file's reader moves forward as it would, and the files decode in parallel. docs/
 from typing import Any, List, Optional
 
 from ._args import _count
-from ._batch_common import PendingRequest, Request2D, check_request, refuse_stack
+from ._batch_common import BatchAsyncBase, PendingRequest, Request2D, check_request, refuse_stack
 from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import RGBFrame
 from ._output import normalise
@@ -21,7 +21,7 @@ from ._sample_reader import PyNvSampleReader
 _OWNER = "PyNvBatchAsyncStreamReader"
 
 
-class PyNvBatchAsyncStreamReader:
+class PyNvBatchAsyncStreamReader(BatchAsyncBase):
     """Decode ``[file][frame]`` requests with per-file stream readers, on a background thread.
 
     ``num_of_set`` and ``num_of_file`` are PyNvSampleReader's (readers are kept for
@@ -54,25 +54,18 @@ class PyNvBatchAsyncStreamReader:
         self._color_range = ColorRangeWarner("PyNvVideoReader", suppressNoColorRangeWarning,
                                              remember=_count(num_of_set, "num_of_set") * self._num_of_file)
         self._pending = PendingRequest(_OWNER, "odvd-batch-stream-reader")
+        self._settings = dict(num_of_set=self._reader._num_of_set, num_of_file=self._num_of_file,
+                              max_frames_per_decode_call=self._max_frames, iGpu=self._reader._device,
+                              suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning),
+                              gpu_backend=self._reader._settings["gpu_backend"], strict=bool(strict))
 
-    @property
-    def device(self) -> str:
-        """``"cpu"`` or ``"cuda:N"``."""
-        return self._reader.device
-
-    @property
-    def backend(self) -> str:
-        """The decoder backend: ``"cpu"``, ``"cuvid"`` or ``"ffmpeg"``."""
-        return self._reader.backend
+    def _inner(self):
+        return self._reader
 
     @property
     def stats(self) -> dict:
         """PyNvSampleReader.stats of the readers: ``packets_fed``, ``frames_decoded``, ``seeks``."""
         return self._reader.stats
-
-    @property
-    def max_frames_per_decode_call(self) -> int:
-        return self._max_frames
 
     def _request(self, filepaths: Any, frame_ids: Any, as_bgr: bool, output: dict) -> tuple:
         request = check_request(filepaths, frame_ids, max_files=self._num_of_file, max_files_name="num_of_file",

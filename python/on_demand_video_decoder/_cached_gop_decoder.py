@@ -17,7 +17,7 @@ from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
-from ._args import _count, _requests
+from ._args import _count, _requests, _stream_keys
 from ._gop_cache import CachedGop, GopCache, file_signature
 from ._gop_decoder import PyNvGopDecoder
 from ._stream_info import check_infos
@@ -68,10 +68,18 @@ class CachedGopDecoder:
         self._cache = _cache
         self._last_hits: List[bool] = []
 
+    def __getstate__(self) -> dict:
+        """The inner decoder's settings and the cache's bounds; the cached GOPs are not carried (a copy
+        starts with an empty cache)."""
+        return {"decoder": self._decoder, "max_gops": self._cache.max_gops, "max_bytes": self._cache.max_bytes}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["decoder"], _key=_FACTORY_KEY, _cache=GopCache(state["max_gops"], state["max_bytes"]))
+
     # -- the cached calls ------------------------------------------------------------------------
     def GetGOP(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [],
-               useGOPCache: bool = False, *,
-               enable_gop_dependency_graph_optimization: bool = False) -> Tuple[np.ndarray, List[int], List[int]]:
+               useGOPCache: bool = False, *, enable_gop_dependency_graph_optimization: bool = False,
+               stream_index: Optional[int] = None) -> Tuple[np.ndarray, List[int], List[int]]:
         """PyNvGopDecoder.GetGOP; with ``useGOPCache`` the GOPs come from the cache where they can,
         and the returned bundle (a new array) merges them in request order. GOPs with reference
         tables (``enable_gop_dependency_graph_optimization=True``) are cached apart from those without."""
@@ -79,41 +87,48 @@ class CachedGopDecoder:
         references = bool(enable_gop_dependency_graph_optimization)
         if not useGOPCache:
             result = self._decoder.GetGOP(filepaths, frame_ids, fastStreamInfos,
-                                          enable_gop_dependency_graph_optimization=references)
+                                          enable_gop_dependency_graph_optimization=references, stream_index=stream_index)
             self._last_hits = [False] * len(result[1])
             return result
-        gops = self._cached_gops(filepaths, frame_ids, fastStreamInfos, references)
+        gops = self._cached_gops(filepaths, frame_ids, fastStreamInfos, references, stream_index)
         merged = self._decoder.MergePacketDataToOne([g.bundle for g in gops])
         return merged, [g.first_frame_id for g in gops], [g.gop_len for g in gops]
 
     def GetGOPList(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [],
-                   useGOPCache: bool = False, *,
-                   enable_gop_dependency_graph_optimization: bool = False) -> List[Tuple[np.ndarray, List[int], List[int]]]:
+                   useGOPCache: bool = False, *, enable_gop_dependency_graph_optimization: bool = False,
+                   stream_index: Optional[int] = None) -> List[Tuple[np.ndarray, List[int], List[int]]]:
         """PyNvGopDecoder.GetGOPList; with ``useGOPCache`` each bundle is a new read-only array over
         the cached bytes (those with reference tables cached apart, as GetGOP)."""
         self._last_hits = []
         references = bool(enable_gop_dependency_graph_optimization)
         if not useGOPCache:
             result = self._decoder.GetGOPList(filepaths, frame_ids, fastStreamInfos,
-                                              enable_gop_dependency_graph_optimization=references)
+                                              enable_gop_dependency_graph_optimization=references,
+                                              stream_index=stream_index)
             self._last_hits = [False] * len(result)
             return result
-        gops = self._cached_gops(filepaths, frame_ids, fastStreamInfos, references)
+        gops = self._cached_gops(filepaths, frame_ids, fastStreamInfos, references, stream_index)
         return [(g.share(), [g.first_frame_id], [g.gop_len]) for g in gops]
 
-    def _cached_gops(self, filepaths, frame_ids, infos, references: bool) -> List[CachedGop]:
+    def _cached_gops(self, filepaths, frame_ids, infos, references: bool, stream_index) -> List[CachedGop]:
         paths, ids = _requests(filepaths, frame_ids)
+        if not all(isinstance(p, str) for p in paths):
+            raise ValueError("useGOPCache=True caches the GOPs of files by path (and notices when a file changes); a "
+                             "video given as bytes or a file-like object is not cached: call without useGOPCache")
         signatures = [file_signature(p) for p in paths]
-        check_infos(infos, paths, _CachedParams(self._cache, self._decoder._engine, dict(zip(paths, signatures))))
-        # Bundles with reference tables are kept under their own name, so either kind of request gets
-        # the kind it asked for.
-        keys = [p + _WITH_REFERENCES if references else p for p in paths]
+        streams = _stream_keys(paths, stream_index)
+        check_infos(infos, streams, _CachedParams(self._cache, self._decoder._engine, dict(zip(streams, signatures))))
+        # Bundles with reference tables, and those of a chosen stream, are kept under their own names,
+        # so each kind of request gets the kind it asked for.
+        keys = [p + (f" [stream {stream_index}]" if stream_index is not None else "") +
+                (_WITH_REFERENCES if references else "") for p in paths]
         found: List[Optional[CachedGop]] = [self._cache.lookup(k, i, s) for k, i, s in zip(keys, ids, signatures)]
         misses = [k for k, gop in enumerate(found) if gop is None]
         if misses:
             # One engine call for all misses; it reads a GOP asked for twice only once.
             fetched = self._decoder.GetGOPList([paths[k] for k in misses], [ids[k] for k in misses],
-                                               enable_gop_dependency_graph_optimization=references)
+                                               enable_gop_dependency_graph_optimization=references,
+                                               stream_index=stream_index)
             for k, (bundle, firsts, lens) in zip(misses, fetched):
                 found[k] = self._cache.insert(keys[k], signatures[k], firsts[0], lens[0], bundle)
         missed = set(misses)
@@ -157,9 +172,10 @@ def CreateGopDecoder(maxfiles: int, iGpu: Optional[int] = None, suppressNoColorR
                      gopCacheCapacity: Optional[int] = None, *,
                      cache_max_gops: Optional[int] = None,
                      cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
-                     gpu_backend: Optional[str] = None, strict: bool = False) -> CachedGopDecoder:
+                     gpu_backend: Optional[str] = None, strict: bool = False, reference_closure: bool = True,
+                     num_threads: Optional[int] = None) -> CachedGopDecoder:
     """A CachedGopDecoder over a new PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning,
-    gpu_backend=gpu_backend, strict=strict).
+    gpu_backend=gpu_backend, strict=strict, reference_closure=reference_closure, num_threads=num_threads).
 
     The GOP cache holds at most ``gopCacheCapacity`` GOPs (accvlab's name; ``cache_max_gops`` is ours,
     give either; default 256) and at most ``cache_max_bytes`` bytes; the least recently used GOP goes
@@ -168,7 +184,8 @@ def CreateGopDecoder(maxfiles: int, iGpu: Optional[int] = None, suppressNoColorR
     """
     capacity = _cache_capacity(gopCacheCapacity, cache_max_gops)
     cache = GopCache(capacity, _count(cache_max_bytes, "cache_max_bytes"))
-    decoder = PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning, gpu_backend=gpu_backend, strict=strict)
+    decoder = PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning, gpu_backend=gpu_backend, strict=strict,
+                             reference_closure=reference_closure, num_threads=num_threads)
     return CachedGopDecoder(decoder, _key=_FACTORY_KEY, _cache=cache)
 
 

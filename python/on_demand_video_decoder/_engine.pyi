@@ -242,12 +242,20 @@ class RGBFrame:
 class _GopEngine:
     def __init__(self, maxfiles: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0, device: typing.SupportsInt | typing.SupportsIndex = -1, gpu_backend: str = 'cuvid', strict: bool = False) -> None:
         ...
+    def convert(self, frames: collections.abc.Sequence[DecodedFrameExt], output: str, options: _OutputOptions = None) -> list:
+        """
+        Native frames (DecodedFrameExt, in this decoder's memory) to RGB / BGR with output options.
+        """
     def decode(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], output: str, options: _OutputOptions = None) -> list:
         ...
     def decode_bundles(self, bundles: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]], filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], output: str, options: _OutputOptions = None, reference_closure: bool = True) -> list:
         ...
     def decode_packet_lists(self, numpy_datas: collections.abc.Sequence[collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]]], packet_idxs: collections.abc.Sequence[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]], widths: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], heights: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], codecs: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], output: str, options: _OutputOptions = None) -> list:
         ...
+    def forget(self, key: str) -> None:
+        """
+        Drops what was opened under `key` (a source's call ended).
+        """
     def get_gop(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], with_references: bool = False) -> tuple:
         ...
     def get_gop_list(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], with_references: bool = False) -> list:
@@ -285,6 +293,8 @@ class _SampleReader:
         ...
     def decode(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], output: str, options: _OutputOptions = None) -> list:
         ...
+    def forget(self, key: str) -> None:
+        ...
     def release_memory(self) -> None:
         ...
     @property
@@ -320,6 +330,18 @@ class _FencedPoolProbe:
     @property
     def waits(self) -> int:
         ...
+class _VideoWriter:
+    def __init__(self, path: str, width: typing.SupportsInt | typing.SupportsIndex, height: typing.SupportsInt | typing.SupportsIndex, fps_num: typing.SupportsInt | typing.SupportsIndex, fps_den: typing.SupportsInt | typing.SupportsIndex, codec: str, gop: typing.SupportsInt | typing.SupportsIndex, bframes: typing.SupportsInt | typing.SupportsIndex, crf: typing.SupportsInt | typing.SupportsIndex, preset: str) -> None:
+        ...
+    def close(self) -> None:
+        ...
+    def write(self, rgb: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> None:
+        """
+        Encodes one RGB frame (height, width, 3), uint8, C-contiguous, of the writer's size.
+        """
+    @property
+    def frames_written(self) -> int:
+        ...
 def _as_device_frame(frame: typing.Any, device: typing.SupportsInt | typing.SupportsIndex, stream: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
     ...
 def _bundle_checksum(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> int:
@@ -346,6 +368,10 @@ def _key_frame(codec: str, data: bytes) -> bool | None:
     """
 def _load_bundle_files(arg0: collections.abc.Sequence[str]) -> list:
     ...
+def _log_level() -> str:
+    """
+    FFmpeg's log level for the process, by name.
+    """
 def _merge_bundles(arg0: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]]) -> numpy.typing.NDArray[numpy.uint8]:
     ...
 def _native_to_output(native: numpy.ndarray, bit_depth: typing.SupportsInt | typing.SupportsIndex, matrix: str, range: str, bgr: bool = False, width: typing.SupportsInt | typing.SupportsIndex | None = None, *, options: _OutputOptions, kernel_twin: bool = False) -> typing.Any:
@@ -364,16 +390,34 @@ def _reference_lists(codec: typing.SupportsInt | typing.SupportsIndex, packets: 
     """
     Test hook: each packet's references (decode indices) read from its bitstream (demux/references.h); None where unknown; an empty list of lists for a codec that is not analysed.
     """
+def _register_bytes(data: typing_extensions.Buffer) -> str:
+    """
+    Registers a bytes-like object as a source; its name (starting with a NUL) goes where a path goes.
+    """
+def _register_file(file: typing.Any) -> str:
+    """
+    Registers a binary file-like object (seek + read/readinto) as a source.
+    """
 def _resolve_color(av_colorspace: typing.SupportsInt | typing.SupportsIndex, av_color_range: typing.SupportsInt | typing.SupportsIndex, height: typing.SupportsInt | typing.SupportsIndex) -> tuple[str, str]:
     """
     (matrix, range) names for FFmpeg AVColorSpace / AVColorRange values and a picture height (test helper; rules in docs/color.md).
     """
 def _save_bundle(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], arg1: str) -> None:
     ...
+def _set_log_level(level: str) -> None:
+    """
+    Sets FFmpeg's log level for the process (FFmpeg's names: quiet ... trace).
+    """
 def _share(array: numpy.ndarray) -> numpy.typing.NDArray[numpy.uint8]:
     """
     A new read-only array over an engine bundle array's bytes, sharing its buffer (the GOP cache's hits).
     """
+def _streams(path: str) -> list:
+    """
+    Every stream of the container at `path`: index, kind, codec (and size for video).
+    """
+def _unregister_source(name: str) -> None:
+    ...
 def build_info() -> dict:
     """
     What this build compiled in (FFmpeg, ffnvcodec, CUDA kernels) and what the machine offers now (NVIDIA driver, NVDEC, devices). Never raises for a missing GPU: it reports it.

@@ -9,10 +9,11 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from . import _engine
-from ._args import _count, _paths, _requests
+from ._args import _count, _paths, _requests, _stream_keys
 from ._color_range_warning import ColorRangeWarner
 from ._devices import CPU, select_backend, select_gpu_backend
 from ._output import output_options
+from ._sources import Sources, describe
 from ._stream_info import check_infos
 
 DecodedFrameExt = _engine.DecodedFrameExt
@@ -38,6 +39,13 @@ def _bundle_list(numpy_datas: Any, one_bundle_call: str) -> List[np.ndarray]:
     return bundles
 
 
+def _bundle_requests(filepaths: Any, frame_ids: Any) -> Tuple[List[str], List[int]]:
+    """A bundle decode's requests: paths as given, a video given as bytes or a file-like object named as
+    its bundle entries name it (its source_path: ``<bytes: N bytes>``, ``<file-like io.BytesIO>``)."""
+    paths, ids = _requests(filepaths, frame_ids)
+    return [describe(p) for p in paths], ids
+
+
 def _closure(enable_gop_dependency_graph_optimization: Optional[bool]) -> bool:
     """Whether a bundle decode feeds reference closures: on unless explicitly False."""
     return enable_gop_dependency_graph_optimization is None or bool(enable_gop_dependency_graph_optimization)
@@ -55,6 +63,9 @@ class PyNvGopDecoder:
     returned with ``frame.corrupt`` set (docs/hostile-input.md). ``reference_closure=False`` (keyword
     only) makes Decode / DecodeN12ToRGB feed every reference picture of a run instead of only the
     targets' reference closures (docs/reference-closure.md); the frames are the same either way.
+    ``num_threads`` (keyword only): the CPU threads a call uses (files in parallel, libavcodec's
+    threads); default: the process's budget, the CPUs of its affinity mask within its cgroup's CPU
+    quota, or the environment variable ``ODVD_NUM_THREADS`` (docs/design.md, "Threads").
 
     Example:
         >>> dec = PyNvGopDecoder(maxfiles=6, iGpu=-1)
@@ -64,25 +75,45 @@ class PyNvGopDecoder:
     """
 
     def __init__(self, maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False, *,
-                 gpu_backend: Optional[str] = None, strict: bool = False, reference_closure: bool = True):
+                 gpu_backend: Optional[str] = None, strict: bool = False, reference_closure: bool = True,
+                 num_threads: Optional[int] = None):
         maxfiles = _count(maxfiles, "maxfiles")
+        threads = 0 if num_threads is None else _count(num_threads, "num_threads")
         backend = select_gpu_backend(gpu_backend)
         self._device = select_backend(iGpu)
         self._maxfiles = maxfiles
         self._color_range = ColorRangeWarner("PyNvGopDecoder", suppressNoColorRangeWarning)
         # device >= 0: NVDEC into that GPU's memory (opt-in until validated on a GPU: _devices.py).
-        self._engine = _engine._GopEngine(maxfiles, device=self._device, gpu_backend=backend, strict=bool(strict))
+        self._engine = _engine._GopEngine(maxfiles, threads=threads, device=self._device, gpu_backend=backend,
+                                          strict=bool(strict))
         self._engine.reference_closure = bool(reference_closure)
         self._packet_list_codecs: List[int] = []
+        # What a pickle carries (docs/training-data.md, "Pickling"): the settings, with the device and
+        # GPU backend as resolved here, so a copy decodes where this one does.
+        self._settings = dict(maxfiles=maxfiles, iGpu=self._device,
+                              suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning),
+                              gpu_backend=backend, strict=bool(strict), reference_closure=bool(reference_closure),
+                              num_threads=num_threads)
+
+    def __getstate__(self) -> dict:
+        """The constructor's settings (and DecodeFromPacketListInitialize's codecs); open files, decoders,
+        pooled memory and the colour-range warnings already given are not carried."""
+        return {"settings": dict(self._settings), "packet_list_codecs": list(self._packet_list_codecs)}
+
+    def __setstate__(self, state: dict) -> None:
+        settings = dict(state["settings"])
+        self.__init__(settings.pop("maxfiles"), settings.pop("iGpu"), settings.pop("suppressNoColorRangeWarning"),
+                      **settings)
+        self._packet_list_codecs = list(state.get("packet_list_codecs", []))
 
     @property
     def device(self) -> str:
         """``"cpu"`` or ``"cuda:N"``."""
         return "cpu" if self._device == CPU else f"cuda:{self._device}"
 
-    def _checked(self, paths: List[str], frames: list) -> list:
+    def _checked(self, paths: List[Any], frames: list) -> list:
         """`frames`, after the colour-range warning for their files (suppressNoColorRangeWarning)."""
-        self._color_range.check(paths, frames)
+        self._color_range.check([describe(p) for p in paths], frames)
         return frames
 
     @property
@@ -91,14 +122,23 @@ class PyNvGopDecoder:
         return self._engine.backend
 
     # -- decoding from files -------------------------------------------------------------------
-    def Decode(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = []) -> List[DecodedFrameExt]:
-        """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order."""
+    def Decode(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [], *,
+               stream_index: Optional[int] = None) -> List[DecodedFrameExt]:
+        """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order.
+
+        ``stream_index`` (keyword only, every call that opens files takes it): the container's index of
+        the video stream to decode (ffprobe's ``index``; ``list_streams`` lists them); None: the best
+        video stream. ValueError when it is not a video stream of a file.
+        """
         paths, ids = _requests(filepaths, frame_ids)
-        check_infos(fastStreamInfos, paths, self._engine)
-        return self._checked(paths, self._engine.decode(paths, ids, "native"))
+        with Sources(paths, self._engine, stream_index=stream_index) as names:
+            keys = _stream_keys(names, stream_index)
+            check_infos(fastStreamInfos, keys, self._engine)
+            return self._checked(paths, self._engine.decode(keys, ids, "native"))
 
     def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
-                       fastStreamInfos: List[Any] = [], **output: Any) -> List[RGBFrame]:
+                       fastStreamInfos: List[Any] = [], *, stream_index: Optional[int] = None,
+                       **output: Any) -> List[RGBFrame]:
         """Frames as HWC uint8 RGB (or BGR), converted with each stream's own matrix and range.
 
         Keyword-only output options (every RGB method takes them): ``size=(height, width)``,
@@ -107,12 +147,15 @@ class PyNvGopDecoder:
         """
         options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
-        check_infos(fastStreamInfos, paths, self._engine)
-        return self._checked(paths, self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb", options))
+        with Sources(paths, self._engine, stream_index=stream_index) as names:
+            keys = _stream_keys(names, stream_index)
+            check_infos(fastStreamInfos, keys, self._engine)
+            return self._checked(paths, self._engine.decode(keys, ids, "bgr" if as_bgr else "rgb", options))
 
     # -- GOP bundles -------------------------------------------------------------------------------
     def GetGOP(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [], *,
-               enable_gop_dependency_graph_optimization: bool = False) -> Tuple[np.ndarray, List[int], List[int]]:
+               enable_gop_dependency_graph_optimization: bool = False,
+               stream_index: Optional[int] = None) -> Tuple[np.ndarray, List[int], List[int]]:
         """One bundle holding the GOP of each requested frame: (bytes, first_frame_ids, gop_lens).
 
         The bundle (docs/bundle-format.md) decodes without the source file (DecodeFromGOP*).
@@ -120,15 +163,20 @@ class PyNvGopDecoder:
         references, read from the bitstream (HEVC; docs/reference-closure.md).
         """
         paths, ids = _requests(filepaths, frame_ids)
-        check_infos(fastStreamInfos, paths, self._engine)
-        return self._engine.get_gop(paths, ids, bool(enable_gop_dependency_graph_optimization))
+        with Sources(paths, self._engine, stream_index=stream_index) as names:
+            keys = _stream_keys(names, stream_index)
+            check_infos(fastStreamInfos, keys, self._engine)
+            return self._engine.get_gop(keys, ids, bool(enable_gop_dependency_graph_optimization))
 
     def GetGOPList(self, filepaths: List[str], frame_ids: List[int], fastStreamInfos: List[Any] = [], *,
-                   enable_gop_dependency_graph_optimization: bool = False) -> List[Tuple[np.ndarray, List[int], List[int]]]:
+                   enable_gop_dependency_graph_optimization: bool = False,
+                   stream_index: Optional[int] = None) -> List[Tuple[np.ndarray, List[int], List[int]]]:
         """Like GetGOP, but one bundle per request: [(bytes, [first_frame_id], [gop_len]), ...]."""
         paths, ids = _requests(filepaths, frame_ids)
-        check_infos(fastStreamInfos, paths, self._engine)
-        return self._engine.get_gop_list(paths, ids, bool(enable_gop_dependency_graph_optimization))
+        with Sources(paths, self._engine, stream_index=stream_index) as names:
+            keys = _stream_keys(names, stream_index)
+            check_infos(fastStreamInfos, keys, self._engine)
+            return self._engine.get_gop_list(keys, ids, bool(enable_gop_dependency_graph_optimization))
 
     def DecodeFromGOP(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int], *,
                       enable_gop_dependency_graph_optimization: Optional[bool] = None) -> List[DecodedFrameExt]:
@@ -142,7 +190,7 @@ class PyNvGopDecoder:
         feed the decoder only the targets' reference closures where the bitstream tells them (HEVC),
         False every reference picture; the frames are the same (docs/reference-closure.md).
         """
-        paths, ids = _requests(filepaths, frame_ids)
+        paths, ids = _bundle_requests(filepaths, frame_ids)
         frames = self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "native", None,
                                              _closure(enable_gop_dependency_graph_optimization))
         return self._checked(paths, frames)
@@ -152,7 +200,7 @@ class PyNvGopDecoder:
                          **output: Any) -> List[RGBFrame]:
         """RGB (or BGR) frames from a bundle (output options as DecodeN12ToRGB)."""
         options = output_options(**output)
-        paths, ids = _requests(filepaths, frame_ids)
+        paths, ids = _bundle_requests(filepaths, frame_ids)
         frames = self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "bgr" if as_bgr else "rgb", options,
                                              _closure(enable_gop_dependency_graph_optimization))
         return self._checked(paths, frames)
@@ -161,7 +209,7 @@ class PyNvGopDecoder:
                           enable_gop_dependency_graph_optimization: Optional[bool] = None) -> List[DecodedFrameExt]:
         """Native frames (NV12 / P016) from several bundles (e.g. GetGOPList's, or LoadGopsToList's),
         matched to requests as DecodeFromGOP matches them (accvlab's newer API)."""
-        paths, ids = _requests(filepaths, frame_ids)
+        paths, ids = _bundle_requests(filepaths, frame_ids)
         frames = self._engine.decode_bundles(_bundle_list(numpy_datas, "DecodeFromGOP"), paths, ids, "native", None,
                                              _closure(enable_gop_dependency_graph_optimization))
         return self._checked(paths, frames)
@@ -172,7 +220,7 @@ class PyNvGopDecoder:
         """RGB (or BGR) frames from several bundles (e.g. GetGOPList's, or LoadGopsToList's); output
         options as DecodeN12ToRGB."""
         options = output_options(**output)
-        paths, ids = _requests(filepaths, frame_ids)
+        paths, ids = _bundle_requests(filepaths, frame_ids)
         bundles = _bundle_list(numpy_datas, "DecodeFromGOPRGB")
         frames = self._engine.decode_bundles(bundles, paths, ids, "bgr" if as_bgr else "rgb", options,
                                              _closure(enable_gop_dependency_graph_optimization))

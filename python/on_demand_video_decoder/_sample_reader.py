@@ -18,7 +18,8 @@ from typing import Any, List, Optional, Tuple
 
 from . import _engine
 from ._devices import CPU, select_backend, select_gpu_backend
-from ._args import _count, _requests
+from ._args import _count, _requests, _stream_keys
+from ._sources import Sources, describe
 from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import DecodedFrameExt, RGBFrame
 from ._output import engine_options, normalise, output_options
@@ -38,19 +39,31 @@ class PyNvSampleReader:
 
     def __init__(self, num_of_set: int, num_of_file: int, iGpu: Optional[int] = None,
                  suppressNoColorRangeWarning: bool = False, *, gpu_backend: Optional[str] = None,
-                 strict: bool = False):
+                 strict: bool = False, num_threads: Optional[int] = None):
         self._num_of_set = _count(num_of_set, "num_of_set")
+        threads = 0 if num_threads is None else _count(num_threads, "num_threads")
         self._num_of_file = _count(num_of_file, "num_of_file")
         backend = select_gpu_backend(gpu_backend)
         self._device = select_backend(iGpu)
-        self._engine = _engine._SampleReader(self._num_of_set * self._num_of_file, device=self._device,
-                                             gpu_backend=backend, strict=bool(strict))
+        self._engine = _engine._SampleReader(self._num_of_set * self._num_of_file, threads=threads,
+                                             device=self._device, gpu_backend=backend, strict=bool(strict))
         # accvlab's readers name themselves PyNvVideoReader in this warning; a slot's file is forgotten
         # when the slot moves to another file.
         self._color_range = ColorRangeWarner("PyNvVideoReader", suppressNoColorRangeWarning,
                                              remember=self._num_of_set * self._num_of_file)
         self._executor: Optional[ThreadPoolExecutor] = None
         self._pending: Optional[Tuple[Tuple[List[str], List[int], bool], Future]] = None
+        self._settings = dict(num_of_set=self._num_of_set, num_of_file=self._num_of_file, iGpu=self._device,
+                              suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning), gpu_backend=backend,
+                              strict=bool(strict), num_threads=num_threads)
+
+    def __getstate__(self) -> dict:
+        """The constructor's settings, with the device and GPU backend as resolved; the readers (open
+        files, decoder positions) and a pending async request are not carried: a copy starts afresh."""
+        return {"settings": dict(self._settings)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state["settings"])
 
     @property
     def device(self) -> str:
@@ -69,15 +82,19 @@ class PyNvSampleReader:
         return dict(self._engine.counters)
 
     # -- synchronous ---------------------------------------------------------------------------------
-    def Decode(self, filepaths: List[str], frame_ids: List[int]) -> List[DecodedFrameExt]:
-        """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order."""
+    def Decode(self, filepaths: List[str], frame_ids: List[int], *,
+               stream_index: Optional[int] = None) -> List[DecodedFrameExt]:
+        """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order.
+        ``stream_index`` (keyword only, on every decode call): the container's video stream to read
+        (None: the best), as PyNvGopDecoder.Decode."""
         paths, ids = _requests(filepaths, frame_ids)
-        frames = self._engine.decode(paths, ids, "native")
-        self._color_range.check(paths, frames)
+        with Sources(paths, self._engine, stream_index=stream_index) as names:
+            frames = self._engine.decode(_stream_keys(names, stream_index), ids, "native")
+        self._color_range.check([describe(p) for p in paths], frames)
         return frames
 
-    def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
-                       **output: Any) -> List[RGBFrame]:
+    def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False, *,
+                       stream_index: Optional[int] = None, **output: Any) -> List[RGBFrame]:
         """Frames as HWC uint8 RGB (or BGR), converted with each stream's own matrix and range.
 
         Keyword-only output options: ``size``, ``layout``, ``dtype``, ``mean``, ``std``, ``stack``
@@ -85,13 +102,14 @@ class PyNvSampleReader:
         """
         options = output_options(**output)
         paths, ids = _requests(filepaths, frame_ids)
-        frames = self._engine.decode(paths, ids, "bgr" if as_bgr else "rgb", options)
-        self._color_range.check(paths, frames)
+        with Sources(paths, self._engine, stream_index=stream_index) as names:
+            frames = self._engine.decode(_stream_keys(names, stream_index), ids, "bgr" if as_bgr else "rgb", options)
+        self._color_range.check([describe(p) for p in paths], frames)
         return frames
 
     # -- asynchronous (double-buffered) ----------------------------------------------------------------
-    def DecodeN12ToRGBAsync(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False,
-                            **output: Any) -> None:
+    def DecodeN12ToRGBAsync(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False, *,
+                            stream_index: Optional[int] = None, **output: Any) -> None:
         """Starts decoding on a background thread and returns at once; collect the frames with
         DecodeN12ToRGBAsyncGetBuffer (same arguments, output options included). Bad arguments raise
         here; errors of the decode itself raise from DecodeN12ToRGBAsyncGetBuffer.
@@ -117,7 +135,13 @@ class PyNvSampleReader:
             self._pending = None
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odvd-sample-reader")
-        future = self._executor.submit(self._engine.decode, key[0], key[1], "bgr" if key[2] else "rgb", options)
+        engine = self._engine
+
+        def decode() -> list:  # bytes / file-like sources are registered for the background call
+            with Sources(key[0], engine, stream_index=stream_index) as names:
+                return engine.decode(_stream_keys(names, stream_index), key[1], "bgr" if key[2] else "rgb", options)
+
+        future = self._executor.submit(decode)
         self._pending = (key, future)
 
     def DecodeN12ToRGBAsyncGetBuffer(self, filepaths: List[str], frame_ids: List[int],
@@ -140,7 +164,7 @@ class PyNvSampleReader:
             raise RuntimeError(f"DecodeN12ToRGBAsyncGetBuffer: arguments differ from the pending request: {difference}")
         self._pending = None
         frames = future.result()
-        self._color_range.check(paths, frames)
+        self._color_range.check([describe(p) for p in paths], frames)
         return frames
 
     # -- resources -----------------------------------------------------------------------------------
@@ -178,7 +202,8 @@ def _difference(want_paths, want_ids, want_bgr, paths, ids, bgr) -> str:
 
 def CreateSampleReader(num_of_set: int, num_of_file: int, iGpu: Optional[int] = None,
                        suppressNoColorRangeWarning: bool = False, *,
-                       gpu_backend: Optional[str] = None, strict: bool = False) -> PyNvSampleReader:
+                       gpu_backend: Optional[str] = None, strict: bool = False,
+                       num_threads: Optional[int] = None) -> PyNvSampleReader:
     """A PyNvSampleReader (the seed's factory)."""
     return PyNvSampleReader(num_of_set, num_of_file, iGpu, suppressNoColorRangeWarning, gpu_backend=gpu_backend,
-                            strict=strict)
+                            strict=strict, num_threads=num_threads)

@@ -9,12 +9,13 @@ there is nothing further for an info to skip.
 """
 
 from fractions import Fraction
-from typing import Any, List, Sequence
+from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
 from . import _engine
-from ._args import _paths
+from ._args import _items, _stream_keys
+from ._sources import Sources
 
 # libavutil's numbering (stable across FFmpeg versions): AVMEDIA_TYPE_VIDEO and the 4:2:0 formats.
 _AVMEDIA_TYPE_VIDEO = 0
@@ -100,9 +101,11 @@ def _rate(fps: float, rounding: float = 0.0) -> Fraction:
     return Fraction(fps).limit_denominator(1001)
 
 
-def GetFastInitInfo(filepaths: List[str]) -> List[FastStreamInfo]:
-    """FastStreamInfo of each file (FileNotFoundError / ValueError for files that cannot be read)."""
-    return [_info(p) for p in _paths(filepaths)]
+def GetFastInitInfo(filepaths: List[str], *, stream_index: Optional[int] = None) -> List[FastStreamInfo]:
+    """FastStreamInfo of each file (FileNotFoundError / ValueError for files that cannot be read), of
+    its best video stream or of stream ``stream_index`` (keyword only, as the decoders take it)."""
+    with Sources(_items(filepaths)) as names:
+        return [_info(key) for key in _stream_keys(names, stream_index)]
 
 
 def check_infos(infos: Sequence[Any], paths: Sequence[str], engine) -> None:

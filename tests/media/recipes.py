@@ -108,6 +108,17 @@ _clip("h264_untagged", "mkv", _x264(30, 0), 30, colour=(), gop=30, bframes=0)
 _clip("h264_audio_first", "mp4", _x264(30, 0), 60, gop=30, bframes=0, video_stream_index=1,
       pre=("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"),
       out=("-map", "0:a", "-map", "1:v", "-t", "2", "-c:a", "aac"))
+# Two video streams of different sizes and codecs with audio between them (tests/test_stream_choice.py):
+# stream 0 H.264 176x144, stream 1 AAC, stream 2 HEVC 96x64; 30 frames each. Not in the decodable
+# matrix (its "frames" would be ambiguous): the test checks each stream against the ffmpeg CLI.
+for _ext in ("mp4", "mkv"):
+    _add(Recipe(f"two_video_streams_{_ext}", _ext, (
+        "-f", "lavfi", "-i", "testsrc2=size=176x144:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+        "-f", "lavfi", "-i", "mandelbrot=size=96x64:rate=30",
+        "-map", "0:v", "-map", "1:a", "-map", "2:v", "-t", "1", "-frames:v:0", "30", "-frames:v:1", "30",
+        "-c:v:0", "libx264", "-preset", "veryfast", "-g", "10", "-bf", "0",
+        "-c:v:1", "libx265", "-x265-params", f"keyint=15:bframes=2:{_X265_QUIET}", "-c:a", "aac", *_BT709,
+        "-pix_fmt", "yuv420p"), expect=dict(codec="h264", container=_CONTAINER[_ext], width=176, height=144)))
 # The first 30 frames at 30 fps, then every other source frame is dropped (15 fps): the pts step
 # changes from 1/30 s to 1/15 s. (-frames:v counts output frames.)
 _clip("h264_vfr", "mp4", _x264(30, 0), 120, bframes=0, vfr=True,
