@@ -80,6 +80,23 @@ def plot_reference_closure(data, plt):
     return fig
 
 
+def plot_dataset_store(data, plt):
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    for ax, (name, d) in zip(axes[:2], data["prepare"].items()):
+        rows = d["rows"]
+        labels = [f"{r['cache']}: {r['what'].replace('prepare --bundles', 'prepare')}"
+                  + (f" x{r['workers']}" if r["workers"] else "") for r in rows]
+        _bars(ax, labels, [r["mb_per_s"] for r in rows], "MB/s of source", f"prepare, {name} ({d['videos']} videos)")
+        ax.set_xscale("log")
+    labels, values = [], []
+    for name, d in data["random_access"].items():
+        for m in ("store", "videos"):
+            labels.append(f"{name}: {m}")
+            values.append(d[m]["frames_per_s"])
+    _bars(axes[2], labels, values, "frames/s (median)", "random access, RGB")
+    return fig
+
+
 def main(argv=None) -> int:
     try:
         import matplotlib
@@ -99,6 +116,8 @@ def main(argv=None) -> int:
             fig = plot_gop_extract(data, plt)
         elif kind == "reference_closure":
             fig = plot_reference_closure(data, plt)
+        elif kind == "dataset_store":
+            fig = plot_dataset_store(data, plt)
         else:
             print(f"{path}: unknown benchmark {kind!r}, skipped", file=sys.stderr)
             continue

@@ -14,6 +14,7 @@ from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
 from ._codec import Codec
 from ._color_range_warning import NoColorRangeWarning
 from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SavePacketsToFile
+from .dataset import GopStore
 from ._gop_ref import GopEvictedError, GopRef, GopStoreFullError
 from ._logging import LOG_LEVELS, get_log_level, set_log_level
 from ._page_cache import DropCacheStatus, drop_videos_cache
@@ -42,6 +43,7 @@ __all__ = [
     "FastStreamInfo",
     "GetFastInitInfo",
     "get_log_level",
+    "GopStore",
     "list_streams",
     "LOG_LEVELS",
     "GopEvictedError",

@@ -3,7 +3,8 @@ camera clips, random frames across them, frames/s and a PNG contact sheet). Demo
 ``python -m on_demand_video_decoder --help``.
 
 ``python -m on_demand_video_decoder reencode SRC... --out DIR``: long-GOP videos rewritten for random
-access (_reencode.py; ``reencode --help``)."""
+access (_reencode.py; ``reencode --help``). ``prepare`` / ``verify``: the dataset store's tooling
+(docs/dataset-store.md; ``prepare --help``)."""
 
 import sys
 
@@ -16,6 +17,10 @@ def main(argv=None) -> int:
         from . import _reencode
 
         return _reencode.main(argv[1:])
+    if argv[:1] in (["prepare"], ["verify"]):  # dataset tooling: docs/dataset-store.md
+        from .dataset._cli import main as dataset_main
+
+        return dataset_main(argv)
     info = build_info()
     rt, comp = info["runtime"], info["compiled"]
     print(f"on_demand_video_decoder {info['version']}: FFmpeg {rt.get('ffmpeg_release', '?')} "

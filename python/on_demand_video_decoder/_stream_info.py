@@ -61,7 +61,11 @@ class FastStreamInfo:
 
 
 def _info(path: str) -> FastStreamInfo:
-    report = _engine._index_report(path)
+    return info_from_report(_engine._index_report(path))
+
+
+def info_from_report(report: dict) -> FastStreamInfo:
+    """FastStreamInfo from an index report (``_engine._index_report``), e.g. one already made."""
     p = report["params"]
     info = FastStreamInfo()
     info.codec_id = p["ff_codec_id"]

@@ -1,0 +1,257 @@
+"""The per-video work of ``prepare``: one video -> one catalogue row (metadata and GOP table) and its
+GOPs as bundles; one batch of videos -> rows plus shard files of bounded size.
+
+Everything here is deterministic in its input (the same video gives the same row and the same bundle
+bytes), so the local and the Ray engine, and a rerun after a crash, write the same store.
+"""
+
+import hashlib
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .. import _engine
+from .._stream_info import info_from_report
+from ._scan import Source
+
+ALIGN = 8  # each bundle starts on an 8-byte boundary of its shard (bundles are multiples of 8 long)
+STREAM_FIELDS = ("codec", "ff_codec_id", "width", "height", "coded_width", "coded_height", "bit_depth",
+                 "chroma_format", "color_space", "color_range", "color_primaries", "color_trc")
+INFO_FIELDS = ("codec_id", "codec_type", "format", "time_base_num", "time_base_den", "start_time", "duration",
+               "avg_frame_rate_num", "avg_frame_rate_den", "r_frame_rate_num", "r_frame_rate_den", "num_frames")
+
+
+@dataclass
+class VideoResult:
+    """One video's catalogue row (``row``) and, with bundles, its GOPs' bundles in GOP order."""
+
+    row: Dict[str, object]
+    bundles: List[np.ndarray] = field(default_factory=list)
+
+
+def _gop_starts(report: dict) -> Optional[List[int]]:
+    """The first frame id of each GOP as the index sees it (the smallest frame id among the packets
+    from one key packet, in decode order, to the next), or None when a GOP shows no frame."""
+    keys = list(np.nonzero(report["flags"] & 1)[0]) + [len(report["flags"])]
+    fids = report["frame_id"]
+    starts = []
+    for a, b in zip(keys[:-1], keys[1:]):
+        shown = fids[a:b][fids[a:b] >= 0]
+        if len(shown) == 0:
+            return None
+        starts.append(int(shown.min()))
+    return starts
+
+
+def _contiguous(firsts: Sequence[int], lens: Sequence[int], frames: int) -> bool:
+    return (len(firsts) > 0 and firsts[0] == 0 and all(n >= 1 for n in lens)
+            and all(f + n == g for f, n, g in zip(firsts, lens, list(firsts[1:]) + [frames])))
+
+
+def _gop_bundles(decoder, path: str, report: dict, frames: int) -> Tuple[List[int], List[int], List[np.ndarray]]:
+    """Every GOP of the video as a self-contained bundle. One GetGOPList call for the GOP starts the
+    index gives; when its GOPs do not tile the frames exactly, GOP by GOP instead: frame 0's GOP, then
+    the GOP starting after it, ... until the frame id runs past the end (IndexError)."""
+    starts = _gop_starts(report)
+    if starts and starts == sorted(starts):
+        got = decoder.GetGOPList([path] * len(starts), starts)
+        firsts, lens = [int(g[1][0]) for g in got], [int(g[2][0]) for g in got]
+        if firsts == starts and _contiguous(firsts, lens, frames):
+            return firsts, lens, [g[0] for g in got]
+    firsts, lens, bundles = [], [], []
+    frame = 0
+    while True:
+        try:
+            bundle, first, n = decoder.GetGOPList([path], [frame])[0]
+        except IndexError:
+            if frame == 0:
+                raise
+            break
+        if first[0] != frame or n[0] < 1:
+            raise ValueError(f"GOP table not contiguous at frame {frame}: GOP starts at {first[0]}, {n[0]} frames")
+        firsts.append(int(first[0]))
+        lens.append(int(n[0]))
+        bundles.append(bundle)
+        frame = first[0] + n[0]
+    return firsts, lens, bundles
+
+
+def _source_ranges(report: dict, gop_count: int) -> Tuple[Optional[List[int]], Optional[List[int]]]:
+    """Byte range in the source file of each GOP's own packets (from its key packet, in decode order,
+    up to the next GOP's key packet): [min pos, max pos + size). None when the index's key packets do
+    not line up one to one with the GOPs (then the catalogue leaves the ranges out)."""
+    flags, pos, size = report["flags"], report["pos"], report["size"]
+    keys = np.nonzero(flags & 1)[0]
+    if len(keys) != gop_count or len(keys) == 0 or keys[0] != 0 or np.any(pos < 0):
+        return None, None
+    bounds = list(keys) + [len(flags)]
+    offsets, lengths = [], []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        start = int(pos[a:b].min())
+        offsets.append(start)
+        lengths.append(int((pos[a:b] + size[a:b]).max()) - start)
+    return offsets, lengths
+
+
+def empty_row(src: Source) -> Dict[str, object]:
+    return {"path": src.path, "bundle_path": src.local, "size": src.size, "mtime_ns": src.mtime_ns, "error": None}
+
+
+def catalogue_video(decoder, src: Source, bundles: bool) -> VideoResult:
+    """The catalogue row of one video; errors become the row's ``error`` (never raised)."""
+    row = empty_row(src)
+    try:
+        report = _engine._index_report(src.local)
+        params = report["params"]
+        info = info_from_report(report)
+        firsts, lens, gop_bundles = _gop_bundles(decoder, src.local, report, info.num_frames)
+        if sum(lens) != info.num_frames:
+            raise ValueError(f"GOPs hold {sum(lens)} frames, the stream has {info.num_frames}")
+        src_off, src_len = _source_ranges(report, len(firsts))
+        row.update({k: int(params[k]) for k in STREAM_FIELDS})
+        row.update({k: int(getattr(info, k)) for k in INFO_FIELDS})
+        row["frame_count"] = int(info.num_frames)
+        row["extradata"] = bytes(params["extradata"])
+        row["gop_count"] = len(firsts)
+        row["gop_first_frame_id"] = firsts
+        row["gop_len"] = lens
+        row["gop_src_offset"] = src_off
+        row["gop_src_length"] = src_len
+        row["gop_bundle_size"] = [int(b.nbytes) for b in gop_bundles]
+        return VideoResult(row, gop_bundles if bundles else [])
+    except Exception as e:  # noqa: BLE001 - a bad video is a row, never the end of the job
+        row["error"] = f"{type(e).__name__}: {e}" if str(e) else traceback.format_exc(limit=1)
+        return VideoResult(row)
+
+
+HEADER = 32  # a bundle's header: magic, version, sizes and the XXH3-64 checksum of all its other bytes
+
+
+def new_digest():
+    """A shard's digest: blake2b over (offset, 32-byte header) of each bundle in it. Each header
+    carries the checksum of the rest of its bundle, so the digest covers every byte of the shard
+    (verify checks each bundle against its checksum, and that the padding is zero) while hashing only
+    32 bytes per GOP at prepare time."""
+    return hashlib.blake2b(digest_size=16)
+
+
+@dataclass
+class ShardBlob:
+    """A shard as made by a batch: its name in the store, its bytes (or the temporary file holding
+    them), size and digest (shard_digest)."""
+
+    name: str
+    size: int
+    digest: str
+    data: Optional[bytes] = None
+    tmp_path: Optional[str] = None
+
+
+def batch_id(sources: Sequence[Source]) -> str:
+    """A name for a batch that depends only on its videos (path, size, mtime): a rerun that redoes a
+    batch names its part and shards as the first run did."""
+    h = hashlib.blake2b(digest_size=8)
+    for s in sources:
+        h.update(f"{s.path}\t{s.size}\t{s.mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+class _ShardWriter:
+    """Appends bundles to shards named ``<batch>-<k>.odvds`` of at most ``bound`` bytes (a bundle larger
+    than the bound gets a shard of its own), to memory or to temporary files under ``tmp_dir``."""
+
+    def __init__(self, batch: str, bound: int, tmp_dir: Optional[str], durable: bool = True):
+        self.batch, self.bound, self.tmp_dir, self.durable = batch, bound, tmp_dir, durable
+        self.done: List[ShardBlob] = []
+        self._k = -1
+        self._size = 0
+        self._open()
+
+    def _open(self):
+        self._k += 1
+        self._size = 0
+        self._hash = new_digest()
+        self._name = f"{self.batch}-{self._k:04d}.odvds"
+        if self.tmp_dir is None:
+            self._buf = bytearray()
+        else:
+            self._tmp = os.path.join(self.tmp_dir, f".{self._name}.{os.getpid()}.tmp")
+            self._file = open(self._tmp, "wb")
+
+    def _write(self, data) -> None:
+        if self.tmp_dir is None:
+            self._buf += data
+        else:
+            self._file.write(data)
+        self._size += len(data)
+
+    def add(self, bundle: np.ndarray) -> Tuple[str, int, int]:
+        if self._size and self._size + bundle.nbytes > self.bound:
+            self.close()
+            self._open()
+        pad = -self._size % ALIGN
+        if pad:
+            self._write(b"\0" * pad)
+        offset = self._size
+        self._hash.update(offset.to_bytes(8, "little"))
+        self._hash.update(memoryview(bundle[:HEADER]))
+        self._write(memoryview(bundle))
+        return self._name, offset, int(bundle.nbytes)
+
+    def close(self) -> None:
+        if self._size == 0 and self._k > 0:
+            return
+        blob = ShardBlob(self._name, self._size, self._hash.hexdigest())
+        if self.tmp_dir is None:
+            blob.data = bytes(self._buf)
+        else:
+            self._file.flush()
+            if self.durable:
+                os.fsync(self._file.fileno())
+            self._file.close()
+            blob.tmp_path = self._tmp
+        self.done.append(blob)
+
+
+@dataclass
+class BatchResult:
+    batch: str
+    rows: List[Dict[str, object]]
+    shards: List[ShardBlob]
+
+
+def process_batch(sources: Sequence[Source], bundles: bool, shard_bound: int,
+                  tmp_dir: Optional[str] = None, durable: bool = True) -> BatchResult:
+    """Catalogues a batch of videos; with ``bundles`` their GOPs go into shards (in memory, or in
+    temporary files under ``tmp_dir`` that the committer renames)."""
+    from .._gop_decoder import PyNvGopDecoder
+
+    decoder = PyNvGopDecoder(maxfiles=4, iGpu=-1, suppressNoColorRangeWarning=True)
+    name = batch_id(sources)
+    writer = _ShardWriter(name, shard_bound, tmp_dir, durable) if bundles else None
+    rows = []
+    for src in sources:
+        try:
+            with src.opened() as local:
+                result = catalogue_video(decoder, local, bundles)
+        except Exception as e:  # noqa: BLE001 - a URL that cannot be fetched is a row too
+            result = VideoResult({**empty_row(src), "error": f"{type(e).__name__}: {e}"})
+        row = result.row
+        row["gop_shard"] = row["gop_offset"] = None
+        if writer is not None and result.bundles:
+            placed = [writer.add(b) for b in result.bundles]
+            row["gop_shard"] = [p[0] for p in placed]
+            row["gop_offset"] = [p[1] for p in placed]
+        rows.append(row)
+        decoder.release_decoder()
+    shards: List[ShardBlob] = []
+    if writer is not None:
+        writer.close()
+        shards = [s for s in writer.done if s.size > 0]
+        for s in writer.done:
+            if s.size == 0 and s.tmp_path:
+                os.unlink(s.tmp_path)
+    return BatchResult(name, rows, shards)
