@@ -5,6 +5,10 @@
 
 #include "frames/frame.h"
 
+namespace odvd {
+class VideoFile;
+}
+
 namespace odvd::bindings {
 void register_errors(pybind11::module_& m);
 void register_block_pool(pybind11::module_& m);
@@ -24,6 +28,9 @@ void register_sources(pybind11::module_& m);
 // DecodedFrameExt.cuda() / nvcv_image(): the frame's planes as CAIMemoryView objects
 // (register_plane_views.cpp).
 pybind11::list plane_views(const FramePtr& frame);
+// What the engine knows of an opened file: its stream parameters and every sample of its index
+// (register_index.cpp; _index_report, and _GopEngine.index_report for a decoder's cached files).
+pybind11::dict index_report(const VideoFile& file);
 // DecodedFrameExt.format: a PixelFormat equal to its name and to accvlab's number (register_pixel_format.cpp).
 pybind11::object pixel_format(FrameLayout layout);
 }  // namespace odvd::bindings

@@ -210,6 +210,17 @@ void register_gop_decoder(py::module_& m) {
       .def("release_decoders", &GopEngine::release_decoders, py::call_guard<py::gil_scoped_release>())
       .def("release_memory", &GopEngine::release_memory, py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("open_files", &GopEngine::open_files)
+      .def(
+          "index_report",
+          [](GopEngine& e, const std::string& key) {
+            std::shared_ptr<GopReader> reader;
+            {
+              py::gil_scoped_release release;
+              reader = e.reader_of(key);
+            }
+            return index_report(reader->file());
+          },
+          py::arg("key"), "_index_report's dict from this decoder's cached file (opened and kept like a decode would).")
       .def("forget", &GopEngine::forget, py::arg("key"), "Drops what was opened under `key` (a source's call ended).")
       .def("stream_params",
            [](GopEngine& e, const std::string& path) {

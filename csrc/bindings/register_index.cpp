@@ -14,6 +14,31 @@ namespace py = pybind11;
 
 namespace odvd::bindings {
 
+py::dict index_report(const VideoFile& file) {
+  const auto& samples = file.index().samples();
+  const auto n = static_cast<py::ssize_t>(samples.size());
+  py::array_t<int64_t> pos(n), size(n), pts(n), dts(n), flags(n), frame_id(n);
+  for (py::ssize_t i = 0; i < n; ++i) {
+    const Sample& s = samples[static_cast<size_t>(i)];
+    pos.mutable_at(i) = s.pos;
+    size.mutable_at(i) = s.size;
+    pts.mutable_at(i) = s.pts;
+    dts.mutable_at(i) = s.dts;
+    flags.mutable_at(i) = s.flags;
+    frame_id.mutable_at(i) = s.frame_id;
+  }
+  py::dict out;
+  out["direct"] = file.indexed_directly();
+  out["params"] = params_dict(file.params());
+  out["pos"] = pos;
+  out["size"] = size;
+  out["pts"] = pts;
+  out["dts"] = dts;
+  out["flags"] = flags;
+  out["frame_id"] = frame_id;
+  return out;
+}
+
 void register_index(py::module_& m) {
   m.def(
       "_index_report",
@@ -23,28 +48,7 @@ void register_index(py::module_& m) {
           py::gil_scoped_release release;
           file = std::make_unique<VideoFile>(path, direct_mp4);
         }
-        const auto& samples = file->index().samples();
-        const auto n = static_cast<py::ssize_t>(samples.size());
-        py::array_t<int64_t> pos(n), size(n), pts(n), dts(n), flags(n), frame_id(n);
-        for (py::ssize_t i = 0; i < n; ++i) {
-          const Sample& s = samples[static_cast<size_t>(i)];
-          pos.mutable_at(i) = s.pos;
-          size.mutable_at(i) = s.size;
-          pts.mutable_at(i) = s.pts;
-          dts.mutable_at(i) = s.dts;
-          flags.mutable_at(i) = s.flags;
-          frame_id.mutable_at(i) = s.frame_id;
-        }
-        py::dict out;
-        out["direct"] = file->indexed_directly();
-        out["params"] = params_dict(file->params());
-        out["pos"] = pos;
-        out["size"] = size;
-        out["pts"] = pts;
-        out["dts"] = dts;
-        out["flags"] = flags;
-        out["frame_id"] = frame_id;
-        return out;
+        return index_report(*file);
       },
       py::arg("path"), py::arg("direct_mp4") = true);
   m.def(

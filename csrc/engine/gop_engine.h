@@ -78,6 +78,8 @@ class GopEngine {
   void forget(const std::string& key) { files_.erase(key); }
   // The stream parameters of `path`, opening and indexing it (and keeping it, like a decode would).
   StreamParams params_of(const std::string& path) { return files_.get(path)->file().params(); }
+  // The reader of `path`, opening and indexing it (and keeping it, like a decode would).
+  std::shared_ptr<GopReader> reader_of(const std::string& path) { return files_.get(path); }
   // Packets fed to decoders since construction (tests and benchmarks count decode work with it).
   uint64_t packets_fed() const { return packets_fed_.load(); }
   // Whether decode_files feeds only the targets' reference closures where the bitstream tells them

@@ -13,7 +13,6 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .. import _engine
 from .._stream_info import info_from_report
 from ._scan import Source
 
@@ -104,7 +103,9 @@ def catalogue_video(decoder, src: Source, bundles: bool) -> VideoResult:
     """The catalogue row of one video; errors become the row's ``error`` (never raised)."""
     row = empty_row(src)
     try:
-        report = _engine._index_report(src.local)
+        # The decoder's own index of the file: GetGOPList below reads the GOPs from it without
+        # indexing the file a second time.
+        report = decoder._engine.index_report(src.local)
         params = report["params"]
         info = info_from_report(report)
         firsts, lens, gop_bundles = _gop_bundles(decoder, src.local, report, info.num_frames)
