@@ -260,6 +260,10 @@ class _GopEngine:
         ...
     def get_gop_list(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], with_references: bool = False) -> list:
         ...
+    def index_report(self, key: str) -> dict:
+        """
+        _index_report's dict from this decoder's cached file (opened and kept like a decode would).
+        """
     def release_decoders(self) -> None:
         ...
     def release_memory(self) -> None:
