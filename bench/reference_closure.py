@@ -2,6 +2,7 @@
 random-access frames/s with closures against today's non-reference skip, on hierarchical content.
 
     python bench/reference_closure.py [--size 1280x720] [--frames 128] [--gop 32] [--calls 60] [--gpu N]
+                                      [--clips-dir DIR] [--make-only]
 
 Clips (made with the ffmpeg CLI, cached in /tmp/odvd-bench-clips/closure): x265 with 7 B-frames
 between P frames and B-pyramid (`bframes=7:b-pyramid=1:b-adapt=0`), SVT-AV1 (its default 5-level
@@ -18,10 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-import on_demand_video_decoder as odvd
 from _common import RESULTS_DIR, command_line, machine_info, markdown_table, summary, warm_page_cache, write_json
 
-CLIPS_DIR = Path("/tmp/odvd-bench-clips/closure")
+DEFAULT_CLIPS_DIR = Path("/tmp/odvd-bench-clips/closure")
 
 ENCODERS = {
     "hevc_x265_b7_pyramid": ["-c:v", "libx265", "-preset", "fast", "-x265-params",
@@ -33,8 +33,10 @@ ENCODERS = {
 }
 
 
-def make_clip(name: str, size: str, frames: int, gop: int) -> Path:
-    out = CLIPS_DIR / f"{name}_{size}_{frames}f_gop{gop}.mp4"
+def make_clip(name: str, size: str, frames: int, gop: int, clips_dir: Path = DEFAULT_CLIPS_DIR) -> Path:
+    """The clip (made with the ffmpeg CLI when missing: a GPU machine without ffmpeg uses the ones
+    scripts/gpu/prepare.sh put into its kit)."""
+    out = clips_dir / f"{name}_{size}_{frames}f_gop{gop}.mp4"
     if out.exists():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -48,6 +50,7 @@ def make_clip(name: str, size: str, frames: int, gop: int) -> Path:
 
 
 def measure(path: str, frames: int, calls: int, seed: int, gpu: int) -> dict:
+    import on_demand_video_decoder as odvd  # here: --make-only runs where the package is not installed
     decoders = {"closure": odvd.PyNvGopDecoder(1, iGpu=gpu),
                 "nonref_skip": odvd.PyNvGopDecoder(1, iGpu=gpu, reference_closure=False)}
     # Packets fed per target, every frame as a target once.
@@ -89,19 +92,26 @@ def main(argv=None) -> int:
     p.add_argument("--calls", type=int, default=60)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--gpu", type=int, default=-1, help="-1: the CPU backend (default); N: NVDEC on GPU N")
-    p.add_argument("--out", default=str(RESULTS_DIR / "reference_closure.json"))
+    p.add_argument("--clips-dir", type=Path, default=DEFAULT_CLIPS_DIR)
+    p.add_argument("--make-only", action="store_true", help="make the clips (scripts/gpu/prepare.sh) and stop")
+    p.add_argument("--out", "--output", dest="out", default=str(RESULTS_DIR / "reference_closure.json"))
     args = p.parse_args(argv)
+    if args.make_only:
+        for name in ENCODERS:
+            print(make_clip(name, args.size, args.frames, args.gop, args.clips_dir))
+        return 0
     results = []
     for name in ENCODERS:
-        path = make_clip(name, args.size, args.frames, args.gop)
+        path = make_clip(name, args.size, args.frames, args.gop, args.clips_dir)
         warm_page_cache([str(path)])
         r = measure(str(path), args.frames, args.calls, args.seed, args.gpu)
         results.append({"clip": name, "file": path.name, "mbytes": round(path.stat().st_size / 1e6, 2), **r})
         print(f"{name}: {r['closure']['packets_fed_per_target']:.1f} vs {r['nonref_skip']['packets_fed_per_target']:.1f} "
               f"packets per target; {r['closure']['frames_per_s']:.1f} vs {r['nonref_skip']['frames_per_s']:.1f} frames/s",
               file=sys.stderr)
+    settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
     data = {"benchmark": "reference_closure", "command": command_line(), "machine": machine_info(),
-            "settings": vars(args), "results": results}
+            "settings": settings, "results": results}
     write_json(Path(args.out), data)
     rows = [(e["clip"], f"{e['closure']['packets_fed_per_target']:.1f}", f"{e['nonref_skip']['packets_fed_per_target']:.1f}",
              f"{e['nonref_skip']['packets_fed_per_target'] / e['closure']['packets_fed_per_target']:.2f}x",

@@ -133,13 +133,16 @@ for c in "${clips[@]}"; do
   [ -f "$c.index.json" ] || { log "missing $c.index.json: is PyAV installed in $TOOLS?"; exit 1; }
 done
 
+# 5b. The reference-closure clips (bench/reference_closure.py; made only when missing).
+"$TPY" bench/reference_closure.py --make-only --frames 150 --clips-dir "$KIT/closure-clips" > /dev/null
+
 # 6. Sizes: what the device call carries is the working tree (tracked and untracked-not-ignored
 # files) plus .gpu-kit.
 tree=$(git ls-files -co --exclude-standard -z | du --files0-from=- -cb 2> /dev/null | tail -n 1 | cut -f1)
 kit=$(bytes_of "$KIT")
 total=$((tree + kit))
 log "sizes:"
-for part in "$KIT"/wheel/*.whl "$KIT"/pynvc/*.whl "$KIT"/testdeps/*.whl "$KIT/media.tar.xz" "$KIT/clips"; do
+for part in "$KIT"/wheel/*.whl "$KIT"/pynvc/*.whl "$KIT"/testdeps/*.whl "$KIT/media.tar.xz" "$KIT/clips" "$KIT/closure-clips"; do
   printf '  %-70s %s\n' "$part" "$(mib "$(bytes_of "$part")")" >&2
 done
 printf '  %-70s %s\n' "$KIT (all)" "$(mib "$kit")" "working tree" "$(mib "$tree")" \

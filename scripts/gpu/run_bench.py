@@ -12,7 +12,9 @@ Runs, each as a subprocess (own process group) under its own timeout, in this or
 - ``nvdec_limit``: bench/nvdec_limit.py (PyNvVideoCodec, NV12, all six clips at once), compared with
   the three random-access runs merged (ours labelled with the backend);
 - ``seq6_rgb_pynvc``, ``seq6_rgb_odvd_<backend>``, ``seq6_native_odvd_<backend>``: six clips decoded
-  at once, start to end (nvdec_limit.py --rgb / --decoder odvd).
+  at once, start to end (nvdec_limit.py --rgb / --decoder odvd);
+- ``reference_closure_<backend>``: bench/reference_closure.py on NVDEC, on the kit's closure clips
+  (``closure-clips`` beside the camera clips).
 
 A benchmark that would not get its minimum time from what is left of --budget-s is skipped, and
 recorded so. Writes DIR/bench.json (per benchmark: status ok / failed / crashed / timeout / skipped,
@@ -49,6 +51,9 @@ def plan():
     steps.append(("seq6_rgb_pynvc", "nvdec_limit.py", ["--rgb"], {}, 30, 10))
     steps += [(f"seq6_rgb_odvd_{b}", "nvdec_limit.py", ["--rgb", "--decoder", "odvd"], env, 40, 10) for b, env in odvd]
     steps += [(f"seq6_native_odvd_{b}", "nvdec_limit.py", ["--decoder", "odvd"], env, 40, 10) for b, env in odvd]
+    # Reference-closure decoding on NVDEC against the non-reference skip, on the kit's closure clips.
+    steps += [(f"reference_closure_{b}", "reference_closure.py", ["--gpu", "0", "--calls", "30", "--clips-dir",
+                                                                   "@closure"], env, 90, 30) for b, env in odvd]
     return steps
 
 
@@ -87,6 +92,10 @@ def merge_random_access(results, path):
 def key_numbers(kind, doc):
     if doc is None:
         return {}
+    if kind == "reference_closure.py":
+        return {"clips": {e["clip"]: {mode: {"packets_per_target": e[mode]["packets_fed_per_target"],
+                                              "frames_per_s": e[mode]["frames_per_s"]}
+                                       for mode in ("closure", "nonref_skip")} for e in doc.get("results", [])}}
     if kind == "random_access.py":
         out = {"mean_frames_decoded_per_target": doc.get("mean_frames_decoded_per_target"), "adapters": {}}
         for e in doc.get("results", []):
@@ -126,6 +135,10 @@ def one_line(name, r):
         parts = [f"{label} {v['random_access_fps']:.1f} f/s"
                  + (f" (seq {v['sequential_fps']:.0f})" if v.get("sequential_fps") else "")
                  for label, v in k["adapters"].items()]
+    elif "clips" in k:
+        parts = [f"{clip} {v['closure']['packets_per_target']:.1f} vs {v['nonref_skip']['packets_per_target']:.1f} "
+                 f"packets, {v['closure']['frames_per_s']:.1f} vs {v['nonref_skip']['frames_per_s']:.1f} f/s"
+                 for clip, v in k["clips"].items()]
     elif "frames_per_s" in k:
         parts = [f"{k['frames_per_s']:.1f} f/s, {k['sessions']} sessions"]
         if name == "nvdec_limit":
@@ -163,8 +176,11 @@ def main(argv=None):
             log.append(f"===== {name}: skipped: {r['reason']} =====\n")
         else:
             json_out = work / f"{name}.json"
-            cmd = [args.python, f"bench/{script}", *bench_args, "--clips-dir", args.clips_dir,
-                   "--frames", args.frames, "--output", str(json_out)]
+            # "@closure": the kit's reference-closure clips, beside its camera clips (prepare.sh).
+            bench_args = [str(Path(args.clips_dir).parent / "closure-clips") if a == "@closure" else a
+                          for a in bench_args]
+            clips = [] if "--clips-dir" in bench_args else ["--clips-dir", args.clips_dir]
+            cmd = [args.python, f"bench/{script}", *bench_args, *clips, "--frames", args.frames, "--output", str(json_out)]
             limit = min(timeout, left)
             t = time.monotonic()
             rc, output, timed_out = run(cmd, dict(os.environ, **extra_env), limit)
