@@ -51,7 +51,7 @@ def make_clip(name: str, size: str, frames: int, gop: int, clips_dir: Path = DEF
 
 def measure(path: str, frames: int, calls: int, seed: int, gpu: int) -> dict:
     import on_demand_video_decoder as odvd  # here: --make-only runs where the package is not installed
-    decoders = {"closure": odvd.PyNvGopDecoder(1, iGpu=gpu),
+    decoders = {"closure": odvd.PyNvGopDecoder(1, iGpu=gpu, reference_closure=True),
                 "nonref_skip": odvd.PyNvGopDecoder(1, iGpu=gpu, reference_closure=False)}
     # Packets fed per target, every frame as a target once.
     fed = {}

@@ -122,6 +122,23 @@ def test_every_frame_equals_the_ffmpeg_reference(media, reference, name):
         assert_frames_equal(np.asarray(decoder.Decode([path], [i])[0]), ref.native(i), f"{name} frame {i}")
 
 
+def test_the_default_is_on_for_the_cpu_and_follows_the_decoder_in_bundle_calls(media, monkeypatch):
+    path = str(media["av1_gop30_mp4"].path)
+    assert odvd.PyNvGopDecoder(1, iGpu=-1)._engine.reference_closure
+    off = odvd.PyNvGopDecoder(1, iGpu=-1, reference_closure=False)
+    on = odvd.PyNvGopDecoder(1, iGpu=-1)
+    (bundle, _, _), = on.GetGOPList([path], [20])
+    fed = []
+    for dec in (on, off):
+        before = dec._engine.packets_fed
+        dec.DecodeFromGOPList([bundle], [path], [20])  # None: the decoder's default
+        fed.append(dec._engine.packets_fed - before)
+    assert fed[0] < fed[1]
+    before = off._engine.packets_fed
+    off.DecodeFromGOPList([bundle], [path], [20], enable_gop_dependency_graph_optimization=True)
+    assert off._engine.packets_fed - before == fed[0]
+
+
 def test_codecs_not_analysed_keep_the_non_reference_skip(media):
     for name, codec in (("h264_gop30_bf3", 4), ("vp9_gop30", 10)):
         path = str(media[name].path)
@@ -223,7 +240,8 @@ def test_gpu_backends_decode_closures_to_the_cpus_frames(media, name, gpu_backen
     monkeypatch.setenv("ODVD_EXPERIMENTAL_NVDEC", "1")  # the GPU backends are opt-in until validated
     path = str(media[name].path)
     cpu = odvd.PyNvGopDecoder(1, iGpu=-1)
-    gpu = odvd.PyNvGopDecoder(1, iGpu=0, gpu_backend=gpu_backend)
+    gpu = odvd.PyNvGopDecoder(1, iGpu=0, gpu_backend=gpu_backend, reference_closure=True)
+    assert not odvd.PyNvGopDecoder(1, iGpu=0, gpu_backend=gpu_backend)._engine.reference_closure  # off until validated
     n = int(cpu._engine.stream_params(path)["frame_count"])
     for target in sorted({0, n // 3, n // 2, n - 1, 7 % n, 13 % n}):
         a, b = cpu._engine.packets_fed, gpu._engine.packets_fed

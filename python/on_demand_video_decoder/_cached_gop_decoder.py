@@ -172,7 +172,7 @@ def CreateGopDecoder(maxfiles: int, iGpu: Optional[int] = None, suppressNoColorR
                      gopCacheCapacity: Optional[int] = None, *,
                      cache_max_gops: Optional[int] = None,
                      cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
-                     gpu_backend: Optional[str] = None, strict: bool = False, reference_closure: bool = True,
+                     gpu_backend: Optional[str] = None, strict: bool = False, reference_closure: Optional[bool] = None,
                      num_threads: Optional[int] = None) -> CachedGopDecoder:
     """A CachedGopDecoder over a new PyNvGopDecoder(maxfiles, iGpu, suppressNoColorRangeWarning,
     gpu_backend=gpu_backend, strict=strict, reference_closure=reference_closure, num_threads=num_threads).

@@ -46,9 +46,13 @@ def _bundle_requests(filepaths: Any, frame_ids: Any) -> Tuple[List[str], List[in
     return [describe(p) for p in paths], ids
 
 
-def _closure(enable_gop_dependency_graph_optimization: Optional[bool]) -> bool:
-    """Whether a bundle decode feeds reference closures: on unless explicitly False."""
-    return enable_gop_dependency_graph_optimization is None or bool(enable_gop_dependency_graph_optimization)
+def _default_closure(device: int, reference_closure: Optional[bool]) -> bool:
+    """Whether a decoder feeds reference closures unless told per call: as asked, else on the CPU, and
+    on a GPU only with ODVD_GPU_REFERENCE_CLOSURE=1 until a GPU run has validated NVDEC's parsers with
+    pictures left out (docs/reference-closure.md; like the GPU backends themselves, docs/validation/gpu.md)."""
+    if reference_closure is not None:
+        return bool(reference_closure)
+    return device == CPU or os.environ.get("ODVD_GPU_REFERENCE_CLOSURE") == "1"
 
 
 class PyNvGopDecoder:
@@ -60,9 +64,10 @@ class PyNvGopDecoder:
     decoder) or ``"ffmpeg"`` (libavcodec's NVDEC hwaccel); the default comes from the environment
     variable ``ODVD_GPU_BACKEND``, else ``"cuvid"``. ``strict=True`` (keyword only) makes data the
     decoder reports as damaged a ValueError naming the file and frame; by default such frames are
-    returned with ``frame.corrupt`` set (docs/hostile-input.md). ``reference_closure=False`` (keyword
-    only) makes Decode / DecodeN12ToRGB feed every reference picture of a run instead of only the
-    targets' reference closures (docs/reference-closure.md); the frames are the same either way.
+    returned with ``frame.corrupt`` set (docs/hostile-input.md). ``reference_closure`` (keyword only):
+    whether decodes feed only the targets' reference closures (docs/reference-closure.md; the frames
+    are the same either way); default: on the CPU, and on a GPU with ODVD_GPU_REFERENCE_CLOSURE=1 until
+    a GPU run validates it; False feeds every reference picture of a run.
     ``num_threads`` (keyword only): the CPU threads a call uses (files in parallel, libavcodec's
     threads); default: the process's budget, the CPUs of its affinity mask within its cgroup's CPU
     quota, or the environment variable ``ODVD_NUM_THREADS`` (docs/design.md, "Threads").
@@ -75,7 +80,7 @@ class PyNvGopDecoder:
     """
 
     def __init__(self, maxfiles: int, iGpu: Optional[int] = None, suppressNoColorRangeWarning: bool = False, *,
-                 gpu_backend: Optional[str] = None, strict: bool = False, reference_closure: bool = True,
+                 gpu_backend: Optional[str] = None, strict: bool = False, reference_closure: Optional[bool] = None,
                  num_threads: Optional[int] = None):
         maxfiles = _count(maxfiles, "maxfiles")
         threads = 0 if num_threads is None else _count(num_threads, "num_threads")
@@ -86,13 +91,13 @@ class PyNvGopDecoder:
         # device >= 0: NVDEC into that GPU's memory (opt-in until validated on a GPU: _devices.py).
         self._engine = _engine._GopEngine(maxfiles, threads=threads, device=self._device, gpu_backend=backend,
                                           strict=bool(strict))
-        self._engine.reference_closure = bool(reference_closure)
+        self._engine.reference_closure = _default_closure(self._device, reference_closure)
         self._packet_list_codecs: List[int] = []
         # What a pickle carries (docs/training-data.md, "Pickling"): the settings, with the device and
         # GPU backend as resolved here, so a copy decodes where this one does.
         self._settings = dict(maxfiles=maxfiles, iGpu=self._device,
                               suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning),
-                              gpu_backend=backend, strict=bool(strict), reference_closure=bool(reference_closure),
+                              gpu_backend=backend, strict=bool(strict), reference_closure=reference_closure,
                               num_threads=num_threads)
 
     def __getstate__(self) -> dict:
@@ -110,6 +115,12 @@ class PyNvGopDecoder:
     def device(self) -> str:
         """``"cpu"`` or ``"cuda:N"``."""
         return "cpu" if self._device == CPU else f"cuda:{self._device}"
+
+    def _closure(self, enable_gop_dependency_graph_optimization: Optional[bool]) -> bool:
+        """Whether a bundle decode feeds reference closures: as the call says, else the decoder's default."""
+        if enable_gop_dependency_graph_optimization is None:
+            return self._engine.reference_closure
+        return bool(enable_gop_dependency_graph_optimization)
 
     def _checked(self, paths: List[Any], frames: list) -> list:
         """`frames`, after the colour-range warning for their files (suppressNoColorRangeWarning)."""
@@ -186,13 +197,14 @@ class PyNvGopDecoder:
         from the entry of that path holding it, never from another file's entry; ValueError when no
         entry does (docs/bundle-format.md, "Matching requests to entries").
 
-        ``enable_gop_dependency_graph_optimization`` (every DecodeFromGOP* call takes it): None or True
-        feed the decoder only the targets' reference closures where the bitstream tells them (HEVC),
-        False every reference picture; the frames are the same (docs/reference-closure.md).
+        ``enable_gop_dependency_graph_optimization`` (every DecodeFromGOP* call takes it): True feeds
+        the decoder only the targets' reference closures where the bitstream tells them (HEVC, AV1),
+        False every reference picture, None the decoder's default (``reference_closure``); the frames
+        are the same (docs/reference-closure.md).
         """
         paths, ids = _bundle_requests(filepaths, frame_ids)
         frames = self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "native", None,
-                                             _closure(enable_gop_dependency_graph_optimization))
+                                             self._closure(enable_gop_dependency_graph_optimization))
         return self._checked(paths, frames)
 
     def DecodeFromGOPRGB(self, numpy_data: np.ndarray, filepaths: List[str], frame_ids: List[int],
@@ -202,7 +214,7 @@ class PyNvGopDecoder:
         options = output_options(**output)
         paths, ids = _bundle_requests(filepaths, frame_ids)
         frames = self._engine.decode_bundles([_bundle(numpy_data)], paths, ids, "bgr" if as_bgr else "rgb", options,
-                                             _closure(enable_gop_dependency_graph_optimization))
+                                             self._closure(enable_gop_dependency_graph_optimization))
         return self._checked(paths, frames)
 
     def DecodeFromGOPList(self, numpy_datas: List[np.ndarray], filepaths: List[str], frame_ids: List[int], *,
@@ -211,7 +223,7 @@ class PyNvGopDecoder:
         matched to requests as DecodeFromGOP matches them (accvlab's newer API)."""
         paths, ids = _bundle_requests(filepaths, frame_ids)
         frames = self._engine.decode_bundles(_bundle_list(numpy_datas, "DecodeFromGOP"), paths, ids, "native", None,
-                                             _closure(enable_gop_dependency_graph_optimization))
+                                             self._closure(enable_gop_dependency_graph_optimization))
         return self._checked(paths, frames)
 
     def DecodeFromGOPListRGB(self, numpy_datas: List[np.ndarray], filepaths: List[str], frame_ids: List[int],
@@ -223,7 +235,7 @@ class PyNvGopDecoder:
         paths, ids = _bundle_requests(filepaths, frame_ids)
         bundles = _bundle_list(numpy_datas, "DecodeFromGOPRGB")
         frames = self._engine.decode_bundles(bundles, paths, ids, "bgr" if as_bgr else "rgb", options,
-                                             _closure(enable_gop_dependency_graph_optimization))
+                                             self._closure(enable_gop_dependency_graph_optimization))
         return self._checked(paths, frames)
 
     # -- GOP groups (accvlab's newer API; _gop_groups.py) ------------------------------------------------
