@@ -228,3 +228,23 @@ def test_staged_on_the_gpu_equals_the_cpu(media):
     assert np.array_equal(gpu.cpu().to_numpy(), cpu.to_numpy())
     host = odvd.convert(odvd.decode(packets, device="cuda:0"), size=(64, 64), dtype="float32", device="cpu")
     assert host.device == "cpu" and np.array_equal(host.to_numpy(), cpu.to_numpy())
+
+
+def test_async_after_fork(media):
+    """A forked child (a DataLoader worker under fork) gets its own thread pool and decoders."""
+    import multiprocessing
+
+    path = str(media["h264_gop30"].path)
+    asyncio.run(odvd.async_demux(path, [0]))  # the parent's pool exists before the fork
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        shape = pool.apply(_load_in_child, (path,))
+    assert shape == (2, 144, 176, 3)
+
+
+def _load_in_child(path):
+    async def load():
+        frames = await odvd.async_decode(await odvd.async_demux(path, [3, 70]))
+        return await odvd.async_convert(frames)
+
+    return asyncio.run(load()).shape

@@ -37,6 +37,22 @@ _pool: Optional[ThreadPoolExecutor] = None
 _pool_lock = threading.Lock()
 
 
+_inherited: list = []  # a forked child's copies of the parent's pool and engines, never freed
+
+
+def _after_fork_in_child() -> None:
+    # A forked child (a DataLoader worker under fork) inherits the parent's pool object but none of its
+    # threads, and the parent's engines, whose decoders' worker threads did not survive the fork:
+    # the child makes its own on first use. The inherited ones are kept, never freed: freeing a
+    # decoder waits for its (absent) threads.
+    global _pool, _local, _pool_lock
+    _inherited.append((_pool, _local))
+    _pool, _local, _pool_lock = None, threading.local(), threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _engine_for(device: int) -> "_engine._GopEngine":
     """This thread's engine for ``device`` (-1: the CPU), made on first use."""
     engines: Dict[int, Any] = getattr(_local, "engines", None) or {}

@@ -163,8 +163,7 @@ class Batch(_Timed):
         return self.data.__cuda_array_interface__
 
     def __dlpack__(self, **kwargs: Any) -> Any:
-        if isinstance(self.data, np.ndarray):
-            return self.data.__dlpack__(**kwargs)
+        """The block as a DLPack capsule (no copy), for ``torch.from_dlpack`` / ``np.from_dlpack``."""
         return self.data.__dlpack__(**kwargs)
 
     def __dlpack_device__(self) -> tuple:
