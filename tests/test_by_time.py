@@ -141,3 +141,11 @@ def test_by_time_output_options(media, reference):
     assert np.array_equal(batch.to_numpy(), np.asarray(seed))
     at = odvd.get_frames_at(path, [45, 15])
     assert at.frame_ids.tolist() == [45, 15] and at.pts_seconds.tolist() == pytest.approx([1.5, 0.5])
+
+
+def test_times_as_arrays_and_tensors(media):
+    path = media["h264_gop30"].path
+    assert odvd.get_frames_played_at(path, np.array([0.0, 1.0])).frame_ids.tolist() == [0, 30]
+    assert odvd.get_frames_played_at(path, np.float64(0.5)).frame_ids.tolist() == [15]
+    torch = pytest.importorskip("torch")
+    assert odvd.get_frames_played_at(path, torch.tensor([0.5, 2.0], dtype=torch.float64)).frame_ids.tolist() == [15, 60]

@@ -151,9 +151,14 @@ def _cached(abspath: str, size: int, mtime_ns: int, path: str) -> Timeline:
 
 def check_finite(value: Any, name: str) -> float:
     """A number of seconds, as a float (TypeError / ValueError naming ``name``)."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.generic)):
+    # Real numbers, NumPy scalars and anything else that converts itself (a 0-d torch tensor); not
+    # bools, strings or complex numbers.
+    if isinstance(value, (bool, np.bool_, str, bytes, complex)) or not hasattr(value, "__float__"):
         raise TypeError(f"{name} must be a number of seconds, got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number of seconds, got {value!r}") from None
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     return value
