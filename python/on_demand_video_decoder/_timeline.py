@@ -26,6 +26,11 @@ import numpy as np
 from . import _engine
 
 
+class RangeOutsideVideoError(IndexError, ValueError):
+    """A time range outside the video: an IndexError (the package's rule for out-of-range requests,
+    docs/design.md "Errors") that is also a ValueError (what torchcodec raises for it)."""
+
+
 @dataclass(frozen=True, eq=False)
 class Timeline:
     """One file's video stream as the engine indexed it. Arrays are read-only."""
@@ -83,10 +88,10 @@ class Timeline:
             raise ValueError(f"start_seconds={start} is after stop_seconds={stop}")
         begin, end = self.begin_seconds, self.end_seconds
         if not begin <= start < end and start != stop:
-            raise IndexError(f"start_seconds={start} is outside the video's frames of '{self.path}': "
+            raise RangeOutsideVideoError(f"start_seconds={start} is outside the video's frames of '{self.path}': "
                              f"it must be in [{begin}, {end}) s")
         if stop > end:
-            raise IndexError(f"stop_seconds={stop} is past the end of '{self.path}' ({end} s)")
+            raise RangeOutsideVideoError(f"stop_seconds={stop} is past the end of '{self.path}' ({end} s)")
         if start == stop:
             return np.zeros(0, np.int64)
         ends = _seconds(self.pts + self.durations, self.time_base)
