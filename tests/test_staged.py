@@ -235,11 +235,23 @@ def test_async_after_fork(media):
     import multiprocessing
 
     path = str(media["h264_gop30"].path)
-    asyncio.run(odvd.async_demux(path, [0]))  # the parent's pool exists before the fork
+    # Before the fork the parent has a pool whose threads hold engines with (frame-threaded)
+    # decoders, and an engine of its own thread: freeing any of them in the child would hang.
+    # (Without the care of _staged._after_fork_in_child, this child hangs: HEVC decoders in the
+    # pool's threads, freed in the child at the fork.)
+    hevc = str(media["hevc_gop30_bf3"].path)
+    asyncio.run(_load_concurrently([path, hevc]))
+    odvd.convert(odvd.decode(odvd.demux(hevc, [5, 40])))
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(1) as pool:
-        shape = pool.apply(_load_in_child, (path,))
+        shape = pool.apply_async(_load_in_child, (path,)).get(timeout=60)
     assert shape == (2, 144, 176, 3)
+
+
+async def _load_concurrently(paths):
+    packets = await asyncio.gather(*(odvd.async_demux(p, [0, 10]) for p in paths))
+    frames = await asyncio.gather(*(odvd.async_decode(p) for p in packets))
+    return await odvd.async_convert(frames, size=(128, 128))
 
 
 def _load_in_child(path):

@@ -32,34 +32,40 @@ from ._staged_types import Batch, Frames, Packets
 from ._timeline import Timeline, timeline
 
 _MAX_FILES = 16  # files each thread's engine keeps open
-_local = threading.local()
+# Engines by (thread ident, device): each thread decodes with its own. A plain dict, not a
+# threading.local: at a fork the interpreter frees the thread-local dicts of the threads that did
+# not survive, and freeing an engine whose decoders' worker threads are gone hangs (libavcodec waits
+# for them). The child keeps the parent's dict, never freed, and starts its own.
+_engines: Dict[Tuple[int, int], Any] = {}
+_engines_lock = threading.Lock()
 _pool: Optional[ThreadPoolExecutor] = None
 _pool_lock = threading.Lock()
-
-
 _inherited: list = []  # a forked child's copies of the parent's pool and engines, never freed
 
 
 def _after_fork_in_child() -> None:
     # A forked child (a DataLoader worker under fork) inherits the parent's pool object but none of its
-    # threads, and the parent's engines, whose decoders' worker threads did not survive the fork:
-    # the child makes its own on first use. The inherited ones are kept, never freed: freeing a
-    # decoder waits for its (absent) threads.
-    global _pool, _local, _pool_lock
-    _inherited.append((_pool, _local))
-    _pool, _local, _pool_lock = None, threading.local(), threading.Lock()
+    # threads, and the parent's engines, whose decoders' threads did not survive the fork either: the
+    # child makes its own on first use, and keeps the inherited ones unfreed.
+    global _pool, _engines, _pool_lock, _engines_lock
+    _inherited.append((_pool, _engines))
+    _pool, _engines, _pool_lock, _engines_lock = None, {}, threading.Lock(), threading.Lock()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _engine_for(device: int) -> "_engine._GopEngine":
-    """This thread's engine for ``device`` (-1: the CPU), made on first use."""
-    engines: Dict[int, Any] = getattr(_local, "engines", None) or {}
-    _local.engines = engines
-    if device not in engines:
-        engines[device] = _engine._GopEngine(_MAX_FILES, device=device, gpu_backend=select_gpu_backend(None))
-    return engines[device]
+    """This thread's engine for ``device`` (-1: the CPU), made on first use. (A thread that ends
+    leaves its engine to the next thread given the same ident.)"""
+    key = (threading.get_ident(), device)
+    with _engines_lock:
+        engine = _engines.get(key)
+    if engine is None:
+        engine = _engine._GopEngine(_MAX_FILES, device=device, gpu_backend=select_gpu_backend(None))
+        with _engines_lock:
+            engine = _engines.setdefault(key, engine)
+    return engine
 
 
 def parse_device(device: Any) -> Tuple[int, str]:
