@@ -35,6 +35,7 @@ EXPECTED_FRAMES = {
     "SampleStreamAccess.py": 12,
     "SampleStreamAsyncAccess.py": 18,
     "SampleSharedGopStore.py": 12,
+    "SampleStagedBatch.py": 18,  # 3 batches of 3 clips x 2 frames
     "SampleTrainingLoop.py": 36,  # 3 batches of 2 clips x 3 cameras x 2 frames
 }
 
@@ -114,6 +115,9 @@ def test_sample_on_the_cpu(name, media, reference, tmp_path):
     if name == "SampleTrainingLoop.py":
         assert re.search(r"one epoch: 6 samples of 3 cameras x 2 frames in [0-9.]+ s, [0-9.]+ samples/s "
                          r"\(2 workers, decoding on the CPU\)", stdout), stdout
+    if name == "SampleStagedBatch.py":
+        assert re.search(r"staged: 18 frames in [0-9.]+ s, [0-9.]+ frames/s \(demux \+ decode \+ convert, "
+                         r"3 videos concurrently, on cpu\)", stdout), stdout
     if name == "SampleSeparationAccessGOPListAPI.py":
         assert "cache hits [False, False, False]" in stdout and "True" in stdout
     if writes_gop_files(name):

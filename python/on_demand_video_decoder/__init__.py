@@ -10,6 +10,7 @@ from ._batch_common import BatchRequestError
 from ._batch_gop_decoder import CreateBatchAsyncGopDecoder, PyNvBatchAsyncGopDecoder
 from ._batch_stream_reader import CreateBatchAsyncStreamReader, PyNvBatchAsyncStreamReader
 from ._build_info import build_info
+from ._by_time import get_frames_at, get_frames_played_at, get_frames_played_in_range
 from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
 from ._codec import Codec
 from ._color_range_warning import NoColorRangeWarning
@@ -17,9 +18,12 @@ from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDe
 from .dataset import GopStore
 from ._gop_ref import GopEvictedError, GopRef, GopStoreFullError
 from ._logging import LOG_LEVELS, get_log_level, set_log_level
+from ._metadata import VideoMetadata, get_metadata
 from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
 from ._shared_gop_store import SharedGopStore
+from ._staged import async_convert, async_decode, async_demux, convert, decode, demux
+from ._staged_types import Batch, Frame, Frames, Packets
 from ._stream_info import FastStreamInfo, GetFastInitInfo
 from ._streams import list_streams
 from ._writer import write_video
@@ -61,4 +65,20 @@ __all__ = [
     "SharedGopStore",
     "write_video",
     "__version__",
+    # Metadata, frames by time, and the staged API (issue 14: docs/access-*.md)
+    "async_convert",
+    "async_decode",
+    "async_demux",
+    "Batch",
+    "convert",
+    "decode",
+    "demux",
+    "Frame",
+    "Frames",
+    "get_frames_at",
+    "get_frames_played_at",
+    "get_frames_played_in_range",
+    "get_metadata",
+    "Packets",
+    "VideoMetadata",
 ]

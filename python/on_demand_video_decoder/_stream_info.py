@@ -15,7 +15,9 @@ import numpy as np
 
 from . import _engine
 from ._args import _items, _stream_keys
+from ._codec import Codec
 from ._sources import Sources
+from ._timeline import base_step
 
 # libavutil's numbering (stable across FFmpeg versions): AVMEDIA_TYPE_VIDEO and the 4:2:0 formats.
 _AVMEDIA_TYPE_VIDEO = 0
@@ -42,7 +44,8 @@ class FastStreamInfo:
     - ``avg_frame_rate``: frames / duration; ``r_frame_rate``: 1 / the base frame duration, as a whole
       number or n/1001 where that is within 0.02% or within the rounding of the timestamps (one tick
       over the clip's span) (FFmpeg's "real base frame rate");
-    - ``codec_id`` (AVCodecID), ``codec_type`` (AVMediaType, 0 = video), ``format`` (AVPixelFormat of
+    - ``codec_id`` (FFmpeg's AVCodecID, as accvlab fills it: h264 27; ``codec`` gives it as a
+      ``Codec``, the seed's other numbering: h264 4), ``codec_type`` (AVMediaType, 0 = video), ``format`` (AVPixelFormat of
       the decoded 4:2:0 samples: yuv420p, yuv420p10le or yuv420p12le);
     - ``num_frames`` (not in the seed): the frames shown, so frame ids run from 0 to num_frames - 1.
     """
@@ -55,6 +58,12 @@ class FastStreamInfo:
 
     def __repr__(self) -> str:
         return "FastStreamInfo(" + ", ".join(f"{n}={getattr(self, n)}" for n in _FIELDS) + ")"
+
+    @property
+    def codec(self) -> Codec:
+        """``codec_id`` (FFmpeg's AVCodecID, as the seed fills it) as a ``Codec`` (the seed's
+        cudaVideoCodec numbering): ``Codec.from_av_codec_id(codec_id)``."""
+        return Codec.from_av_codec_id(self.codec_id)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, FastStreamInfo) and all(getattr(self, n) == getattr(other, n) for n in _FIELDS)
@@ -74,11 +83,9 @@ def info_from_report(report: dict) -> FastStreamInfo:
     info.width, info.height = p["width"], p["height"]
     info.time_base_num, info.time_base_den = p["time_base"]
     pts = np.sort(report["pts"][report["frame_id"] >= 0])
-    steps = np.diff(pts)
-    steps = steps[steps > 0]
     # The base frame duration: the mean of the steps near the smallest one (the shortest frame
     # interval, with the jitter of timestamps rounded to a coarse time base such as Matroska's 1 ms).
-    base = float(steps[steps <= 1.5 * steps.min()].mean()) if len(steps) else 1.0
+    base = base_step(pts)
     info.num_frames = len(pts)
     info.start_time = int(pts[0])
     info.duration = int(pts[-1] - pts[0]) + max(1, round(base))  # the last frame lasts one base step
