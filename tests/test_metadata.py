@@ -112,10 +112,9 @@ def test_metadata_errors(media, tmp_path):
         odvd.get_metadata(tmp_path / "missing.mp4")
     with pytest.raises(ValueError):
         odvd.get_metadata(media["not_video"].path)
-    with pytest.raises(TypeError, match="bytes sources are not supported yet"):
+    with pytest.raises(ValueError, match="<bytes: 8 bytes>"):  # bytes are a video's bytes: these are not one
         odvd.get_metadata(b"\x00\x00\x00\x18ftyp")
-    with pytest.raises(TypeError, match="file-like sources are not supported yet"):
-        with open(media["h264_gop30"].path, "rb") as f:
-            odvd.get_metadata(f)
+    with open(media["h264_gop30"].path, "rb") as f:  # a file-like object is a source like a path
+        assert odvd.get_metadata(f) == odvd.get_metadata(media["h264_gop30"].path)
     with pytest.raises(TypeError, match="must be a path"):
         odvd.get_metadata(3)

@@ -16,10 +16,11 @@ the seed API's. Output options as ``convert``'s; ``device`` as ``decode``'s.
 
 from typing import Any, Sequence
 
-from ._source import source_path
-from ._staged import convert, decode, demux, packets_of
+from ._devices import CPU
+from ._source import source_timeline
+from ._staged import _engine_for, convert, decode, demux, packets_of
 from ._staged_types import Batch
-from ._timeline import Timeline, timeline
+from ._timeline import Timeline
 
 
 def _batch(t: Timeline, ids: Sequence[int], device: Any, options: dict) -> Batch:
@@ -36,15 +37,15 @@ def get_frames_played_at(source: Any, seconds: Any, *, device: Any = "cpu", **op
     >>> batch.pts_seconds, batch.duration_seconds  # doctest: +SKIP
     (array([0. , 1.2]), array([0.1, 0.1]))
     """
-    t = timeline(source_path(source))
-    return _batch(t, t.frames_played_at(seconds).tolist(), device, options)
+    with source_timeline(source, (_engine_for(CPU),)) as t:
+        return _batch(t, t.frames_played_at(seconds).tolist(), device, options)
 
 
 def get_frames_played_in_range(source: Any, start_seconds: Any, stop_seconds: Any, *, device: Any = "cpu",
                                **options: Any) -> Batch:
     """The frames shown during ``[start_seconds, stop_seconds)``, in presentation order."""
-    t = timeline(source_path(source))
-    return _batch(t, t.frames_played_in_range(start_seconds, stop_seconds).tolist(), device, options)
+    with source_timeline(source, (_engine_for(CPU),)) as t:
+        return _batch(t, t.frames_played_in_range(start_seconds, stop_seconds).tolist(), device, options)
 
 
 def get_frames_at(source: Any, frame_ids: Sequence[int], *, device: Any = "cpu", **options: Any) -> Batch:

@@ -12,9 +12,9 @@ from typing import Any, Optional
 import numpy as np
 
 from ._codec import Codec
-from ._source import source_path
+from ._source import source_timeline
 from ._stream_info import _rate
-from ._timeline import Timeline, timeline
+from ._timeline import Timeline
 
 # libavutil's names (av_color_space_name, ...: what ffprobe prints) by value; None where FFmpeg says
 # "unspecified" (ffprobe leaves the field out).
@@ -83,15 +83,16 @@ class VideoMetadata:
 
 
 def get_metadata(source: Any) -> VideoMetadata:
-    """The VideoMetadata of a video's stream. ``source``: a path (str or pathlib.Path;
-    docs/access-sources.md). FileNotFoundError for a missing file, ValueError for one that is not a
+    """The VideoMetadata of a video's stream. ``source``: a path (str or pathlib.Path), bytes or a
+    binary file-like object (docs/access-sources.md). FileNotFoundError for a missing file, ValueError for one that is not a
     video the engine can index.
 
     >>> m = get_metadata("cam0.mp4")  # doctest: +SKIP
     >>> m.codec, m.width, m.height, m.num_frames, m.average_fps  # doctest: +SKIP
     (<Codec.h264: 4>, 1600, 900, 200, 10.0)
     """
-    return metadata_of(timeline(source_path(source)))
+    with source_timeline(source) as t:
+        return metadata_of(t)
 
 
 def metadata_of(t: Timeline) -> VideoMetadata:

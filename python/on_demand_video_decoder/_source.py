@@ -1,28 +1,37 @@
-"""What a ``source`` argument of the staged and by-time API may be (docs/access-sources.md).
-
-Today: a path, as ``str`` or ``os.PathLike`` (``pathlib.Path``). Bytes and file-like objects are
-planned (issue 14 item 1): they will be accepted here, in this one place, so every call that takes a
-``source`` gains them together. ``bytes`` are refused now rather than taken as a path, so that code
-written today does not change meaning when they arrive.
+"""What a ``source`` argument of the staged and by-time API may be (docs/access-sources.md): a path
+(``str``, ``pathlib.Path``), bytes in memory or a binary file-like object, decided here, in this one
+place, so every call that takes a ``source`` takes them all.
 """
 
+import contextlib
 import os
-from typing import Any, Union
+from typing import Any, Iterator, Sequence, Union
 
-Source = Union[str, "os.PathLike[str]"]
+from ._sources import Sources, _is_bytes_like, _is_file_like, describe
+from ._timeline import Timeline, timeline, timeline_of
+
+Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Any]
+
+
+@contextlib.contextmanager
+def source_timeline(source: Any, engines: Sequence[Any] = (), name: str = "source") -> Iterator[Timeline]:
+    """The Timeline of ``source`` for the block: a path's is cached between calls; bytes and file-like
+    objects are registered with the engine for the block only (`engines` forget them after) and named
+    as their bundles name them (``<bytes: N bytes>``), so Packets made from them decode as any other."""
+    if _is_bytes_like(source) or _is_file_like(source):
+        with Sources([source], *engines, name=name) as (key,):
+            yield timeline_of(key, describe(source))
+    else:
+        yield timeline(source_path(source, name))
 
 
 def source_path(source: Any, name: str = "source") -> str:
-    """The file path of ``source``: TypeError for anything but a str / os.PathLike path, ValueError
-    for an empty path or one with a NUL byte, FileNotFoundError for a missing file."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        raise TypeError(f"{name}: bytes sources are not supported yet (docs/access-sources.md); "
-                        "pass a path (str or pathlib.Path)")
+    """The file path of ``source`` (a path; source_timeline takes the other kinds): TypeError for
+    anything but a str / os.PathLike path, ValueError for an empty path or one with a NUL byte,
+    FileNotFoundError for a missing file."""
     if not isinstance(source, (str, os.PathLike)):
-        if hasattr(source, "read"):
-            raise TypeError(f"{name}: file-like sources are not supported yet (docs/access-sources.md); "
-                            "pass a path (str or pathlib.Path)")
-        raise TypeError(f"{name} must be a path (str or pathlib.Path), got {type(source).__name__}")
+        raise TypeError(f"{name} must be a path (str or pathlib.Path), bytes or a binary file-like object "
+                        f"(read + seek), got {type(source).__name__}")
     path = os.fspath(source)
     if not isinstance(path, str):
         raise TypeError(f"{name}: a path given as bytes is not supported; decode it to str")

@@ -27,7 +27,7 @@ import numpy as np
 from . import _engine
 from ._devices import CPU, select_backend, select_gpu_backend
 from ._output import engine_options, normalise
-from ._source import source_path
+from ._source import source_timeline
 from ._staged_types import Batch, Frames, Packets
 from ._timeline import Timeline, timeline
 
@@ -110,21 +110,20 @@ def demux(source: Any, frame_ids: Optional[Sequence[int]] = None, *,
     IndexError for a frame id or time outside the video, TypeError / ValueError for bad arguments,
     FileNotFoundError for a missing file.
     """
-    path = source_path(source)
     if (frame_ids is None) == (time_range is None):
         raise TypeError("demux takes frame_ids or time_range=(start_seconds, stop_seconds), one of the two")
-    t = timeline(path)
-    if time_range is not None:
-        if isinstance(time_range, (str, bytes)) or not hasattr(time_range, "__len__") or len(time_range) != 2:
-            raise TypeError(f"time_range must be (start_seconds, stop_seconds), got {time_range!r}")
-        ids = t.frames_played_in_range(time_range[0], time_range[1]).tolist()
-    else:
-        ids = _frame_ids(frame_ids)
-        bad = [i for i in ids if not 0 <= i < t.num_frames]
-        if bad:
-            raise IndexError(f"frame_id {bad[0]} is out of range for '{path}': valid frame ids are "
-                             f"0..{t.num_frames - 1}")
-    return packets_of(t, ids)
+    with source_timeline(source, (_engine_for(CPU),)) as t:
+        if time_range is not None:
+            if isinstance(time_range, (str, bytes)) or not hasattr(time_range, "__len__") or len(time_range) != 2:
+                raise TypeError(f"time_range must be (start_seconds, stop_seconds), got {time_range!r}")
+            ids = t.frames_played_in_range(time_range[0], time_range[1]).tolist()
+        else:
+            ids = _frame_ids(frame_ids)
+            bad = [i for i in ids if not 0 <= i < t.num_frames]
+            if bad:
+                raise IndexError(f"frame_id {bad[0]} is out of range for '{t.path}': valid frame ids are "
+                                 f"0..{t.num_frames - 1}")
+        return packets_of(t, ids)
 
 
 def packets_of(t: Timeline, ids: Sequence[int]) -> Packets:
@@ -138,7 +137,7 @@ def packets_of(t: Timeline, ids: Sequence[int]) -> Packets:
         g = int(t.frame_gops[i])
         per_gop[g] = min(i, per_gop.get(g, i))
     targets = sorted(per_gop.values())
-    bundle, _, _ = _engine_for(CPU).get_gop([t.path] * len(targets), targets)
+    bundle, _, _ = _engine_for(CPU).get_gop([t.key or t.path] * len(targets), targets)
     return Packets(t.path, bundle, ids, t.pts[ids], t.durations[ids], t.time_base)
 
 

@@ -45,6 +45,7 @@ class Timeline:
     decode_flags: np.ndarray  # SampleFlag bits of each sample in decode order (1: key)
     decode_sizes: np.ndarray  # payload bytes of each sample in decode order
     frame_gops: np.ndarray    # the GOP (0-based, decode order) of each frame, by frame id
+    key: str = ""             # the engine's name for it when not `path` (a bytes / file-like source)
 
     @property
     def num_frames(self) -> int:
@@ -136,7 +137,13 @@ def timeline(path: str) -> Timeline:
 
 @functools.lru_cache(maxsize=256)
 def _cached(abspath: str, size: int, mtime_ns: int, path: str) -> Timeline:
-    report = _engine._index_report(path)
+    return timeline_of(path, path)
+
+
+def timeline_of(key: str, label: str) -> Timeline:
+    """The Timeline of what the engine reads under ``key`` (a path, or a registered source's name),
+    named ``label`` in messages and in the Packets made from it; not cached."""
+    report = _engine._index_report(key)
     shown = report["frame_id"] >= 0
     pts = np.empty(int(shown.sum()), np.int64)
     pts[report["frame_id"][shown]] = report["pts"][shown]
@@ -151,7 +158,8 @@ def _cached(abspath: str, size: int, mtime_ns: int, path: str) -> Timeline:
     arrays = [pts, durations, report["frame_id"], report["flags"], report["size"], frame_gops]
     for a in arrays:
         a.setflags(write=False)
-    return Timeline(path, dict(report["params"]), Fraction(num, den), pts, durations, step, *arrays[2:])
+    return Timeline(label, dict(report["params"]), Fraction(num, den), pts, durations, step, *arrays[2:],
+                    key="" if key == label else key)
 
 
 def check_finite(value: Any, name: str) -> float:
