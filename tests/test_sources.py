@@ -103,3 +103,21 @@ def test_bad_sources_are_clear_errors(media, tmp_path):
         decoder.Decode([data[: len(data) // 2]], [80])
     with pytest.raises(ValueError, match="useGOPCache=True caches the GOPs of files by path"):
         odvd.CreateGopDecoder(1, iGpu=-1).GetGOP([data], [0], useGOPCache=True)
+
+
+def test_gop_groups_and_the_batch_readers_take_sources(media):
+    path = media["hevc_gop30_bf3"].path
+    data = path.read_bytes()
+    decoder = odvd.CreateGopDecoder(2, iGpu=-1)
+    groups = decoder.GetGOPGroups([{"filepath": data, "frame_ids": [44, 3, 31]}])
+    assert [g["source_name"] for g in groups] == [f"<bytes: {len(data)} bytes>"] * 2
+    frames = [f for g in decoder.DecodeFromGOPGroupsRGB(groups) for f in g["frames"]]
+    want = decoder.DecodeN12ToRGB([str(path)] * 3, [3, 31, 44])
+    for got, expected in zip(frames, want):
+        assert_frames_equal(np.asarray(got), np.asarray(expected), "group frame")
+    reader = odvd.CreateBatchAsyncStreamReader(1, 2, 2, iGpu=-1)
+    sources = [io.BytesIO(data), str(path)]
+    reader.Decode(sources, [[5, 6], [5, 6]])
+    rows = reader.GetBuffer(sources, [[5, 6], [5, 6]])
+    for a, b in zip(rows[0], rows[1]):
+        assert_frames_equal(np.asarray(a), np.asarray(b), "batch reader")

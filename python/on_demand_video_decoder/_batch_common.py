@@ -16,6 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple
 
+from ._sources import _is_bytes_like, _is_file_like
+
 
 class BatchRequestError(ValueError, RuntimeError):
     """A 2-D request refused before any decoding: too many files, rows of different lengths, a row
@@ -64,12 +66,15 @@ def check_request(filepaths: Any, frame_ids: Any, *, max_files: int, max_files_n
     ``maxfiles``)."""
     if isinstance(filepaths, (str, bytes, os.PathLike)):
         raise TypeError("filepaths must be a list of paths, not a single path")
-    paths = [os.fspath(p) for p in filepaths]
+    # Paths become str; a video's bytes or a file-like object stay as they are (_sources.py).
+    paths = [p if _is_bytes_like(p) or _is_file_like(p) else os.fspath(p) for p in filepaths]
     if not paths:
         raise BatchRequestError("filepaths must not be empty")
     for i, p in enumerate(paths):
+        if _is_bytes_like(p) or _is_file_like(p):
+            continue
         if not isinstance(p, str):
-            raise TypeError(f"filepaths[{i}] must be a str path, not {type(p).__name__}")
+            raise TypeError(f"filepaths[{i}] must be a path, bytes or a binary file-like object, not {type(p).__name__}")
         if "\0" in p:
             raise BatchRequestError(f"filepaths[{i}] contains a NUL byte: {p!r}")
     if isinstance(frame_ids, (str, bytes)):

@@ -19,6 +19,7 @@ from ._batch_common import BatchAsyncBase, BatchRequestError, PendingRequest, Re
 from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import DecodedFrameExt, PyNvGopDecoder, RGBFrame, _bundle
 from ._output import normalise
+from ._sources import describe
 
 _OWNER = "PyNvBatchAsyncGopDecoder"
 
@@ -105,7 +106,7 @@ class PyNvBatchAsyncGopDecoder(BatchAsyncBase):
     def _collect(self, call: str, submit_call: str, key: tuple) -> list:
         frames = self._pending.collect(call, submit_call, key)
         request: Request2D = key[1]
-        self._color_range.check(request.flat()[0], frames)
+        self._color_range.check([describe(p) for p in request.flat()[0]], frames)
         return request.regroup(frames)
 
     # -- RGB -------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import RGBFrame
 from ._output import normalise
 from ._sample_reader import PyNvSampleReader
+from ._sources import describe
 
 _OWNER = "PyNvBatchAsyncStreamReader"
 
@@ -101,7 +102,7 @@ class PyNvBatchAsyncStreamReader(BatchAsyncBase):
         key = self._request(filepaths, frame_ids, as_bgr, output)
         frames = self._pending.collect("GetBuffer", "Decode", key)
         request: Request2D = key[1]
-        self._color_range.check(request.flat()[0], frames)
+        self._color_range.check([describe(p) for p in request.flat()[0]], frames)
         return request.regroup(frames)
 
     # -- resources -----------------------------------------------------------------------------------

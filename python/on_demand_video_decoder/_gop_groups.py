@@ -20,6 +20,8 @@ import operator
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ._sources import _is_bytes_like, _is_file_like, describe
+
 def _source(request: Any, index: int) -> Tuple[str, List[int], Dict[int, List[int]]]:
     """(path, sorted unique frame ids, frame id -> its positions in the request)."""
     if not isinstance(request, Mapping):
@@ -29,9 +31,11 @@ def _source(request: Any, index: int) -> Tuple[str, List[int], Dict[int, List[in
         if key not in request:
             raise ValueError(f"requests[{index}] has no {key!r}")
     path = request["filepath"]
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"requests[{index}]['filepath'] must be a path, not {type(path).__name__}")
-    path = os.fspath(path)
+    if not (_is_bytes_like(path) or _is_file_like(path)):  # a video's bytes or a file-like object stay as they are
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"requests[{index}]['filepath'] must be a path, bytes or a binary file-like object, "
+                            f"not {type(path).__name__}")
+        path = os.fspath(path)
     ids = request["frame_ids"]
     if isinstance(ids, (str, bytes)):
         raise TypeError(f"requests[{index}]['frame_ids'] must be a list of frame ids")
@@ -84,7 +88,7 @@ def get_gop_groups(decoder: Any, requests: Sequence[Any], enable_gop_dependency_
             while next_index[s] < len(ids) and ids[next_index[s]] < start + length:
                 inside.append(ids[next_index[s]])
                 next_index[s] += 1
-            groups[s].append({"gop_data": bundle, "source_index": s, "source_name": path, "filepath": path,
+            groups[s].append({"gop_data": bundle, "source_index": s, "source_name": describe(path), "filepath": path,
                               "frame_ids": inside, "frame_positions": [list(positions[f]) for f in inside],
                               "first_frame_id": start, "gop_len": length})
     return [group for per_source in groups for group in per_source]
@@ -94,6 +98,8 @@ def _group_path(group: Mapping, index: int) -> str:
     for key in ("source_name", "filepath"):
         if key in group:
             path = group[key]
+            if _is_bytes_like(path) or _is_file_like(path):
+                return describe(path)  # as the group's bundle names it
             if not isinstance(path, (str, os.PathLike)):
                 raise TypeError(f"groups[{index}][{key!r}] must be a path, not {type(path).__name__}")
             return os.fspath(path)
