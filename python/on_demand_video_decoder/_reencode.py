@@ -4,7 +4,6 @@ what it gained: the size ratio and random-access frames/s before and after, meas
 (docs/writer.md, "Re-encoding for random access")."""
 
 import argparse
-import fractions
 import os
 import statistics
 import sys
@@ -13,39 +12,10 @@ from typing import Iterator, List, Optional
 
 import numpy as np
 
-from . import _engine
 from ._gop_decoder import PyNvGopDecoder
+from ._metadata import get_metadata
 from ._sample_reader import CreateSampleReader
 from ._writer import write_video
-
-_KEY = 1  # SampleFlag kSampleKey (csrc/index/stream_index.h)
-
-
-def stream_facts(path: str) -> dict:
-    """Frame count, frame rate (from the index's timestamps) and GOP lengths of `path`."""
-    report = _engine._index_report(path)
-    params = report["params"]
-    shown = report["frame_id"] >= 0
-    pts = np.sort(report["pts"][shown])
-    num, den = params["time_base"]
-    n = len(pts)
-    fps = fractions.Fraction(30)
-    if n > 1 and pts[-1] > pts[0]:
-        fps = _usual_rate(fractions.Fraction((n - 1) * den, int(pts[-1] - pts[0]) * num))
-    keys = np.flatnonzero(report["flags"] & _KEY)
-    gops = np.diff(np.append(keys, len(report["flags"]))).tolist() if len(keys) else [len(report["flags"])]
-    return {"frames": int(params["frame_count"]), "fps": fps, "max_gop": max(gops), "width": params["width"],
-            "height": params["height"]}
-
-
-def _usual_rate(measured: fractions.Fraction) -> fractions.Fraction:
-    """The frame rate timestamps say, snapped to an integer or an NTSC rate (N * 1000/1001) when within
-    0.1% of one: containers with millisecond timestamps (Matroska) round every frame's time."""
-    for rate in (fractions.Fraction(round(measured)), fractions.Fraction(round(measured * 1001 / 1000) * 1000, 1001)):
-        if rate > 0 and abs(measured - rate) <= rate / 1000:
-            return rate
-    return measured.limit_denominator(1001)
-
 
 def random_access_fps(path: str, frames: int, calls: int, seed: int) -> float:
     """Frames/s of one-frame random access (RGB, CPU), median of `calls` calls at seeded random frames,
@@ -73,16 +43,17 @@ def reencode(src: str, out_dir: str, gop: int, crf: Optional[int], codec: str, p
              seed: int) -> dict:
     from tqdm import tqdm
 
-    facts = stream_facts(src)
+    facts = get_metadata(src)  # frames shown, frame rate (snapped as ffprobe's r_frame_rate), GOP lengths
     dst = os.path.join(out_dir, os.path.splitext(os.path.basename(src))[0] + ".mp4")
     if os.path.abspath(dst) == os.path.abspath(src):
         raise ValueError(f"{src}: --out would overwrite the source; choose another folder")
-    with tqdm(total=facts["frames"], desc=os.path.basename(src), unit="frame", disable=None, leave=False) as bar:
-        written = write_video(dst, _frames(src, facts["frames"], bar), (facts["fps"].numerator, facts["fps"].denominator),
+    fps = facts.nominal_fps
+    with tqdm(total=facts.num_frames, desc=os.path.basename(src), unit="frame", disable=None, leave=False) as bar:
+        written = write_video(dst, _frames(src, facts.num_frames, bar), (fps.numerator, fps.denominator),
                               codec=codec, gop=gop, crf=crf, preset=preset)
-    before = random_access_fps(src, facts["frames"], calls, seed)
+    before = random_access_fps(src, facts.num_frames, calls, seed)
     after = random_access_fps(dst, written, calls, seed)
-    return {"src": src, "dst": dst, "frames": written, "gop_before": facts["max_gop"], "gop_after": gop,
+    return {"src": src, "dst": dst, "frames": written, "gop_before": facts.max_gop_length, "gop_after": gop,
             "size_ratio": os.path.getsize(dst) / os.path.getsize(src), "fps_before": before, "fps_after": after}
 
 
