@@ -55,9 +55,12 @@ void register_index(py::module_& m) {
       "_streams",
       [](const std::string& path) {
         std::vector<StreamEntry> streams;
+        int best = -1;
         {
           py::gil_scoped_release release;
-          streams = Demuxer(parse_source_key(path).path).streams();
+          const Demuxer demuxer(parse_source_key(path).path);
+          streams = demuxer.streams();
+          best = demuxer.stream()->index;  // the video stream decoders take without a stream_index
         }
         py::list out;
         for (const StreamEntry& e : streams) {
@@ -69,11 +72,12 @@ void register_index(py::module_& m) {
             d["width"] = e.width;
             d["height"] = e.height;
           }
+          d["best"] = e.index == best;
           out.append(d);
         }
         return out;
       },
-      py::arg("path"), "Every stream of the container at `path`: index, kind, codec (and size for video).");
+      py::arg("path"), "Every stream of the container at `path`: index, kind, codec (and size for video), and best: the default.");
 }
 
 }  // namespace odvd::bindings

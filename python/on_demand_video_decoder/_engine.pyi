@@ -418,7 +418,7 @@ def _share(array: numpy.ndarray) -> numpy.typing.NDArray[numpy.uint8]:
     """
 def _streams(path: str) -> list:
     """
-    Every stream of the container at `path`: index, kind, codec (and size for video).
+    Every stream of the container at `path`: index, kind, codec (and size for video), and best: the default.
     """
 def _unregister_source(name: str) -> None:
     ...

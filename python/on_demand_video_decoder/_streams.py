@@ -18,8 +18,4 @@ def list_streams(path: Any) -> List[Dict[str, Any]]:
     ['video', 'audio', 'video']
     """
     with Sources(_items([path], "path"), name="path") as (name,):
-        streams = _engine._streams(name)
-        best = _engine._index_report(name)["params"]["stream_index"]
-    for s in streams:
-        s["best"] = s["index"] == best
-    return streams
+        return _engine._streams(name)
