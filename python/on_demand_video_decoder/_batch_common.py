@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple
 
-from ._sources import _is_bytes_like, _is_file_like
+from ._sources import _is_bytes_like, _is_file_like, paths_difference
 
 
 class BatchRequestError(ValueError, RuntimeError):
@@ -121,11 +121,9 @@ def describe_difference(want: tuple, given: tuple) -> str:
     (want_kind, want_req, want_bgr, want_out), (kind, req, bgr, out) = want, given
     if kind != want_kind:
         return f"the pending request is {want_kind}, this call collects {kind}"
-    if len(req.paths) != len(want_req.paths):
-        return f"{len(req.paths)} files, the pending request has {len(want_req.paths)}"
-    for i, (a, b) in enumerate(zip(req.paths, want_req.paths)):
-        if a != b:
-            return f"filepaths[{i}] is {a!r}, the pending request has {b!r}"
+    different = paths_difference(req.paths, want_req.paths)
+    if different:
+        return different
     for v, (row, want_row) in enumerate(zip(req.rows, want_req.rows)):
         if len(row) != len(want_row):
             return f"frame_ids[{v}] has {len(row)} frame ids, the pending request's has {len(want_row)}"

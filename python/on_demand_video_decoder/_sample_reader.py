@@ -19,7 +19,7 @@ from typing import Any, List, Optional, Tuple
 from . import _engine
 from ._devices import CPU, select_backend, select_gpu_backend
 from ._args import _count, _requests, _stream_keys
-from ._sources import Sources, describe
+from ._sources import Sources, describe, paths_difference
 from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import DecodedFrameExt, RGBFrame
 from ._output import engine_options, normalise, output_options
@@ -187,11 +187,9 @@ class PyNvSampleReader:
 
 
 def _difference(want_paths, want_ids, want_bgr, paths, ids, bgr) -> str:
-    if len(paths) != len(want_paths):
-        return f"{len(paths)} files, the pending request has {len(want_paths)}"
-    for i, (a, b) in enumerate(zip(paths, want_paths)):
-        if a != b:
-            return f"filepaths[{i}] is {a!r}, the pending request has {b!r}"
+    different = paths_difference(paths, want_paths)
+    if different:
+        return different
     for i, (a, b) in enumerate(zip(ids, want_ids)):
         if a != b:
             return f"frame_ids[{i}] is {a}, the pending request has {b}"

@@ -33,6 +33,18 @@ def describe(item: Any) -> str:
     return f"<file-like {type(item).__module__}.{type(item).__qualname__}>"
 
 
+def paths_difference(paths: Sequence[Any], want: Sequence[Any]) -> str:
+    """How `paths` differ from the pending request's `want` ("" when they do not), naming a source by
+    its kind rather than by its bytes: what an async GetBuffer call says when its arguments differ."""
+    if len(paths) != len(want):
+        return f"{len(paths)} files, the pending request has {len(want)}"
+    for i, (a, b) in enumerate(zip(paths, want)):
+        same = a is b or not (isinstance(a, np.ndarray) or isinstance(b, np.ndarray)) and a == b
+        if not same:
+            return f"filepaths[{i}] is {describe(a)!r}, the pending request has {describe(b)!r}"
+    return ""
+
+
 class Sources:
     """``with Sources(filepaths, engine) as paths:`` the engine's names for `filepaths` (sources
     registered once per object), forgotten by `engines` and unregistered when the block ends."""
