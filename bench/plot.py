@@ -97,6 +97,23 @@ def plot_dataset_store(data, plt):
     return fig
 
 
+def plot_chroma_upsampling(data, plt):
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.6))
+    labels, values = [], []
+    for e in data["accuracy"]:
+        for rule in ("nearest", "bilinear"):
+            labels.append(f"{e['clip']}: {rule}")
+            values.append(100 * e[rule]["over_2"])
+    _bars(axes[0], labels, values, "% of samples > 2 levels from ffmpeg's bilinear chroma", "accuracy at colour edges")
+    labels, values = [], []
+    for e in data["cost"]:
+        for case, ms in e["ms"].items():
+            labels.append(f"{e['bit_depth']}-bit {case}")
+            values.append(ms)
+    _bars(axes[1], labels, values, "ms per 1600x900 frame (median)", "CPU conversion")
+    return fig
+
+
 def main(argv=None) -> int:
     try:
         import matplotlib
@@ -118,6 +135,8 @@ def main(argv=None) -> int:
             fig = plot_reference_closure(data, plt)
         elif kind == "dataset_store":
             fig = plot_dataset_store(data, plt)
+        elif kind == "chroma_upsampling":
+            fig = plot_chroma_upsampling(data, plt)
         else:
             print(f"{path}: unknown benchmark {kind!r}, skipped", file=sys.stderr)
             continue

@@ -188,6 +188,59 @@ def resize_rgb(rgb: np.ndarray, size: Optional[Tuple[int, int]] = None, planar: 
 
 
 def resize_convert(native: np.ndarray, bit_depth: int, matrix: str, range: str, bgr: bool = False,
-                   width: Optional[int] = None, **options) -> np.ndarray:
-    """Sections 2 to 6 on a native frame; ``options`` as resize_rgb's."""
-    return resize_rgb(native_to_rgb(native, bit_depth, matrix, range, bgr, width), **options)
+                   width: Optional[int] = None, chroma_siting: Optional[str] = None, **options) -> np.ndarray:
+    """Sections 2 to 6 on a native frame; ``options`` as resize_rgb's. ``chroma_siting`` (a name of
+    section 8) converts with bilinear chroma placed so, None with nearest chroma."""
+    if chroma_siting is None:
+        rgb = native_to_rgb(native, bit_depth, matrix, range, bgr, width)
+    else:
+        rgb = native_to_rgb_bilinear(native, bit_depth, matrix, range, chroma_siting, bgr, width)
+    return resize_rgb(rgb, **options)
+
+
+# -- section 8: bilinear chroma -----------------------------------------------------------------------
+# (dx, dy): chroma sample (0, 0)'s offset from luma sample (0, 0) in half luma samples.
+SITING_OFFSETS = {"left": (0, 1), "center": (1, 1), "topleft": (0, 0), "top": (1, 0), "bottomleft": (0, 2),
+                  "bottom": (1, 2)}
+# AVChromaLocation values (ffprobe's names); 0 (unspecified) and anything else resolve to "left".
+SITING_NAMES = {1: "left", 2: "center", 3: "topleft", 4: "top", 5: "bottomleft", 6: "bottom"}
+SITING_CODES = {name: code for code, name in SITING_NAMES.items()}
+
+
+def chroma_taps(n_luma: int, n_chroma: int, d: int):
+    """(i0, i1, w0, w1) per luma position along one axis: q = 2p - d quarters, i0 = floor(q / 4),
+    w1 = q - 4 i0, w0 = 4 - w1, indices clamped to 0 .. n_chroma - 1."""
+    q = 2 * np.arange(n_luma, dtype=np.int64) - d
+    i0 = q // 4  # NumPy's // on int64 is floor division
+    w1 = q - 4 * i0
+    return np.clip(i0, 0, n_chroma - 1), np.clip(i0 + 1, 0, n_chroma - 1), 4 - w1, w1
+
+
+def bilinear_chroma(c: np.ndarray, h: int, w: int, siting: str) -> np.ndarray:
+    """A chroma plane (ceil(H/2), ceil(W/2)) upsampled to (H, W), in sixteenths of a sample."""
+    dx, dy = SITING_OFFSETS[siting]
+    x0, x1, wx0, wx1 = chroma_taps(w, c.shape[1], dx)
+    y0, y1, wy0, wy1 = chroma_taps(h, c.shape[0], dy)
+    c = np.asarray(c, dtype=np.int64)
+    wy0, wy1 = wy0[:, None], wy1[:, None]
+    return (wx0 * wy0 * c[y0][:, x0] + wx1 * wy0 * c[y0][:, x1] + wx0 * wy1 * c[y1][:, x0]
+            + wx1 * wy1 * c[y1][:, x1])
+
+
+def native_to_rgb_bilinear(native: np.ndarray, bit_depth: int, matrix: str, range: str, siting: str,
+                           bgr: bool = False, width: Optional[int] = None) -> np.ndarray:
+    """Section 8: (H, W, 3) uint8 with bilinear chroma placed as ``siting`` says."""
+    y, u, v = split_native(native, bit_depth, width)
+    h, w = y.shape
+    c = coefficients(matrix, range, bit_depth)
+    du = bilinear_chroma(u, h, w, siting) - 16 * c["c_offset"]
+    dv = bilinear_chroma(v, h, w, siting) - 16 * c["c_offset"]
+
+    def t(x):  # exact value rounded once: floor((x + 8) / 16)
+        return (x + 8) >> 4
+
+    luma = c["cy"] * (y.astype(np.int64) - c["y_offset"]) + (1 << (SHIFT - 1))
+    acc = np.stack([luma + t(c["cvr"] * dv), luma + t(-c["cug"] * du - c["cvg"] * dv), luma + t(c["cub"] * du)],
+                   axis=-1)
+    rgb = np.clip(acc >> SHIFT, 0, 255).astype(np.uint8)
+    return rgb[..., ::-1].copy() if bgr else rgb

@@ -332,6 +332,28 @@ def colour_from_trace(section: Section, codec: str) -> Dict[str, int]:
     return out
 
 
+AV1_CHROMA_POSITION = {0: -1, 1: 1, 2: 3, 3: -1}  # CSP_UNKNOWN, VERTICAL (left), COLOCATED (top-left), reserved
+
+
+def chroma_location_from_trace(section: Section, codec: str) -> int:
+    """The AVChromaLocation the traced set signals, as FFmpeg's decoders report it (-1: none): H.264
+    and HEVC chroma_sample_loc_type_top_field + 1 (out of range: none), left (1) for a VUI without it;
+    HEVC only for 4:2:0, and left without a VUI too; AV1 chroma_sample_position."""
+    fields: Dict[str, int] = {}
+    for name, value in section:
+        fields.setdefault(name, value)
+    if codec == "av1":
+        return AV1_CHROMA_POSITION[fields["chroma_sample_position"]] if "chroma_sample_position" in fields else -1
+    if codec == "hevc" and fields.get("chroma_format_idc", 1) != 1:
+        return -1
+    if not fields.get("vui_parameters_present_flag"):
+        return 1 if codec == "hevc" else -1
+    if not fields.get("chroma_loc_info_present_flag"):
+        return 1
+    top = fields["chroma_sample_loc_type_top_field"]
+    return top + 1 if top <= 5 else -1
+
+
 # ---- random parameter sets --------------------------------------------------------------------------
 
 def _vui_colour(w: BitWriter, rng) -> Dict[str, int]:
@@ -567,7 +589,8 @@ def random_hevc_sps(rng, vps_id: int = 15, sps_id: int = 15) -> Tuple[bytes, Dic
     colour = dict(NOT_SIGNALLED)
     if w.bit(rng.random() < 0.9):  # vui_parameters_present_flag
         colour = _vui_colour(w, rng)
-        w.flag(False)  # chroma_loc_info_present_flag
+        if w.bit(rng.random() < 0.4):  # chroma_loc_info_present_flag
+            w.ue(rng.randrange(6)).ue(rng.randrange(6))
         w.flag(False).flag(False).flag(False)  # neutral_chroma_indication, field_seq, frame_field_info_present
         if w.bit(rng.random() < 0.3):  # default_display_window_flag
             for _ in range(4):

@@ -129,7 +129,7 @@ def test_coded_size_is_the_display_size_aligned_to_the_codec_block(decoder, medi
 
 @pytest.mark.parametrize("field,value,word", [
     ("magic", b"XXXXXXXX", "magic"),
-    ("version", 4, "version 4"),
+    ("version", 5, "version 5"),
     ("header_size", 40, "header_size"),
     ("entry_count", 0, "entry_count"),
     ("entry_count", 1 << 28, "entry_count"),

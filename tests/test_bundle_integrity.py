@@ -125,11 +125,11 @@ def test_version_1_bundles_are_still_read(decoder, bundle, reference, tmp_path):
     assert struct.unpack_from("<H", merged, 8)[0] == 2 and merged[HEADER:] == data.tobytes()[HEADER:]
 
 
-@pytest.mark.parametrize("version", [0, 4, 7])
+@pytest.mark.parametrize("version", [0, 5, 7])
 def test_other_versions_are_refused_naming_the_versions_read(decoder, bundle, version):
     buf = bytearray(bundle[1].tobytes())
     struct.pack_into("<H", buf, 8, version)
-    message = (f"unsupported GOP bundle version {version} \\(this build reads versions 1 to 3\\).*"
+    message = (f"unsupported GOP bundle version {version} \\(this build reads versions 1 to 4\\).*"
                "GetGOP / GetGOPList")
     with pytest.raises(ValueError, match=message):
         decoder.DecodeFromGOPRGB(np.frombuffer(bytes(buf), np.uint8), [bundle[0]], [40])

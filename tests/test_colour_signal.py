@@ -37,7 +37,27 @@ RANGE = {"tv": 1, "pc": 2}
 
 
 def signal(codec: str, data: bytes) -> dict:
-    return _engine._colour_signal(codec, data)
+    """The colour description (FIELDS) the hook reads; its chroma location is location()'s."""
+    s = _engine._colour_signal(codec, data)
+    assert set(s) == {*FIELDS, "chroma_location"}, s
+    return {k: s[k] for k in FIELDS}
+
+
+def location(codec: str, data: bytes) -> int:
+    """The chroma location (AVChromaLocation, -1: not signalled) the hook reads."""
+    return _engine._colour_signal(codec, data)["chroma_location"]
+
+
+# ffprobe's names of AVChromaLocation.
+LOCATION = {"left": 1, "center": 2, "topleft": 3, "top": 4, "bottomleft": 5, "bottom": 6}
+
+
+def ffprobe_first_frame_location(path) -> int:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_frames", "-select_streams", "v", "-read_intervals", "%+#1",
+         "-show_entries", "frame=chroma_location", "-of", "json", str(path)],
+        capture_output=True, text=True, check=True)
+    return LOCATION.get(json.loads(out.stdout)["frames"][0].get("chroma_location", "unspecified"), -1)
 
 
 def ffprobe_first_frame(path) -> dict:
@@ -96,6 +116,31 @@ def test_clip_matches_ffprobe(media, units, name):
     got = signal(codec, unit)
     assert got == expected, f"{name}: read {got}, the recipe says {expected}"
     assert as_decoded(codec, got) == ffprobe_first_frame(media[name].path)
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_clip_chroma_location_matches_ffprobe(media, units, name):
+    """FFmpeg's decoders report the siting as read here: left for an H.264 / HEVC VUI without
+    chroma_loc_info (HEVC 4:2:0 without a VUI too), nothing for other chroma formats, VP9 or an AV1
+    CSP_UNKNOWN."""
+    codec, unit, _ = units[name]
+    assert location(codec, unit) == ffprobe_first_frame_location(media[name].path), name
+
+
+@pytest.mark.parametrize("encoder,expected", [
+    (["-c:v", "libx264", "-chroma_sample_location", "topleft"], 3),
+    (["-c:v", "libx264", "-x264-params", "chromaloc=1"], 2),
+    (["-c:v", "libx265", "-chroma_sample_location", "bottom", "-x265-params", "log-level=0"], 6),
+    (["-c:v", "libsvtav1", "-chroma_sample_location", "topleft"], 3),
+])
+def test_signalled_chroma_locations(tmp_path, encoder, expected):
+    """Encoders that write a siting: what is read equals what was asked and what ffprobe decodes."""
+    codec = {"libx264": "h264", "libx265": "hevc", "libsvtav1": "av1"}[encoder[1]]
+    path = tmp_path / ("clip.ivf" if codec == "av1" else f"clip.{codec}")
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=64x64:d=0.12", "-pix_fmt", "yuv420p",
+                    *encoder, str(path)], check=True, capture_output=True)
+    assert ffprobe_first_frame_location(path) == expected
+    assert location(codec, first_unit(path, codec)) == expected
 
 
 # What each clip was made to exercise, as FFmpeg's CBS (trace_headers) reads its first parameter set.
@@ -237,6 +282,7 @@ def _variants(codec, unit, rng):
 def test_random_parameter_sets_match_cbs(codec, hevc_base_au, tmp_path):
     rng = random.Random(20240611 + len(codec))
     items, path, which = _random_sets(codec, rng, hevc_base_au, tmp_path)
+    locations = set()
     packets, messages = cs.trace_packets(path)
     errors = [m for m in messages if any(w in m for w in ("rror", "ailed", "out of range", "nvalid"))]
     assert not errors, f"CBS refused a generated set: {errors[:5]}"
@@ -247,9 +293,13 @@ def test_random_parameter_sets_match_cbs(codec, hevc_base_au, tmp_path):
         assert cs.has(section, TERMINAL[codec]), f"set {k}: CBS stopped early"
         reference = cs.colour_from_trace(section, codec)
         assert generated == reference, f"set {k}: the generator meant {generated}, CBS read {reference}"
+        siting = cs.chroma_location_from_trace(section, codec)
         for v, data in enumerate(_variants(codec, unit, rng)):
             assert signal(codec, data) == reference, f"set {k}, input variant {v}: {data.hex()}"
+            assert location(codec, data) == siting, f"set {k}, input variant {v}: {data.hex()}"
+        locations.add(siting)
         seen.append(section)
+    assert len(locations) >= (3 if codec == "av1" else 7), f"the random sets reach few sitings: {locations}"
     for field, value in FEATURES[codec]:
         assert any(cs.has(s, field, value) for s in seen), f"no random {codec} set has {field} = {value}"
     if codec != "av1":  # emulation prevention happened in some sets
@@ -416,9 +466,10 @@ NONE = dict(matrix=-1, primaries=-1, transfer=-1, range=-1)
 
 def check(codec, data):
     s = _engine._colour_signal(codec, data)
-    assert set(s) == set(NONE), s
+    assert set(s) == {*NONE, "chroma_location"}, s
     assert all(type(v) is int and -1 <= v <= 255 for v in s.values()), s
     assert s["range"] in (-1, 1, 2), s
+    assert s.pop("chroma_location") in (-1, 1, 2, 3, 4, 5, 6), s
     return s
 
 truncations = 0

@@ -51,6 +51,8 @@ def test_metadata_equals_ffprobe(probe, name):
     expected_range = "pc" if s["pix_fmt"].startswith("yuvj") else s.get("color_range")
     assert (m.color_space, m.color_range, m.color_primaries, m.color_transfer) == (
         s.get("color_space"), expected_range, s.get("color_primaries"), s.get("color_transfer"))
+    assert m.chroma_location == (None if s.get("chroma_location", "unspecified") == "unspecified"
+                                 else s["chroma_location"])
     assert m.time_base == _fraction(s["time_base"])
     assert m.nominal_fps == _fraction(s["r_frame_rate"])
     assert m.average_fps == pytest.approx(float(_fraction(s["avg_frame_rate"])), rel=1e-12)

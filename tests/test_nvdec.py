@@ -94,7 +94,8 @@ def test_rgb_and_options_match_cpu(gpu, cpu, backend, media, reference, name):
     path = str(media[name].path)
     ids = _ids(len(reference(name)))
     for kw in [{}, dict(as_bgr=True), dict(size=(100, 60)), dict(layout="CHW", dtype="float32", mean=0.5, std=0.2),
-               dict(size=(224, 224), stack=True)]:
+               dict(size=(224, 224), stack=True), dict(chroma_upsampling="bilinear"),
+               dict(chroma_upsampling="bilinear", size=(90, 130), layout="CHW")]:
         g = gpu.DecodeN12ToRGB([path] * len(ids), ids, **kw)
         c = cpu.DecodeN12ToRGB([path] * len(ids), ids, **kw)
         assert len(g) == len(c)

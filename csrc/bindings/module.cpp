@@ -18,4 +18,5 @@ PYBIND11_MODULE(_engine, m) {
   odvd::bindings::register_bitstream(m);
   odvd::bindings::register_writer(m);
   odvd::bindings::register_sources(m);
+  odvd::bindings::register_images(m);
 }

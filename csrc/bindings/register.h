@@ -24,6 +24,7 @@ void register_bitstream(pybind11::module_& m);
 void register_logging(pybind11::module_& m);
 void register_writer(pybind11::module_& m);
 void register_sources(pybind11::module_& m);
+void register_images(pybind11::module_& m);
 
 // DecodedFrameExt.cuda() / nvcv_image(): the frame's planes as CAIMemoryView objects
 // (register_plane_views.cpp).

@@ -43,6 +43,7 @@ void register_bitstream(py::module_& m) {
         out["primaries"] = s.primaries;
         out["transfer"] = s.transfer;
         out["range"] = s.range;
+        out["chroma_location"] = s.chroma_location;
         return out;
       },
       py::arg("codec"), py::arg("data"));

@@ -32,6 +32,15 @@ color::Matrix parse_matrix(const std::string& name) {
   throw std::invalid_argument("matrix='" + name + "' is not one of 'bt601', 'bt709', 'bt2020'");
 }
 
+color::ChromaSiting parse_siting(const std::string& name) {
+  for (int v = 1; v <= 6; ++v) {
+    const auto s = static_cast<color::ChromaSiting>(v);
+    if (name == color::siting_name(s)) return s;
+  }
+  throw std::invalid_argument("chroma_siting='" + name +
+                              "' is not one of 'left', 'center', 'topleft', 'top', 'bottomleft', 'bottom'");
+}
+
 color::Range parse_range(const std::string& name) {
   if (name == "limited") return color::Range::kLimited;
   if (name == "full") return color::Range::kFull;
@@ -124,9 +133,10 @@ py::array_t<uint8_t> native_to_rgb(const py::array& native, int bit_depth, const
 // array). The frame borrows the array's memory for the call.
 py::object native_to_output(const py::array& native, int bit_depth, const std::string& matrix,
                             const std::string& range, bool bgr, std::optional<int> width, const OutputOptions& o,
-                            bool kernel_twin) {
+                            bool kernel_twin, const std::string& chroma_siting) {
   const NativeArray in = check_native(native, bit_depth, matrix, range, width);
   auto f = std::make_shared<Frame>();
+  f->chroma_siting = static_cast<int32_t>(parse_siting(chroma_siting));
   f->data = std::shared_ptr<uint8_t>(const_cast<uint8_t*>(in.view.luma), [](uint8_t*) {});
   f->layout = bit_depth == 8 ? FrameLayout::kNV12 : FrameLayout::kP016;
   f->width = in.view.width;
@@ -160,9 +170,9 @@ py::object native_to_output(const py::array& native, int bit_depth, const std::s
 
 void register_convert(py::module_& m) {
   py::class_<OutputOptions>(m, "_OutputOptions",
-                            "Checked output options (size, layout, dtype, mean/std, stack) of the RGB methods.")
+                            "Checked output options (size, layout, dtype, mean/std, stack, chroma upsampling) of the RGB methods.")
       .def(py::init([](int32_t height, int32_t width, bool planar, bool float32, std::array<float, 3> mean,
-                       std::array<float, 3> std, bool stack) {
+                       std::array<float, 3> std, bool stack, bool chroma_bilinear) {
              OutputOptions o;
              o.height = height;
              o.width = width;
@@ -173,24 +183,28 @@ void register_convert(py::module_& m) {
                o.std[c] = std[c];
              }
              o.stack = stack;
+             o.chroma_bilinear = chroma_bilinear;
              o.validate();
              return o;
            }),
            py::arg("height") = 0, py::arg("width") = 0, py::arg("planar") = false, py::arg("float32") = false,
            py::arg("mean") = std::array<float, 3>{0.f, 0.f, 0.f}, py::arg("std") = std::array<float, 3>{1.f, 1.f, 1.f},
-           py::arg("stack") = false)
+           py::arg("stack") = false, py::arg("chroma_bilinear") = false)
       .def_property_readonly("plain", &OutputOptions::plain)
       .def("__repr__", [](const OutputOptions& o) {
         return "_OutputOptions(size=(" + std::to_string(o.height) + ", " + std::to_string(o.width) +
                "), planar=" + (o.planar ? "True" : "False") + ", float32=" + (o.float32 ? "True" : "False") +
-               ", stack=" + (o.stack ? "True" : "False") + ")";
+               ", stack=" + (o.stack ? "True" : "False") +
+               ", chroma_bilinear=" + (o.chroma_bilinear ? "True" : "False") + ")";
       });
   m.def("_native_to_output", &native_to_output, py::arg("native"), py::arg("bit_depth"), py::arg("matrix"),
         py::arg("range"), py::arg("bgr") = false, py::arg("width") = py::none(), py::kw_only(), py::arg("options"),
-        py::arg("kernel_twin") = false,
+        py::arg("kernel_twin") = false, py::arg("chroma_siting") = "left",
         "The conversion with output options of a native frame (test helper): an RGBFrame from the CPU "
         "backend's converter, or with kernel_twin=True an array from the odvd_resize_convert kernel's "
-        "code run on the host. Arguments as _native_to_rgb; options an _OutputOptions.");
+        "code run on the host. Arguments as _native_to_rgb; options an _OutputOptions; chroma_siting the "
+        "frame's chroma siting for bilinear chroma ('left', 'center', 'topleft', 'top', 'bottomleft', "
+        "'bottom').");
   m.def("_native_to_rgb", &native_to_rgb, py::arg("native"), py::arg("bit_depth"), py::arg("matrix"),
         py::arg("range"), py::arg("bgr") = false, py::arg("width") = py::none(), py::arg("kernel_twin") = false,
         "Host YUV->RGB of a native frame (test helper). native: (H + (H+1)//2, W) uint8 NV12 "

@@ -18,6 +18,9 @@ struct PixelFormat {
 
 const PixelFormat kNV12{"NV12", 3};
 const PixelFormat kP016{"P016", 5};
+// A decoded PNG (or non-4:2:0 JPEG) is packed RGB (decode/image_decode.h); accvlab's native frames
+// never are, so it has no accvlab number: 0.
+const PixelFormat kRGB{"RGB", 0};
 
 bool equals(const PixelFormat& f, const py::object& other) {
   if (py::isinstance<PixelFormat>(other)) return other.cast<const PixelFormat&>().code == f.code;
@@ -30,6 +33,7 @@ bool equals(const PixelFormat& f, const py::object& other) {
 }  // namespace
 
 py::object pixel_format(FrameLayout layout) {
+  if (layout == FrameLayout::kRGB || layout == FrameLayout::kBGR) return py::cast(kRGB);
   return py::cast(layout == FrameLayout::kP016 ? kP016 : kNV12);
 }
 

@@ -18,6 +18,7 @@ py::dict params_dict(const StreamParams& p) {
   d["color_range"] = p.color_range;
   d["color_primaries"] = p.color_primaries;
   d["color_trc"] = p.color_trc;
+  d["chroma_location"] = p.chroma_location;
   d["time_base"] = py::make_tuple(p.time_base_num, p.time_base_den);
   d["frame_count"] = p.frame_count;
   d["stream_index"] = p.stream_index;

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "bundle/bundle_references.h"
+#include "convert/chroma_upsample.h"
 #include "bundle/checksum.h"
 #include "bundle/wire.h"
 
@@ -21,6 +22,14 @@ size_t entry_size(const EntryView& e) {
   return align8(kEntryHeaderSize + align8(e.params.extradata.size() + e.source_path.size()) +
                 size_t(kPacketRecordSize) * e.packets.size() + e.payload_size) +
          references_size(e.references);
+}
+
+// Byte 34: the stream's chroma location where it places chroma elsewhere than left; 0 (what a reader
+// takes as left, like an unspecified one) otherwise, so that most bundles stay readable by version 2
+// and 3 readers.
+uint8_t stored_chroma_location(const StreamParams& p) {
+  const bool left = color::resolve_siting(p.chroma_location) == color::ChromaSiting::kLeft;
+  return left ? 0 : static_cast<uint8_t>(p.chroma_location);
 }
 
 }  // namespace
@@ -40,9 +49,12 @@ size_t serialized_size(const std::vector<EntryView>& entries) {
 void serialize(const std::vector<EntryView>& entries, uint8_t* dst, size_t size) {
   std::memset(dst, 0, align8(kHeaderSize + size_t(kEntryTableItemSize) * entries.size()));
   std::memcpy(dst, kMagic, 8);
-  bool references = false;
-  for (const auto& e : entries) references = references || !e.references.empty();
-  put<uint16_t>(dst + 8, references ? kVersion : kPlainVersion);
+  bool references = false, siting = false;
+  for (const auto& e : entries) {
+    references = references || !e.references.empty();
+    siting = siting || stored_chroma_location(e.params) != 0;
+  }
+  put<uint16_t>(dst + 8, siting ? kVersion : references ? kReferencesVersion : kPlainVersion);
   put<uint16_t>(dst + 10, static_cast<uint16_t>(kHeaderSize));
   put<uint32_t>(dst + 12, static_cast<uint32_t>(entries.size()));
   put<uint64_t>(dst + 16, size);
@@ -68,6 +80,7 @@ void serialize(const std::vector<EntryView>& entries, uint8_t* dst, size_t size)
     h[31] = static_cast<uint8_t>(p.color_range);
     h[32] = static_cast<uint8_t>(p.color_primaries);
     h[33] = static_cast<uint8_t>(p.color_trc);
+    h[34] = stored_chroma_location(p);
     put<int32_t>(h + 36, p.time_base_num);
     put<int32_t>(h + 40, p.time_base_den);
     put<uint32_t>(h + 44, e.gop_len);

@@ -15,8 +15,10 @@
 namespace odvd::bundle {
 
 constexpr char kMagic[8] = {'O', 'D', 'V', 'D', 'G', 'O', 'P', 'B'};
-constexpr uint16_t kVersion = 3;        // written when an entry carries a reference table
-constexpr uint16_t kPlainVersion = 2;   // written otherwise (checksum: XXH3-64), so older builds read it
+// The writer uses the oldest version that holds what it writes, so older builds read what they can.
+constexpr uint16_t kVersion = 4;            // newest read; written when an entry has a chroma_location
+constexpr uint16_t kReferencesVersion = 3;  // written when an entry carries a reference table
+constexpr uint16_t kPlainVersion = 2;       // written otherwise (checksum: XXH3-64)
 constexpr uint16_t kOldestVersion = 1;  // still read (checksum: lane sums), docs/bundle-format.md "Versions"
 constexpr uint32_t kHeaderSize = 32;
 constexpr uint32_t kEntryTableItemSize = 16;

@@ -80,7 +80,7 @@ void check_coded(const std::string& where, Codec codec, const char* coded_name, 
 
 // The header fields of docs/bundle-format.md "Entry", each alone and the coded size against the display
 // size. Fills everything but the variable parts.
-void read_header(const uint8_t* h, const std::string& where, EntryView& e) {
+void read_header(const uint8_t* h, uint16_t version, const std::string& where, EntryView& e) {
   if (get<uint32_t>(h) != kEntryHeaderSize) bad(where, "entry_header_size=" + std::to_string(get<uint32_t>(h)));
   StreamParams& p = e.params;
   const uint32_t codec = get<uint32_t>(h + 4);
@@ -105,7 +105,11 @@ void read_header(const uint8_t* h, const std::string& where, EntryView& e) {
   if (p.color_range > 2) bad(where, "color_range=" + std::to_string(p.color_range));
   p.color_primaries = h[32];
   p.color_trc = h[33];
-  if (get<uint16_t>(h + 34) != 0 || !all_zero(h + 88, kEntryHeaderSize - 88)) {
+  // Version 4: byte 34 is chroma_location (AVChromaLocation 0..6); before it, reserved like byte 35.
+  p.chroma_location = h[34];
+  if (version < 4 && p.chroma_location != 0) bad(where, "reserved field is not zero");
+  if (p.chroma_location > 6) bad(where, "chroma_location=" + std::to_string(p.chroma_location) + " (0..6)");
+  if (h[35] != 0 || !all_zero(h + 88, kEntryHeaderSize - 88)) {
     bad(where, "reserved field is not zero");
   }
   p.time_base_num = get<int32_t>(h + 36);
@@ -202,7 +206,7 @@ void check_frames(const EntryView& e, const std::string& where) {
 
 EntryView parse_entry(const uint8_t* h, uint64_t esize, uint16_t version, const std::string& where) {
   EntryView e;
-  read_header(h, where, e);
+  read_header(h, version, where, e);
   // Versions 1 and 2: a reserved field; version 3: the size of the reference table after the payload.
   const uint32_t references_size = get<uint32_t>(h + 76);
   if (version < 3 && references_size != 0) bad(where, "reserved field is not zero");

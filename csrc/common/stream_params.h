@@ -25,6 +25,7 @@ struct StreamParams {
   int32_t color_range = 0;       // AVColorRange (0: unspecified)
   int32_t color_primaries = 2;   // AVColorPrimaries
   int32_t color_trc = 2;         // AVColorTransferCharacteristic
+  int32_t chroma_location = 0;   // AVChromaLocation (0: unspecified)
   int32_t time_base_num = 1;
   int32_t time_base_den = 1;
   int64_t frame_count = 0;       // frames of the whole stream

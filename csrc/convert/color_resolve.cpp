@@ -54,4 +54,22 @@ const char* range_name(Range r) {
   return "unknown";
 }
 
+const char* siting_name(ChromaSiting s) {
+  switch (s) {
+    case ChromaSiting::kLeft:
+      return "left";
+    case ChromaSiting::kCenter:
+      return "center";
+    case ChromaSiting::kTopLeft:
+      return "topleft";
+    case ChromaSiting::kTop:
+      return "top";
+    case ChromaSiting::kBottomLeft:
+      return "bottomleft";
+    case ChromaSiting::kBottom:
+      return "bottom";
+  }
+  return "unknown";
+}
+
 }  // namespace odvd::color

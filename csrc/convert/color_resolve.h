@@ -1,6 +1,7 @@
 // Which YUV->RGB formula a stream gets, from its FFmpeg colour tags (docs/color.md, "Resolution").
 #pragma once
 
+#include "convert/chroma_upsample.h"
 #include "convert/color.h"
 
 namespace odvd::color {
@@ -18,5 +19,7 @@ ColorSpec resolve_color(int av_colorspace, int av_color_range, int height);
 // "bt601", "bt709", "bt2020"; "limited", "full" (the names the Python layer uses).
 const char* matrix_name(Matrix m);
 const char* range_name(Range r);
+// "left", "center", "topleft", "top", "bottomleft", "bottom": ffprobe's names of AVChromaLocation.
+const char* siting_name(ChromaSiting s);
 
 }  // namespace odvd::color

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 
+#include "convert/chroma_upsample.h"
 #include "convert/color.h"
 
 namespace odvd::color {
@@ -64,17 +65,38 @@ struct ResizeConvertArgs {
   float scale[3];     // per output channel (in output order)
   float bias[3];
   Coefficients coeff;
+  int32_t chroma_bilinear;  // 0: nearest chroma (pair (x / 2, y / 2)); 1: bilinear (convert/chroma_upsample.h)
+  int32_t chroma_dx;        // bilinear: siting offsets of the stream's ChromaSiting (siting_dx, siting_dy)
+  int32_t chroma_dy;
+  int32_t source_rgb;  // 0: a native frame (luma, chroma); 1 / 2: packed 8-bit R, G, B / B, G, R rows at luma
 };
 // The host (g++) and nvcc must agree on the layout the launch copies.
-static_assert(sizeof(ResizeConvertArgs) == 144, "ResizeConvertArgs layout changed");
+static_assert(sizeof(ResizeConvertArgs) == 160, "ResizeConvertArgs layout changed");
 
-// 8-bit R, G, B of source pixel (x, y): luma (x, y), chroma pair (x / 2, y / 2), color.h formulas.
-ODVD_HD inline void source_rgb(const ResizeConvertArgs& a, int32_t x, int32_t y, int32_t rgb[3]) {
-  const uint8_t* lrow = a.luma + static_cast<uint64_t>(y) * a.luma_pitch;
+// The chroma terms of source pixel (x, y): its pair (x / 2, y / 2), or bilinear from the four
+// nearest pairs with the stream's siting.
+ODVD_HD inline ChromaTerms source_chroma(const ResizeConvertArgs& a, int32_t x, int32_t y) {
+  if (a.chroma_bilinear) {
+    return bilinear_chroma_terms(a.coeff, a.chroma, a.chroma_pitch, (a.src_width + 1) / 2, (a.src_height + 1) / 2,
+                                 a.bit_depth, a.chroma_dx, a.chroma_dy, x, y);
+  }
   const uint8_t* crow = a.chroma + static_cast<uint64_t>(y / 2) * a.chroma_pitch;
   const int32_t pair = 2 * (x / 2);
-  const ChromaTerms t =
-      chroma_terms(a.coeff, native_sample(crow, pair, a.bit_depth), native_sample(crow, pair + 1, a.bit_depth));
+  return chroma_terms(a.coeff, native_sample(crow, pair, a.bit_depth), native_sample(crow, pair + 1, a.bit_depth));
+}
+
+// 8-bit R, G, B of source pixel (x, y): luma (x, y) and source_chroma, color.h formulas; or, for a
+// packed RGB source (a decoded image), its levels.
+ODVD_HD inline void source_rgb(const ResizeConvertArgs& a, int32_t x, int32_t y, int32_t rgb[3]) {
+  const uint8_t* lrow = a.luma + static_cast<uint64_t>(y) * a.luma_pitch;
+  if (a.source_rgb) {
+    const uint8_t* p = lrow + 3 * x;
+    rgb[0] = p[a.source_rgb == 2 ? 2 : 0];
+    rgb[1] = p[1];
+    rgb[2] = p[a.source_rgb == 2 ? 0 : 2];
+    return;
+  }
+  const ChromaTerms t = source_chroma(a, x, y);
   const int32_t l = luma_term(a.coeff, native_sample(lrow, x, a.bit_depth));
   rgb[0] = to_u8(l + t.r);
   rgb[1] = to_u8(l + t.g);

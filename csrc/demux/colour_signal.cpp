@@ -57,7 +57,7 @@ ColourSignal av1_sequence_header(const uint8_t* p, size_t n) {
   const uint32_t profile = seq.profile;
   // color_config() (5.5.2)
   const bool high_bitdepth = r.flag();
-  if (profile == 2 && high_bitdepth) r.skip(1);  // twelve_bit
+  const bool twelve_bit = profile == 2 && high_bitdepth && r.flag();
   const bool mono_chrome = profile == 1 ? false : r.flag();
   ColourSignal c;
   if (r.flag()) {  // color_description_present_flag (else CP/TC/MC_UNSPECIFIED: reported as -1)
@@ -68,6 +68,19 @@ ColourSignal av1_sequence_header(const uint8_t* p, size_t n) {
   // sRGB (CP_BT_709, TC_SRGB, MC_IDENTITY) without mono_chrome implies full range; else color_range.
   const bool srgb = c.primaries == 1 && c.transfer == 13 && c.matrix == 0;
   c.range = (!mono_chrome && srgb) ? 2 : (r.flag() ? 2 : 1);
+  if (!mono_chrome && !srgb) {
+    // Subsampling: profile 0 is 4:2:0, profile 1 4:4:4; profile 2 4:2:2, or signalled at 12 bits.
+    bool ss_x = profile == 0, ss_y = profile == 0;
+    if (profile == 2) {
+      ss_x = twelve_bit ? r.flag() : true;
+      ss_y = twelve_bit && ss_x ? r.flag() : false;
+    }
+    if (ss_x && ss_y) {
+      // chroma_sample_position: CSP_UNKNOWN, CSP_VERTICAL (left), CSP_COLOCATED (top-left), reserved.
+      static constexpr int kLocation[4] = {-1, 1, 3, -1};
+      c.chroma_location = kLocation[r.u(2)];
+    }
+  }
   return r.ok() ? c : ColourSignal{};
 }
 
@@ -115,6 +128,7 @@ void apply_signalled_colour(StreamParams& params, const bitstream::ColourSignal&
   take(params.color_primaries, signal.primaries);
   take(params.color_trc, signal.transfer);
   if (signal.range == 1 || signal.range == 2) params.color_range = signal.range;
+  if (signal.chroma_location >= 1 && signal.chroma_location <= 6) params.chroma_location = signal.chroma_location;
 }
 
 void apply_signalled_colour(StreamParams& params, const uint8_t* first_packet, size_t size) {

@@ -16,6 +16,8 @@ struct ColourSignal {  // each field -1 when the bitstream does not signal it
   int primaries = -1;  // H.273 ColourPrimaries (== AVColorPrimaries)
   int transfer = -1;   // H.273 TransferCharacteristics (== AVColorTransferCharacteristic)
   int range = -1;      // AVColorRange: 1 = limited (MPEG), 2 = full (JPEG)
+  int chroma_location = -1;  // AVChromaLocation 1..6 (H.264 / HEVC chroma_sample_loc_type_top_field + 1;
+                             // AV1 chroma_sample_position: 1 vertical = left, 2 colocated = top-left)
 };
 
 // From one access unit / temporal unit / frame, or from parameter sets:
@@ -28,7 +30,7 @@ struct ColourSignal {  // each field -1 when the bitstream does not signal it
 //    (its configOBUs).
 // Codes are reported as the bitstream writes them (explicit "unspecified", 2, included).
 // Never throws and never reads outside [data, data + size). All or nothing: truncated or malformed
-// input (a read past the end, a value out of its specified range, a bad marker) gives all four -1.
+// input (a read past the end, a value out of its specified range, a bad marker) gives every field -1.
 ColourSignal colour_signal(Codec codec, const uint8_t* data, size_t size);
 
 }  // namespace odvd::bitstream

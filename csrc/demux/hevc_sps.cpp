@@ -122,7 +122,8 @@ bool read_hevc_sps(BitReader& r, HevcSps& sps) {
   r.skip(1);  // sps_temporal_id_nesting_flag
   skip_profile_tier_level(r, max_sub_layers_minus1);
   sps.sps_id = r.ue(15);  // sps_seq_parameter_set_id
-  if (r.ue(3) == 3) sps.separate_colour_plane = r.flag();  // chroma_format_idc; separate_colour_plane_flag
+  sps.chroma_format_idc = r.ue(3);
+  if (sps.chroma_format_idc == 3) sps.separate_colour_plane = r.flag();  // separate_colour_plane_flag
   r.ue();     // pic_width_in_luma_samples
   r.ue();     // pic_height_in_luma_samples
   if (r.flag()) {  // conformance_window_flag: left, right, top, bottom offsets

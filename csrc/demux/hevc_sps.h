@@ -24,6 +24,7 @@ struct HevcStRps {
 
 struct HevcSps {
   uint32_t sps_id = 0;
+  uint32_t chroma_format_idc = 1;  // 0 4:0:0, 1 4:2:0, 2 4:2:2, 3 4:4:4
   bool separate_colour_plane = false;
   int poc_lsb_bits = 0;        // log2_max_pic_order_cnt_lsb_minus4 + 4
   uint32_t max_dec = 0;        // sps_max_dec_pic_buffering_minus1 of the highest sub-layer

@@ -15,11 +15,14 @@ namespace {
 constexpr int32_t kMaxSe = 0x7fffffff;   // se(v) values of 32-bit fields: -(2^31 - 1) .. 2^31 - 1
 constexpr size_t kMaxRbsp = 64 * 1024;   // far above any SPS; bounds the copy of a malformed NAL unit
 
+constexpr int kLeft = 1;  // AVCHROMA_LOC_LEFT: chroma_sample_loc_type 0
+
 ColourSignal checked(const BitReader& r, const ColourSignal& c) { return r.ok() ? c : ColourSignal{}; }
 
 // H.264 E.1.1 / H.265 E.2.1: the VUI, identical in both up to the colour description.
 // Range and colour description as FFmpeg's decoders export them: signalled only with
-// video_signal_type_present_flag (and colour_description_present_flag for the three codes).
+// video_signal_type_present_flag (and colour_description_present_flag for the three codes); the
+// chroma siting with chroma_loc_info_present_flag.
 ColourSignal vui_colour(BitReader& r) {
   ColourSignal c;
   if (r.flag()) {                   // aspect_ratio_info_present_flag
@@ -34,6 +37,15 @@ ColourSignal vui_colour(BitReader& r) {
       c.transfer = static_cast<int>(r.u(8));
       c.matrix = static_cast<int>(r.u(8));
     }
+  }
+  if (r.flag()) {  // chroma_loc_info_present_flag
+    // chroma_sample_loc_type_top_field, _bottom_field: 0..5; FFmpeg reports top + 1 (AVChromaLocation),
+    // and nothing for a value out of range (which leaves the colour description valid).
+    const uint32_t top = r.ue();
+    r.ue();  // chroma_sample_loc_type_bottom_field
+    if (top <= 5) c.chroma_location = static_cast<int>(top) + 1;
+  } else {
+    c.chroma_location = kLeft;  // type 0, the default FFmpeg's decoders report for a VUI without it
   }
   return checked(r, c);
 }
@@ -110,8 +122,16 @@ ColourSignal h264_sps(BitReader& r) {
 // `r` is after the two-byte NAL unit header.
 ColourSignal hevc_sps(BitReader& r) {
   HevcSps sps;
-  if (!read_hevc_sps(r, sps) || !r.flag() || !r.ok()) return {};  // vui_parameters_present_flag
-  return vui_colour(r);
+  if (!read_hevc_sps(r, sps) || !r.ok()) return {};
+  ColourSignal c;
+  if (r.flag()) {  // vui_parameters_present_flag
+    c = vui_colour(r);
+  } else if (r.ok()) {
+    c.chroma_location = kLeft;  // FFmpeg's HEVC decoder reports left for 4:2:0 without a VUI
+  }
+  // ... and nothing for other chroma formats, whatever the VUI says.
+  if (sps.chroma_format_idc != 1) c.chroma_location = -1;
+  return c;
 }
 
 // ---- NAL units, Annex-B, avcC / hvcC ------------------------------------------------------------

@@ -195,6 +195,7 @@ void VideoFile::fill_params(AVCodecParameters* par, AVRational time_base, Demuxe
   p.color_range = par->color_range;
   p.color_primaries = par->color_primaries;
   p.color_trc = par->color_trc;
+  p.chroma_location = par->chroma_location;
   p.time_base_num = time_base.num;
   p.time_base_den = time_base.den;
 

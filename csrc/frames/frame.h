@@ -40,6 +40,7 @@ struct Frame {
   int32_t time_base_den = 1;
   int32_t color_matrix = 0;        // odvd::color::Matrix used / to use for RGB
   int32_t color_range = 0;         // odvd::color::Range
+  int32_t chroma_siting = 1;       // odvd::color::ChromaSiting of the chroma samples (bilinear upsampling)
   // Whether the stream says its range (bitstream or container); false: limited was assumed. A stack:
   // whether every frame's stream does.
   bool color_range_signalled = true;

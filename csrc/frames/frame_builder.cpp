@@ -7,6 +7,7 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include "convert/chroma_upsample.h"
 #include "convert/color_resolve.h"
 #include "convert/yuv_to_rgb.h"
 
@@ -95,6 +96,7 @@ FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputForma
   frame->time_base_den = params.time_base_den;
   frame->color_matrix = static_cast<int32_t>(spec.matrix);
   frame->color_range = static_cast<int32_t>(spec.range);
+  frame->chroma_siting = static_cast<int32_t>(color::resolve_siting(params.chroma_location));
   frame->color_range_signalled = range_signalled(params);
   frame->corrupt = decoded_with_errors(src);
 

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
+#include "convert/bilinear_rows.h"
 #include "convert/color_resolve.h"
 #include "convert/yuv_to_rgb.h"
 #include "engine/parallel.h"
@@ -33,16 +35,32 @@ void convert_rows(const color::ResizeConvertArgs& a, color::ColorSpec spec, int3
     return;
   }
   // Own size: every tap but the first has weight 0, so a pixel is its 8-bit level times
-  // 2^kLevelShift. The row converter gives those levels (same formulas, faster), placed here.
+  // 2^kLevelShift. A row converter gives those levels (same formulas, faster), placed here: the
+  // plain converter for nearest chroma, BilinearRows for bilinear.
   const int32_t w = a.out_width;
   const bool direct = !a.planar && !a.float32;
   std::vector<uint8_t> row(direct ? 0 : size_t(w) * 3);
+  std::optional<color::BilinearRows> bilinear;
+  if (a.chroma_bilinear && !a.source_rgb) bilinear.emplace(a);
   const int32_t elem = a.float32 ? 4 : 1;
   for (int32_t y = r0; y < r1; ++y) {
-    const color::NativeView v{a.luma + uint64_t(y) * a.luma_pitch, a.luma_pitch,
-                              a.chroma + uint64_t(y / 2) * a.chroma_pitch, a.chroma_pitch, w, 1, a.bit_depth};
     uint8_t* out_row = a.out + uint64_t(y) * a.out_row_pitch;
-    color::native_to_rgb(v, spec, a.bgr != 0, direct ? out_row : row.data(), size_t(w) * 3);
+    uint8_t* levels = direct ? out_row : row.data();
+    if (a.source_rgb) {  // a decoded image: its levels, in the output's channel order
+      const uint8_t* src = a.luma + uint64_t(y) * a.luma_pitch;
+      const bool swap = (a.source_rgb == 2) != (a.bgr != 0);
+      for (int32_t x = 0; x < w; ++x) {
+        levels[3 * x] = src[3 * x + (swap ? 2 : 0)];
+        levels[3 * x + 1] = src[3 * x + 1];
+        levels[3 * x + 2] = src[3 * x + (swap ? 0 : 2)];
+      }
+    } else if (bilinear) {
+      bilinear->row(y, levels);
+    } else {
+      const color::NativeView v{a.luma + uint64_t(y) * a.luma_pitch, a.luma_pitch,
+                                a.chroma + uint64_t(y / 2) * a.chroma_pitch, a.chroma_pitch, w, 1, a.bit_depth};
+      color::native_to_rgb(v, spec, a.bgr != 0, levels, size_t(w) * 3);
+    }
     if (direct) continue;
     for (int32_t oc = 0; oc < 3; ++oc) {
       for (int32_t x = 0; x < w; ++x) {
@@ -82,13 +100,16 @@ std::vector<int64_t> output_shape(const Frame& native, const OutputOptions& o) {
 }
 
 color::ResizeConvertArgs convert_args(const Frame& native, bool bgr, const OutputOptions& o, uint8_t* out) {
-  if (native.layout != FrameLayout::kNV12 && native.layout != FrameLayout::kP016) {
-    throw std::invalid_argument("output options convert native (NV12 / P016) frames only");
+  const bool packed = native.layout == FrameLayout::kRGB || native.layout == FrameLayout::kBGR;
+  if (packed && (native.planar || native.floating || native.itemsize != 1 || !native.stacked_ids.empty())) {
+    throw std::invalid_argument("output options convert native frames and decoded images (HWC uint8 RGB), "
+                                "not converted outputs");
   }
   color::ResizeConvertArgs a{};
   const uint64_t pitch = static_cast<uint64_t>(native.strides[0]);
   a.luma = native.data.get();
-  a.chroma = a.luma + uint64_t(native.height) * pitch;
+  a.chroma = packed ? nullptr : a.luma + uint64_t(native.height) * pitch;
+  a.source_rgb = !packed ? 0 : native.layout == FrameLayout::kRGB ? 1 : 2;
   a.out = out;
   a.luma_pitch = a.chroma_pitch = pitch;
   a.src_width = native.width;
@@ -110,6 +131,10 @@ color::ResizeConvertArgs convert_args(const Frame& native, bool bgr, const Outpu
   }
   const color::ColorSpec spec = spec_of(native);
   a.coeff = color::make_coefficients(spec.matrix, spec.range, native.bit_depth);
+  a.chroma_bilinear = o.chroma_bilinear ? 1 : 0;
+  const color::ChromaSiting siting = color::resolve_siting(native.chroma_siting);
+  a.chroma_dx = color::siting_dx(siting);
+  a.chroma_dy = color::siting_dy(siting);
   return a;
 }
 
@@ -166,6 +191,7 @@ std::vector<FramePtr> finish_outputs(const std::vector<FramePtr>& natives, bool 
     dst.time_base_den = src.time_base_den;
     dst.color_matrix = src.color_matrix;
     dst.color_range = src.color_range;
+    dst.chroma_siting = src.chroma_siting;
     dst.color_range_signalled = src.color_range_signalled;
     dst.corrupt = src.corrupt;
     dst.shape = shape;

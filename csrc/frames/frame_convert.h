@@ -21,9 +21,10 @@ struct OutputOptions {
   float mean[3] = {0.f, 0.f, 0.f};  // per output channel (B, G, R order for BGR output)
   float std[3] = {1.f, 1.f, 1.f};
   bool stack = false;  // one frame of shape (N, ...) instead of N frames
+  bool chroma_bilinear = false;  // bilinear 4:2:0 chroma with the frame's siting instead of nearest
 
   // The plain RGB output (each frame HWC uint8 at its own size): the engines' direct path.
-  bool plain() const { return width == 0 && height == 0 && !planar && !float32 && !stack; }
+  bool plain() const { return width == 0 && height == 0 && !planar && !float32 && !stack && !chroma_bilinear; }
   // std::invalid_argument for a size with one side 0, a negative or oversized side (> 16384), a
   // std of 0 or non-finite mean/std, or mean/std other than 0/1 with uint8 output.
   void validate() const;

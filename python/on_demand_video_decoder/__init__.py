@@ -23,6 +23,7 @@ from ._page_cache import DropCacheStatus, drop_videos_cache
 from ._sample_reader import CreateSampleReader, PyNvSampleReader
 from ._shared_gop_store import SharedGopStore
 from ._staged import async_convert, async_decode, async_demux, convert, decode, demux
+from ._images import async_decode_image, decode_image, decode_images
 from ._staged_types import Batch, Frame, Frames, Packets
 from ._stream_info import FastStreamInfo, GetFastInitInfo
 from ._streams import list_streams
@@ -68,10 +69,13 @@ __all__ = [
     # Metadata, frames by time, and the staged API (issue 14: docs/access-*.md)
     "async_convert",
     "async_decode",
+    "async_decode_image",
     "async_demux",
     "Batch",
     "convert",
     "decode",
+    "decode_image",
+    "decode_images",
     "demux",
     "Frame",
     "Frames",

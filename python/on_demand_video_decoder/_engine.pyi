@@ -10,9 +10,9 @@ import typing_extensions
 __all__: list[str] = ['CAIMemoryView', 'DecodedFrameExt', 'PixelFormat', 'RGBFrame', 'build_info']
 class _OutputOptions:
     """
-    Checked output options (size, layout, dtype, mean/std, stack) of the RGB methods.
+    Checked output options (size, layout, dtype, mean/std, stack, chroma upsampling) of the RGB methods.
     """
-    def __init__(self, height: typing.SupportsInt | typing.SupportsIndex = 0, width: typing.SupportsInt | typing.SupportsIndex = 0, planar: bool = False, float32: bool = False, mean: typing.Annotated[collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], "FixedSize(3)"] = [0.0, 0.0, 0.0], std: typing.Annotated[collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], "FixedSize(3)"] = [1.0, 1.0, 1.0], stack: bool = False) -> None:
+    def __init__(self, height: typing.SupportsInt | typing.SupportsIndex = 0, width: typing.SupportsInt | typing.SupportsIndex = 0, planar: bool = False, float32: bool = False, mean: typing.Annotated[collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], "FixedSize(3)"] = [0.0, 0.0, 0.0], std: typing.Annotated[collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], "FixedSize(3)"] = [1.0, 1.0, 1.0], stack: bool = False, chroma_bilinear: bool = False) -> None:
         ...
     def __repr__(self) -> str:
         ...
@@ -352,6 +352,10 @@ def _bundle_checksum(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]
     ...
 def _colour_signal(codec: str, data: bytes) -> dict:
     ...
+def _decode_image(data: typing_extensions.Buffer, name: str) -> DecodedFrameExt:
+    """
+    One JPEG or PNG image (its whole file's bytes) -> a DecodedFrameExt on the host: NV12 for 4:2:0 JPEG, packed RGB otherwise. ValueError naming `name` for anything else.
+    """
 def _embedded_fatbin() -> bytes:
     """
     The embedded CUDA fatbin image (empty in a build without nvcc).
@@ -378,9 +382,9 @@ def _log_level() -> str:
     """
 def _merge_bundles(arg0: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]]) -> numpy.typing.NDArray[numpy.uint8]:
     ...
-def _native_to_output(native: numpy.ndarray, bit_depth: typing.SupportsInt | typing.SupportsIndex, matrix: str, range: str, bgr: bool = False, width: typing.SupportsInt | typing.SupportsIndex | None = None, *, options: _OutputOptions, kernel_twin: bool = False) -> typing.Any:
+def _native_to_output(native: numpy.ndarray, bit_depth: typing.SupportsInt | typing.SupportsIndex, matrix: str, range: str, bgr: bool = False, width: typing.SupportsInt | typing.SupportsIndex | None = None, *, options: _OutputOptions, kernel_twin: bool = False, chroma_siting: str = 'left') -> typing.Any:
     """
-    The conversion with output options of a native frame (test helper): an RGBFrame from the CPU backend's converter, or with kernel_twin=True an array from the odvd_resize_convert kernel's code run on the host. Arguments as _native_to_rgb; options an _OutputOptions.
+    The conversion with output options of a native frame (test helper): an RGBFrame from the CPU backend's converter, or with kernel_twin=True an array from the odvd_resize_convert kernel's code run on the host. Arguments as _native_to_rgb; options an _OutputOptions; chroma_siting the frame's chroma siting for bilinear chroma ('left', 'center', 'topleft', 'top', 'bottomleft', 'bottom').
     """
 def _native_to_rgb(native: numpy.ndarray, bit_depth: typing.SupportsInt | typing.SupportsIndex, matrix: str, range: str, bgr: bool = False, width: typing.SupportsInt | typing.SupportsIndex | None = None, kernel_twin: bool = False) -> numpy.typing.NDArray[numpy.uint8]:
     """

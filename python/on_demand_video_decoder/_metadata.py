@@ -27,6 +27,7 @@ _COLOR_PRIMARIES = {1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "s
 _COLOR_TRANSFER = {1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 8: "linear", 9: "log100",
                    10: "log316", 11: "iec61966-2-4", 12: "bt1361e", 13: "iec61966-2-1", 14: "bt2020-10",
                    15: "bt2020-12", 16: "smpte2084", 17: "smpte428", 18: "arib-std-b67"}
+_CHROMA_LOCATION = {1: "left", 2: "center", 3: "topleft", 4: "top", 5: "bottomleft", 6: "bottom"}
 _CHROMA = {0: "gray", 1: "yuv420p", 2: "yuv422p", 3: "yuv444p"}
 _KEY = 1  # SampleFlag kSampleKey (csrc/index/stream_index.h)
 
@@ -48,6 +49,8 @@ class VideoMetadata:
       shows): ``gop_count``, ``mean_gop_length``, ``max_gop_length``; ``open_gop_present``: some
       frame is shown before its GOP's key frame (a leading picture); ``b_frames_present``: frames are
       decoded in another order than they are shown.
+    - ``chroma_location``: where the chroma samples sit (ffprobe's names: left, center, topleft, ...);
+      None where unspecified, which bilinear chroma upsampling takes as left (docs/color.md section 8).
     - ``stream_index``: the container's index of the stream decoded (the best video stream; other
       streams: ``list_streams`` and the decoders' ``stream_index=``); None when not known.
     """
@@ -61,6 +64,7 @@ class VideoMetadata:
     color_range: Optional[str]
     color_primaries: Optional[str]
     color_transfer: Optional[str]
+    chroma_location: Optional[str]
     time_base: Fraction
     average_fps: float
     nominal_fps: Fraction
@@ -115,6 +119,7 @@ def metadata_of(t: Timeline) -> VideoMetadata:
         color_range=_COLOR_RANGE.get(int(p["color_range"])),
         color_primaries=_COLOR_PRIMARIES.get(int(p["color_primaries"])),
         color_transfer=_COLOR_TRANSFER.get(int(p["color_trc"])),
+        chroma_location=_CHROMA_LOCATION.get(int(p.get("chroma_location", 0))),
         time_base=t.time_base,
         average_fps=t.num_frames / duration,
         nominal_fps=nominal,

@@ -9,6 +9,9 @@
 - ``stack=True``: one frame of shape ``(N, ...)`` in one contiguous block instead of a list, so
   ``torch.as_tensor`` / ``torch.from_dlpack`` give the batch without a copy; every frame must have
   the same output shape (pass ``size`` for mixed resolutions).
+- ``chroma_upsampling="nearest"`` (default: each 2x2 block of pixels takes its chroma pair) or
+  ``"bilinear"`` (chroma interpolated at each pixel from the four nearest pairs, placed as the stream's
+  chroma siting says: left for MPEG-2 / H.264 / HEVC unless tagged otherwise); docs/color.md section 8.
 
 The arithmetic is docs/color.md section 6; the same per-pixel code runs on the CPU and the GPU.
 """
@@ -23,6 +26,7 @@ from . import _engine
 from ._args import _count
 
 _LAYOUTS = ("HWC", "CHW")
+_CHROMA = ("nearest", "bilinear")
 
 
 def _size(size: Any) -> Tuple[int, int]:
@@ -70,9 +74,9 @@ def _per_channel(value: Any, name: str, default: float) -> Tuple[float, float, f
 
 
 def normalise(size: Any = None, layout: str = "HWC", dtype: Any = "uint8", mean: Any = None, std: Any = None,
-              stack: bool = False) -> tuple:
-    """The options checked and in one form: (height, width, planar, float32, mean3, std3, stack),
-    0 x 0 for each frame's own size. TypeError / ValueError name the bad argument."""
+              stack: bool = False, chroma_upsampling: str = "nearest") -> tuple:
+    """The options checked and in one form: (height, width, planar, float32, mean3, std3, stack,
+    chroma_bilinear), 0 x 0 for each frame's own size. TypeError / ValueError name the bad argument."""
     height, width = _size(size) if size is not None else (0, 0)
     if not isinstance(layout, str) or layout.upper() not in _LAYOUTS:
         raise ValueError(f"layout must be 'HWC' or 'CHW', got {layout!r}")
@@ -85,7 +89,10 @@ def normalise(size: Any = None, layout: str = "HWC", dtype: Any = "uint8", mean:
         raise ValueError(f"std must be non-zero, got {std3}")
     if not isinstance(stack, (bool, np.bool_)):
         raise TypeError(f"stack must be a bool, got {type(stack).__name__}")
-    return (height, width, layout.upper() == "CHW", float32, mean3, std3, bool(stack))
+    if not isinstance(chroma_upsampling, str) or chroma_upsampling not in _CHROMA:
+        raise ValueError(f"chroma_upsampling must be 'nearest' or 'bilinear', got {chroma_upsampling!r}")
+    return (height, width, layout.upper() == "CHW", float32, mean3, std3, bool(stack),
+            chroma_upsampling == "bilinear")
 
 
 def output_options(**output: Any) -> Optional["_engine._OutputOptions"]:
@@ -96,7 +103,7 @@ def output_options(**output: Any) -> Optional["_engine._OutputOptions"]:
 
 def engine_options(normalised: tuple) -> Optional["_engine._OutputOptions"]:
     """output_options for options already normalised (normalise's tuple)."""
-    height, width, planar, float32, mean3, std3, stack = normalised
+    height, width, planar, float32, mean3, std3, stack, chroma_bilinear = normalised
     options = _engine._OutputOptions(height=height, width=width, planar=planar, float32=float32, mean=list(mean3),
-                                     std=list(std3), stack=stack)
+                                     std=list(std3), stack=stack, chroma_bilinear=chroma_bilinear)
     return None if options.plain else options

@@ -161,16 +161,18 @@ def decode(packets: Packets, *, device: Any = "cpu") -> Frames:
 # -- convert --------------------------------------------------------------------------------------------
 def convert(frames: Union[Frames, Sequence[Frames]], *, size: Optional[Tuple[int, int]] = None,
             layout: str = "HWC", dtype: Any = "uint8", mean: Any = None, std: Any = None,
-            bgr: bool = False, device: Optional[Any] = None) -> Batch:
+            bgr: bool = False, device: Optional[Any] = None, chroma_upsampling: str = "nearest") -> Batch:
     """One contiguous Batch of ``frames`` (decode's result, or a list of them: one per video), with the
     output options of docs/output-options.md: ``size=(height, width)`` (bilinear), ``layout`` "HWC" |
-    "CHW", ``dtype`` "uint8" | "float32", ``mean`` / ``std`` (float32), ``bgr``. The batch is made where
+    "CHW", ``dtype`` "uint8" | "float32", ``mean`` / ``std`` (float32), ``bgr``, ``chroma_upsampling``
+    "nearest" | "bilinear" (docs/color.md section 8). The batch is made where
     the frames are; ``device="cpu"`` copies a GPU batch to the host. Frames of different sizes need
     ``size``. ValueError when there are no frames to convert from nothing to learn a shape from."""
     joined = frames if isinstance(frames, Frames) else Frames.concat(frames)
     if not isinstance(bgr, (bool, np.bool_)):
         raise TypeError(f"bgr must be a bool, got {type(bgr).__name__}")
-    normalised = normalise(size=size, layout=layout, dtype=dtype, mean=mean, std=std, stack=True)
+    normalised = normalise(size=size, layout=layout, dtype=dtype, mean=mean, std=std, stack=True,
+                           chroma_upsampling=chroma_upsampling)
     out_device = joined.device if device is None else parse_device(device)[1]
     if out_device != joined.device and out_device != "cpu":
         raise ValueError(f"frames on {joined.device} cannot be converted into {out_device} memory; "

@@ -1,5 +1,6 @@
 #include "decode/nvdec/device_picture.h"
 
+#include "convert/chroma_upsample.h"
 #include "convert/color_resolve.h"
 
 namespace odvd {
@@ -77,6 +78,7 @@ FramePtr copy_surface(const Surface& s, GpuDevice& gpu, const StreamPtr& stream,
   const color::ColorSpec spec = color::resolve_color(params.color_space, params.color_range, static_cast<int>(h));
   frame->color_matrix = static_cast<int32_t>(spec.matrix);
   frame->color_range = static_cast<int32_t>(spec.range);
+  frame->chroma_siting = static_cast<int32_t>(color::resolve_siting(params.chroma_location));
   frame->color_range_signalled = range_signalled(params);
   return frame;
 }

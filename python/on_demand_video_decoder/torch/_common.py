@@ -65,7 +65,7 @@ def image_tensor(path: str, output: Dict[str, Any]) -> torch.Tensor:
         raise ImportError("folders of images need Pillow (pip install pillow)") from None
     with Image.open(path) as img:
         rgb = np.array(img.convert("RGB"))  # an owned, writable copy
-    height, width, planar, float32, mean, std, _ = normalise(**output, stack=True)
+    height, width, planar, float32, mean, std, *_ = normalise(**output, stack=True)
     t = torch.from_numpy(rgb).permute(2, 0, 1)
     if height and (height, width) != tuple(t.shape[1:]):
         t = torch.nn.functional.interpolate(t[None].float(), size=(height, width), mode="bilinear",
