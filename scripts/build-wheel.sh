@@ -21,22 +21,23 @@ PYTHON_ARG=${1:-python3}
 DAV1D_PREFIX=$DEPS/dav1d
 FFMPEG_PREFIX=$DEPS/ffmpeg
 
-# What the static FFmpeg contains. Decoders: the four codecs the engine handles; for AV1 both
+# What the static FFmpeg contains. Decoders: the four codecs the engine handles, and mjpeg and png for
+# decode_image (png needs zlib, the one system library enabled); for AV1 both
 # libdav1d (the software decoder of the CPU backend, registered before the native one, so
 # avcodec_find_decoder(AV_CODEC_ID_AV1) returns it as with Debian's shared FFmpeg) and the native
 # av1 decoder, which decodes only through a hwaccel (NVDEC). The demuxers, parsers and bitstream
 # filters are those the engine and the test media use. No encoders, no network, no programs, no
 # avdevice/avfilter/swresample/swscale (the engine uses none of them), nothing autodetected (so no
-# system library slips in), and LGPL only (no --enable-gpl / --enable-nonfree).
+# other system library slips in), and LGPL only (no --enable-gpl / --enable-nonfree).
 FFMPEG_CONFIGURE_FLAGS=(
   --enable-static --disable-shared --enable-pic
   --pkg-config-flags=--static
   --disable-programs --disable-doc --disable-network --disable-debug
   --disable-autodetect --disable-everything
   --disable-avdevice --disable-avfilter --disable-swresample --disable-swscale --disable-postproc
-  --enable-libdav1d
+  --enable-libdav1d --enable-zlib
   --enable-ffnvcodec --enable-nvdec
-  --enable-decoder=h264,hevc,vp9,av1,libdav1d
+  --enable-decoder=h264,hevc,vp9,av1,libdav1d,mjpeg,png
   --enable-hwaccel=h264_nvdec,hevc_nvdec,vp9_nvdec,av1_nvdec
   --enable-demuxer=mov,matroska,h264,hevc,ivf,mpegts,avi,flv,obu
   --enable-parser=h264,hevc,vp9,av1,mpeg4video
@@ -70,9 +71,9 @@ write_stamp() { mkdir -p "$DEPS/stamps"; printf '%s' "$2" >"$DEPS/stamps/$1"; }
 
 # System packages for the build: nasm (x86 assembly of dav1d and FFmpeg), the nv-codec-headers
 # (FFmpeg's configure finds them with pkg-config ffnvcodec), xxHash's header (the bundle checksum,
-# compiled in: nothing linked), dpkg-source to unpack Debian sources.
+# compiled in: nothing linked), zlib for the png decoder, dpkg-source to unpack Debian sources.
 install_build_packages() {
-  odvd_install_system_packages nasm pkg-config libffmpeg-nvenc-dev libxxhash-dev dpkg-dev g++ make xz-utils
+  odvd_install_system_packages nasm pkg-config libffmpeg-nvenc-dev libxxhash-dev zlib1g-dev dpkg-dev g++ make xz-utils
 }
 
 # A venv of the given Python holds the build tools, so nothing is installed into that Python itself.

@@ -15,6 +15,10 @@ namespace odvd::color {
 //   width when width is odd).
 // bit_depth 10 / 12: P016: the same layout with little-endian uint16 samples whose value sits in the
 //   high bits (word = sample << (16 - bit_depth)); the low bits are ignored.
+// Planar 4:2:0 (a decoder's yuv420p / yuv420p10le / yuv420p12le planes, converted where they lie):
+// chroma_v set; `chroma` is then the U plane and `chroma_v` the V plane, each (height + 1) / 2 rows
+// of (width + 1) / 2 samples; 10 / 12-bit samples are little-endian words with the value in the low
+// bits (masked to the bit depth, which is what staging them into P016 keeps).
 struct NativeView {
   const uint8_t* luma;
   size_t luma_pitch;
@@ -23,6 +27,8 @@ struct NativeView {
   int width;
   int height;
   int bit_depth;
+  const uint8_t* chroma_v = nullptr;
+  size_t chroma_v_pitch = 0;
 };
 
 // Writes height rows of width * 3 bytes (R, G, B, or B, G, R when bgr) at out, rows out_pitch bytes

@@ -100,6 +100,22 @@ FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputForma
   frame->color_range_signalled = range_signalled(params);
   frame->corrupt = decoded_with_errors(src);
 
+  if (out != OutputFormat::kNative && src->linesize[0] > 0 && src->linesize[1] > 0 &&
+      (l.semi_planar || src->linesize[2] > 0)) {
+    // RGB straight from the decoder's planes: no native copy (the same samples, so the same bytes).
+    color::NativeView view{src->data[0], size_t(src->linesize[0]), src->data[1], size_t(src->linesize[1]), w, h, depth};
+    if (!l.semi_planar) {
+      view.chroma_v = src->data[2];
+      view.chroma_v_pitch = size_t(src->linesize[2]);
+    }
+    frame->data = pool.acquire(size_t(w) * h * 3);
+    color::native_to_rgb(view, spec, out == OutputFormat::kBGR, frame->data.get(), size_t(w) * 3);
+    frame->layout = out == OutputFormat::kBGR ? FrameLayout::kBGR : FrameLayout::kRGB;
+    frame->itemsize = 1;
+    frame->shape = {h, w, 3};
+    frame->strides = {int64_t(w) * 3, 3, 1};
+    return frame;
+  }
   const size_t native_bytes = size_t(rows) * cols * itemsize;
   std::shared_ptr<uint8_t> native = pool.acquire(native_bytes);
   if (depth == 8) {
