@@ -73,8 +73,8 @@ def test_jpeg_444_and_422_are_rgb_by_the_formulas(tmp_path, pix_fmt, shift):
 
 
 def test_gray_and_libjpeg_files(tmp_path):
-    """JPEGs from another encoder (Pillow's libjpeg): gray (FFmpeg's mjpeg encoder writes none), and
-    4:2:0 colour as cameras write it; each against ffmpeg's decode of the file."""
+    """JPEGs from another encoder (Pillow's libjpeg): gray (FFmpeg's mjpeg encoder writes none),
+    4:2:0 colour as cameras write it, and CMYK; each against ffmpeg's decode of the file."""
     from PIL import Image
 
     rgb = ffmpeg_raw(make(tmp_path, "src.png", "rgb24"), "rgb24").reshape(H, W, 3)
@@ -85,6 +85,13 @@ def test_gray_and_libjpeg_files(tmp_path):
     assert_frames_equal(rgb_of(odvd.decode_image(gray_path)), np.repeat(gray[..., None], 3, axis=2), "gray JPEG")
     y, u, v = ffmpeg_planes(colour_path, "yuvj420p", W // 2, H // 2)
     assert_frames_equal(np.asarray(odvd.decode_image(colour_path).native[0]), ref.make_native(y, u, v, 8), "libjpeg")
+    # CMYK (Adobe): libavcodec's own conversion to RGB, as its CLI gives it; close to Pillow's.
+    cmyk_path = tmp_path / "k.jpg"
+    Image.fromarray(rgb).convert("CMYK").save(cmyk_path, quality=95)
+    got = rgb_of(odvd.decode_image(cmyk_path))
+    assert_frames_equal(got, ffmpeg_raw(cmyk_path, "rgb24").reshape(H, W, 3), "CMYK JPEG")
+    pil = np.asarray(Image.open(cmyk_path).convert("RGB")).astype(int)
+    assert np.abs(got.astype(int) - pil).max() <= 3
 
 
 @pytest.mark.parametrize("pix_fmt", ["rgb24", "rgba", "pal8", "gray", "monob"])

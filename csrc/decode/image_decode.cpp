@@ -103,7 +103,8 @@ bool packed_rgb(const AVFrame* s, uint8_t* out) {
           p[0] = uint8_t(argb >> 16), p[1] = uint8_t(argb >> 8), p[2] = uint8_t(argb);
           break;
         }
-        case AV_PIX_FMT_GBRP:  // an RGB JPEG: planes G, B, R
+        case AV_PIX_FMT_GBRP:   // an RGB JPEG: planes G, B, R
+        case AV_PIX_FMT_GBRAP:  // a CMYK (Adobe) JPEG, which the decoder turns into G, B, R (+ A)
           p[0] = s->data[2][size_t(y) * s->linesize[2] + x];
           p[1] = r[x];
           p[2] = s->data[1][size_t(y) * s->linesize[1] + x];
@@ -162,7 +163,7 @@ FramePtr decode_image(const uint8_t* data, size_t size, const std::string& name,
   if (!packed_rgb(s.get(), f->data.get()) && !yuv_to_rgb_rows(s.get(), spec, f->data.get())) {
     const char* fname = av_get_pix_fmt_name(fmt);
     throw std::invalid_argument(name + ": decoded pixel format '" + std::string(fname ? fname : "?") +
-                                "' is not supported for images (JPEG 4:2:0, 4:2:2, 4:4:4, gray or RGB; PNG)");
+                                "' is not supported for images (JPEG 4:2:0, 4:2:2, 4:4:4, gray, RGB or CMYK; PNG)");
   }
   f->frame_id = 0;
   return f;

@@ -6,8 +6,8 @@
 //  - everything else -> a packed 8-bit RGB frame: PNG's RGB / RGBA / gray / palette / 16-bit samples
 //    (alpha dropped, 16-bit rounded to 8: round(v * 255 / 65535)), and 4:4:4 / 4:2:2 / gray JPEG
 //    through convert/color.h's BT.601 full-range formulas (4:2:2 chroma nearest, as section 2 of
-//    docs/color.md does for 4:2:0).
-// Anything else (not JPEG or PNG by its signature, CMYK or 4:4:0 / 4:1:1 JPEG, a damaged file) is
+//    docs/color.md does for 4:2:0), and RGB / CMYK JPEG as libavcodec's decoder gives them in RGB.
+// Anything else (not JPEG or PNG by its signature, 4:4:0 / 4:1:1 JPEG, a damaged file) is
 // std::invalid_argument (ValueError) naming the image.
 #pragma once
 

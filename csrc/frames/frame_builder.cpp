@@ -65,6 +65,19 @@ void write_native(const AVFrame* src, bool semi_planar, int shift, int cols, T* 
   }
 }
 
+// `frame` (its metadata set) becomes the packed RGB / BGR conversion of `view`.
+FramePtr convert_into(FramePtr frame, const color::NativeView& view, color::ColorSpec spec, OutputFormat out,
+                      BlockPool& pool) {
+  const int w = view.width, h = view.height;
+  frame->data = pool.acquire(size_t(w) * h * 3);
+  color::native_to_rgb(view, spec, out == OutputFormat::kBGR, frame->data.get(), size_t(w) * 3);
+  frame->layout = out == OutputFormat::kBGR ? FrameLayout::kBGR : FrameLayout::kRGB;
+  frame->itemsize = 1;
+  frame->shape = {h, w, 3};
+  frame->strides = {int64_t(w) * 3, 3, 1};
+  return frame;
+}
+
 }  // namespace
 
 FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputFormat out, BlockPool& pool,
@@ -108,13 +121,7 @@ FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputForma
       view.chroma_v = src->data[2];
       view.chroma_v_pitch = size_t(src->linesize[2]);
     }
-    frame->data = pool.acquire(size_t(w) * h * 3);
-    color::native_to_rgb(view, spec, out == OutputFormat::kBGR, frame->data.get(), size_t(w) * 3);
-    frame->layout = out == OutputFormat::kBGR ? FrameLayout::kBGR : FrameLayout::kRGB;
-    frame->itemsize = 1;
-    frame->shape = {h, w, 3};
-    frame->strides = {int64_t(w) * 3, 3, 1};
-    return frame;
+    return convert_into(std::move(frame), view, spec, out, pool);
   }
   const size_t native_bytes = size_t(rows) * cols * itemsize;
   std::shared_ptr<uint8_t> native = pool.acquire(native_bytes);
@@ -134,13 +141,7 @@ FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputForma
   }
   const size_t pitch = size_t(cols) * itemsize;
   color::NativeView view{native.get(), pitch, native.get() + size_t(h) * pitch, pitch, w, h, depth};
-  frame->data = pool.acquire(size_t(w) * h * 3);
-  color::native_to_rgb(view, spec, out == OutputFormat::kBGR, frame->data.get(), size_t(w) * 3);
-  frame->layout = out == OutputFormat::kBGR ? FrameLayout::kBGR : FrameLayout::kRGB;
-  frame->itemsize = 1;
-  frame->shape = {h, w, 3};
-  frame->strides = {int64_t(w) * 3, 3, 1};
-  return frame;
+  return convert_into(std::move(frame), view, spec, out, pool);
 }
 
 FramePtr copy_frame(const Frame& f, BlockPool& pool) {
