@@ -1,6 +1,9 @@
 // Host rows of RGB with bilinear chroma at the frame's own size (chroma_upsampling="bilinear" without
 // a resize): the same integers as convert/chroma_upsample.h's per-pixel bilinear_chroma_terms, computed
-// a row at a time (chroma rows blended vertically once per output row, then horizontally per pixel).
+// a row at a time. Chroma rows are blended vertically once per output row; the horizontal taps of
+// pixels 2k and 2k + 1 are fixed by the siting (chroma_tap's weights, written out per parity); each
+// term's rounding is done in 32 bits (see sixteenths_split); the luma and packing loop is the plain
+// converter's (terms_to_rgb_row), so the compiler vectorises the same code.
 #pragma once
 
 #include <cstdint>
@@ -20,8 +23,11 @@ class BilinearRows {
 
  private:
   const ResizeConvertArgs& a_;
-  std::vector<ChromaTap> x_taps_;  // per output column
-  std::vector<int32_t> u4_, v4_;   // the current row's vertically blended chroma, in 1/4 of a sample
+  int32_t chroma_width_;
+  // The current row's vertically blended chroma in 1/4 of a sample, with one repeated edge sample
+  // on each side: index i + 1 holds chroma column i.
+  std::vector<int32_t> u4_, v4_;
+  std::vector<int32_t> tr_, tg_, tb_;  // per-pixel chroma terms of the row
 };
 
 }  // namespace odvd::color

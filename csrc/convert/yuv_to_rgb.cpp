@@ -179,4 +179,16 @@ void native_to_rgb(const NativeView& in, ColorSpec spec, bool bgr, uint8_t* out,
   }
 }
 
+void terms_to_rgb_row(const Coefficients& c, const uint8_t* luma, int bit_depth, const int32_t* tr,
+                      const int32_t* tg, const int32_t* tb, int width, bool bgr, uint8_t* out) {
+  switch ((bit_depth == 8 ? 0 : bit_depth == 10 ? 2 : 4) + (bgr ? 1 : 0)) {
+    case 0: return luma_row<8, false, false>(c, luma, tr, tg, tb, width, out);
+    case 1: return luma_row<8, false, true>(c, luma, tr, tg, tb, width, out);
+    case 2: return luma_row<10, false, false>(c, luma, tr, tg, tb, width, out);
+    case 3: return luma_row<10, false, true>(c, luma, tr, tg, tb, width, out);
+    case 4: return luma_row<12, false, false>(c, luma, tr, tg, tb, width, out);
+    default: return luma_row<12, false, true>(c, luma, tr, tg, tb, width, out);
+  }
+}
+
 }  // namespace odvd::color

@@ -37,4 +37,10 @@ struct NativeView {
 // planes or pitches too small for the width.
 void native_to_rgb(const NativeView& in, ColorSpec spec, bool bgr, uint8_t* out, size_t out_pitch);
 
+// One row from per-pixel chroma terms (tr, tg, tb: `width` each, as chroma_terms gives them) and a
+// luma row of NV12 / P016 samples: exactly yuv_to_rgb's bytes for those terms, through the same
+// vectorised loop as native_to_rgb. The bilinear chroma rows use it (convert/bilinear_rows.cpp).
+void terms_to_rgb_row(const Coefficients& c, const uint8_t* luma, int bit_depth, const int32_t* tr,
+                      const int32_t* tg, const int32_t* tb, int width, bool bgr, uint8_t* out);
+
 }  // namespace odvd::color
