@@ -2,7 +2,7 @@
 // a resize): the same integers as convert/chroma_upsample.h's per-pixel bilinear_chroma_terms, computed
 // a row at a time. Chroma rows are blended vertically once per output row; the horizontal taps of
 // pixels 2k and 2k + 1 are fixed by the siting (chroma_tap's weights, written out per parity); each
-// term's rounding is done in 32 bits (see sixteenths_split); the luma and packing loop is the plain
+// term's rounding is done in 32 bits (term1 / term2 in the .cpp); the luma and packing loop is the plain
 // converter's (terms_to_rgb_row), so the compiler vectorises the same code.
 #pragma once
 
