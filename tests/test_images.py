@@ -75,8 +75,7 @@ def test_jpeg_444_and_422_are_rgb_by_the_formulas(tmp_path, pix_fmt, shift):
 def test_gray_and_libjpeg_files(tmp_path):
     """JPEGs from another encoder (Pillow's libjpeg): gray (FFmpeg's mjpeg encoder writes none),
     4:2:0 colour as cameras write it, and CMYK; each against ffmpeg's decode of the file."""
-    from PIL import Image
-
+    Image = pytest.importorskip("PIL.Image")  # in the test extra; the sanitizer's venv lacks it
     rgb = ffmpeg_raw(make(tmp_path, "src.png", "rgb24"), "rgb24").reshape(H, W, 3)
     gray_path, colour_path = tmp_path / "g.jpg", tmp_path / "c.jpg"
     Image.fromarray(rgb).convert("L").save(gray_path, quality=90)
