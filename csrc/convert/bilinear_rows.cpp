@@ -38,22 +38,24 @@ inline void terms_at(const Coefficients& c, int32_t du, int32_t dv, int32_t* tr,
 // 2 U[k] + 2 U[k + 1]; dx 1: pixel 2k = U[k - 1] + 3 U[k], pixel 2k + 1 = 3 U[k] + U[k + 1]
 // (the padded row supplies the clamped edge samples).
 template <int kDx>
-void horizontal(const Coefficients& c, const int32_t* u4, const int32_t* v4, int32_t width, int32_t* tr, int32_t* tg,
-                int32_t* tb) {
+void horizontal(const Coefficients& c, const int32_t* __restrict u4, const int32_t* __restrict v4, int32_t width,
+                int32_t* __restrict tr, int32_t* __restrict tg, int32_t* __restrict tb) {
   const int32_t zero16 = 16 * c.c_offset;
   const int32_t* u = u4 + 1;
   const int32_t* v = v4 + 1;
-  for (int32_t x = 0; x < width; ++x) {
-    const int32_t k = x >> 1;
-    int32_t su, sv;
-    if (x & 1) {
-      su = kDx ? 3 * u[k] + u[k + 1] : 2 * (u[k] + u[k + 1]);
-      sv = kDx ? 3 * v[k] + v[k + 1] : 2 * (v[k] + v[k + 1]);
-    } else {
-      su = kDx ? u[k - 1] + 3 * u[k] : 4 * u[k];
-      sv = kDx ? v[k - 1] + 3 * v[k] : 4 * v[k];
-    }
-    terms_at(c, su - zero16, sv - zero16, tr, tg, tb, x);
+  const int32_t pairs = width / 2;
+  for (int32_t k = 0; k < pairs; ++k) {  // pixels 2k and 2k + 1, no branch: the compiler vectorises it
+    const int32_t su0 = kDx ? u[k - 1] + 3 * u[k] : 4 * u[k];
+    const int32_t sv0 = kDx ? v[k - 1] + 3 * v[k] : 4 * v[k];
+    const int32_t su1 = kDx ? 3 * u[k] + u[k + 1] : 2 * (u[k] + u[k + 1]);
+    const int32_t sv1 = kDx ? 3 * v[k] + v[k + 1] : 2 * (v[k] + v[k + 1]);
+    terms_at(c, su0 - zero16, sv0 - zero16, tr, tg, tb, 2 * k);
+    terms_at(c, su1 - zero16, sv1 - zero16, tr, tg, tb, 2 * k + 1);
+  }
+  if (width & 1) {  // an odd width's last pixel, 2 * pairs: even
+    const int32_t k = pairs;
+    terms_at(c, (kDx ? u[k - 1] + 3 * u[k] : 4 * u[k]) - zero16, (kDx ? v[k - 1] + 3 * v[k] : 4 * v[k]) - zero16, tr,
+             tg, tb, 2 * k);
   }
 }
 
