@@ -139,10 +139,11 @@ def plot_workloads(data, plt):
         ax.set_xlabel(f"{unit}, median of passes (bars: min-max)" + (" - lower is better" if unit == "ms/file" else ""))
         ax.set_title(f"{key}: {titles.get(key, '')}" + ("  [--quick smoke run]" if data["config"].get("quick") else ""),
                      fontsize=9)
-        for i, (v, e) in enumerate(zip(med, rows)):
+        for i, (v, e) in enumerate(zip(med, rows)):  # the label after the bar's max whisker
             note = f"{v:.3g}" + (f"  ours/peer {e['ours_over_peer']:.2f}" if "ours_over_peer" in e else "")
-            ax.annotate(note, (v, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
-        ax.set_xlim(0, 1.6 * max(med))
+            ax.annotate(note, (e["summary"]["max"], i), xytext=(4, 0), textcoords="offset points", va="center",
+                        fontsize=7)
+        ax.set_xlim(0, 1.7 * max(e["summary"]["max"] for e in rows))
         figs[key] = fig
     return figs
 

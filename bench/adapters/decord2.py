@@ -42,7 +42,7 @@ class Decord2Adapter(Adapter):
             dist = "decord2 " + version("decord2")
         except Exception:  # noqa: BLE001 - a decord installed some other way
             dist = None
-        return {"decord": d.__version__, "distribution": dist, "module": d.__file__,
+        return {"decord": d.__version__, "distribution": dist,
                 "num_threads": self.threads if self.threads else "0 (automatic)"}
 
     def _open(self, path: str):

@@ -11,9 +11,10 @@
 - C: a new capture, ``read()`` until it returns False, ``cvtColor`` per frame.
 - E: ``cv2.VideoCapture(path)``, ``read()``, ``cvtColor``, ``release()``.
 
-Seek accuracy: ``CAP_PROP_POS_FRAMES`` is converted to a timestamp from the stream's frame rate;
-OpenCV seeks to a key frame before it, decodes one frame, turns its pts back into a frame number and
-grabs forward. On constant-frame-rate files starting at pts 0 this lands on the right frame; every
+Seek accuracy: ``CAP_PROP_POS_FRAMES`` k is converted to the timestamp of frame k - 16 at the
+stream's average frame rate; OpenCV seeks backward to a key frame, decodes one frame, turns its pts
+back into a frame number at the same rate and grabs forward to k. On constant-frame-rate files
+starting at pts 0 this lands on the right frame (every checked call here did); every
 result is checked against PyAV's frame for the same frame_id (workloads.py), so a wrong frame shows
 as a failed check, not as a number.
 

@@ -53,12 +53,9 @@ class TorchCodecAdapter(Adapter):
         return self.name + (":" + ",".join(opts) if opts else "")
 
     def versions(self) -> Dict[str, Any]:
-        import sys
-
-        core = sorted(m for m in sys.modules if m.startswith("torchcodec._core"))
         return {"torchcodec": self._tc.__version__, "torch": self._torch.__version__,
                 "num_ffmpeg_threads": self.threads if self.threads else "0 (automatic)",
-                "seek_mode": self.seek_mode, "ffmpeg": _ffmpeg_versions(), "core_modules": core[:3]}
+                "seek_mode": self.seek_mode, "ffmpeg": _ffmpeg_versions()}
 
     def _open(self, path: str):
         return self._decoder_class(path, dimension_order="NHWC", num_ffmpeg_threads=self.threads,
