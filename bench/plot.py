@@ -2,6 +2,7 @@
 
     python bench/plot.py                       # bench/results/*.json -> bench/results/*.png
     python bench/plot.py bench/results/random_access.json
+    python bench/plot.py bench/results/workloads.json   # one PNG per workload: workloads_A.png, ...
 """
 
 import json
@@ -114,6 +115,39 @@ def plot_chroma_upsampling(data, plt):
     return fig
 
 
+def plot_workloads(data, plt):
+    """One figure per workload: each adapter's median (bars) per clip set, with the min-max range."""
+    figs = {}
+    by_key = {}
+    for e in data["results"]:
+        by_key.setdefault(e["workload"], []).append(e)
+    titles = data.get("workload_titles", {})
+    for key, rows in sorted(by_key.items()):
+        rows = [e for e in rows if "summary" in e]
+        if not rows:
+            continue
+        labels = [f"{e['label']} ({e['clip_set']})" for e in rows]
+        med = [e["summary"]["median"] for e in rows]
+        err = [[m - e["summary"]["min"] for m, e in zip(med, rows)], [e["summary"]["max"] - m for m, e in zip(med, rows)]]
+        fig, ax = plt.subplots(figsize=(8, 1.2 + 0.4 * len(rows)))
+        colors = ["#c05030" if e["spec"].split(":")[0] == "odvd" else "#4878a8" for e in rows]
+        y = list(range(len(rows)))
+        ax.barh(y, med, xerr=err, color=colors, capsize=2)
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.invert_yaxis()
+        unit = rows[0]["unit"]
+        ax.set_xlabel(f"{unit}, median of passes (bars: min-max)" + (" - lower is better" if unit == "ms/file" else ""))
+        ax.set_title(f"{key}: {titles.get(key, '')}" + ("  [--quick smoke run]" if data["config"].get("quick") else ""),
+                     fontsize=9)
+        for i, (v, e) in enumerate(zip(med, rows)):  # the label after the bar's max whisker
+            note = f"{v:.3g}" + (f"  ours/peer {e['ours_over_peer']:.2f}" if "ours_over_peer" in e else "")
+            ax.annotate(note, (e["summary"]["max"], i), xytext=(4, 0), textcoords="offset points", va="center",
+                        fontsize=7)
+        ax.set_xlim(0, 1.7 * max(e["summary"]["max"] for e in rows))
+        figs[key] = fig
+    return figs
+
+
 def main(argv=None) -> int:
     try:
         import matplotlib
@@ -137,17 +171,25 @@ def main(argv=None) -> int:
             fig = plot_dataset_store(data, plt)
         elif kind == "chroma_upsampling":
             fig = plot_chroma_upsampling(data, plt)
+        elif kind == "workloads":  # one PNG per workload: <name>_A.png, <name>_B.png, ...
+            for key, fig in plot_workloads(data, plt).items():
+                _save(fig, data, path.with_name(f"{path.stem}_{key}.png"), plt)
+            continue
         else:
             print(f"{path}: unknown benchmark {kind!r}, skipped", file=sys.stderr)
             continue
-        m = data["machine"]
-        fig.suptitle(f"{m['cpu_model']}, {m['usable_cpus']} CPUs, {m['date_utc'][:10]}", fontsize=9)
-        fig.tight_layout()
-        out = path.with_suffix(".png")
-        fig.savefig(out, dpi=110)
-        plt.close(fig)
-        print(f"wrote {out}")
+        _save(fig, data, path.with_suffix(".png"), plt)
     return 0
+
+
+def _save(fig, data, out, plt) -> None:
+    m = data["machine"]
+    load = f", load {m['loadavg_1_5_15_min_at_end']}" if m.get("loadavg_1_5_15_min_at_end") else ""
+    fig.suptitle(f"{m['cpu_model']}, {m['usable_cpus']} CPUs{load}, {m['date_utc'][:10]}", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -9,16 +9,27 @@ when the adapter is constructed, so the registry imports without any of them ins
 from typing import Dict, Tuple, Type
 
 from .base import Adapter, ClipInfo, GopInfo
+from .decord2 import Decord2Adapter
 from .odvd import OdvdAdapter
+from .opencv import OpenCVAdapter
 from .pread import PreadPacketsAdapter, PreadRangeAdapter
 from .pyav import PyAVAdapter
 from .pynvc import PyNvcSeekAdapter, PyNvcSimpleAdapter
+from .spdl import SpdlAdapter
+from .torchcodec import TorchCodecAdapter
+from .video_reader_rs import VideoReaderRsAdapter
 
 REGISTRY: Dict[str, Type[Adapter]] = {
     "odvd": OdvdAdapter,
     "pyav": PyAVAdapter,
     "pread-packets": PreadPacketsAdapter,
     "pread-range": PreadRangeAdapter,
+    # CPU peers for workloads.py (each imports its library only when constructed)
+    "opencv": OpenCVAdapter,
+    "decord2": Decord2Adapter,
+    "video-reader-rs": VideoReaderRsAdapter,
+    "spdl": SpdlAdapter,
+    "torchcodec": TorchCodecAdapter,
     # GPU (NVDEC) peers; our own NVDEC backend is "odvd:iGpu=0".
     "pynvvideocodec": PyNvcSimpleAdapter,
     "pynvvideocodec-seek": PyNvcSeekAdapter,

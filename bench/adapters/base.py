@@ -12,7 +12,7 @@ check of the result happens in ``check_*`` methods called outside the timed regi
 
 from abc import ABC
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -78,6 +78,8 @@ class Adapter(ABC):
 
     def supports(self, capability: str) -> bool:
         """Whether the method ``capability`` is implemented by this adapter."""
+        if capability == "decode_groups" and self.supports("decode_frames"):
+            return True  # the default decode_groups calls decode_frames per file
         method = getattr(type(self), capability, None)
         return method is not None and method is not getattr(Adapter, capability, None)
 
@@ -124,6 +126,38 @@ class Adapter(ABC):
     def decode_sequential_native(self, path: str, num_frames: int, gop_len: int) -> int:
         """As ``decode_sequential`` but leaving frames in the decoder's native format (no RGB
         conversion): an informational, tighter limit that shows what the conversion costs."""
+        raise NotImplementedError
+
+    # -- workloads B-E (workloads.py) ---------------------------------------------------------
+    def decode_frames(self, path: str, frame_ids: Sequence[int]) -> Any:
+        """Frames ``frame_ids`` (sorted, distinct) of one file in one call, with the library's own
+        batch call where it has one: an iterable of RGB (H, W, 3) uint8 frames (a list, or one
+        (N, H, W, 3) array). The timed call of workload D, and of B through ``decode_groups``."""
+        raise NotImplementedError
+
+    def decode_groups(self, groups: Sequence[Tuple[str, Sequence[int]]]) -> Any:
+        """Several files' ``decode_frames`` requests in one call (workload B: 8 consecutive frames
+        of each of 6 cameras); a flat list of frames in request order. By default one
+        ``decode_frames`` call per file, one after the other: a library with a call that takes
+        many files at once (odvd) overrides it."""
+        if not self.supports("decode_frames"):
+            raise NotImplementedError
+        out: List[Any] = []
+        for path, ids in groups:
+            out.extend(self.decode_frames(path, ids))
+        return out
+
+    def decode_all_rgb(self, path: str, num_frames: int, gop_len: int,
+                       sink: Optional[Callable[[int, Any], None]] = None) -> int:
+        """Every frame of one clip, in order, as RGB (H, W, 3) uint8 (workload C); returns the count.
+        ``sink(i, frame)``, when given (the untimed check pass), receives each frame with its
+        0-based position in the output."""
+        raise NotImplementedError
+
+    def open_first_frame(self, path: str) -> Any:
+        """Open a file never seen before and return its first frame as RGB (H, W, 3) uint8, with
+        everything the library needs for that (construction, probing, indexing) inside the call
+        (workload E)."""
         raise NotImplementedError
 
     # -- GOP extraction (gop_extract.py) -----------------------------------------------------

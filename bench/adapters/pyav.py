@@ -11,6 +11,10 @@ not including, the next keyframe), ``bytes(packet)`` concatenated, container clo
 at hand the target pts is computed from the stream's frame rate (constant-frame-rate clips); the
 check compares the bytes with the clip's index (``prepare`` must have seen the clip for the check).
 
+Workloads (workloads.py): B and D use ``decode_frames``, one seek per GOP that holds targets, then
+decode forward through that GOP's targets; C decodes the whole file as the sequential rate does; E
+is ``av.open`` + the first decoded frame + ``to_ndarray`` + close.
+
 Options: ``thread_type`` (SLICE, FRAME, AUTO; PyAV's default is SLICE, which for single-slice
 HEVC/H.264 means one decoding thread) and ``thread_count`` (0 = FFmpeg's choice).
 """
@@ -37,6 +41,7 @@ class PyAVAdapter(Adapter):
         self._containers: Dict[str, Any] = {}
         self._pts: Dict[str, List[int]] = {}
         self._ids: Dict[str, Dict[int, int]] = {}  # pts -> frame_id, for the checks
+        self._gop_first: Dict[str, List[int]] = {}  # frame_id -> first frame_id of its GOP
 
     def label(self) -> str:
         opts = []
@@ -75,6 +80,10 @@ class PyAVAdapter(Adapter):
                 self._containers[clip.path] = self._open(clip.path)
                 self._pts[clip.path] = list(clip.pts)
                 self._ids[clip.path] = {p: i for i, p in enumerate(clip.pts)}
+                first = [0] * clip.num_frames
+                for gop_first, length, _ in clip.gops:
+                    first[gop_first:gop_first + length] = [gop_first] * length
+                self._gop_first[clip.path] = first
 
     def close(self) -> None:
         for container, _ in self._containers.values():
@@ -99,19 +108,55 @@ class PyAVAdapter(Adapter):
                 raise AssertionError(f"pyav: {path} frame {fid} (pts {target}) not reached")
         return out
 
+    def decode_frames(self, path: str, frame_ids: Sequence[int]) -> List[np.ndarray]:
+        """Sorted targets of one file: one seek per GOP holding targets, then decode forward
+        through that GOP's targets (the GOPs come from the harness's index, as the pts do)."""
+        container, stream = self._containers[path]
+        pts, gop_first = self._pts[path], self._gop_first[path]
+        out, frames, gop = [], None, None
+        for fid in frame_ids:
+            target = pts[fid]
+            if frames is None or gop_first[fid] != gop:
+                container.seek(target, backward=True, any_frame=False, stream=stream)
+                frames, gop = container.decode(stream), gop_first[fid]
+            for frame in frames:
+                if frame.pts < target:
+                    continue
+                if frame.pts != target:
+                    raise AssertionError(f"pyav: {path} frame {fid}: passed pts {target}, got {frame.pts}")
+                out.append(frame.to_ndarray(format="rgb24"))
+                break
+            else:
+                raise AssertionError(f"pyav: {path} frame {fid} (pts {target}) not reached")
+        return out
+
+    def decode_all_rgb(self, path: str, num_frames: int, gop_len: int, sink=None) -> int:
+        return self._sequential(path, rgb=True, sink=sink)
+
+    def open_first_frame(self, path: str) -> np.ndarray:
+        container, stream = self._open(path)
+        try:
+            for frame in container.decode(stream):
+                return frame.to_ndarray(format="rgb24")
+            raise AssertionError(f"pyav: {path} has no frame")
+        finally:
+            container.close()
+
     def decode_sequential(self, path: str, num_frames: int, gop_len: int) -> int:
         return self._sequential(path, rgb=True)
 
     def decode_sequential_native(self, path: str, num_frames: int, gop_len: int) -> int:
         return self._sequential(path, rgb=False)
 
-    def _sequential(self, path: str, rgb: bool) -> int:
+    def _sequential(self, path: str, rgb: bool, sink=None) -> int:
         container, stream = self._open(path)
         try:
             n = 0
             for frame in container.decode(stream):
                 if rgb:
-                    frame.to_ndarray(format="rgb24")
+                    array = frame.to_ndarray(format="rgb24")
+                    if sink is not None:
+                        sink(n, array)
                 n += 1
             return n
         finally:
