@@ -179,6 +179,12 @@ build_raw_wheel() {
   libs=$(pkg-config --static --libs libavformat libavcodec libavutil)
   odvd_log "static link line: $libs"
   case " $libs " in *" -ldav1d "*) ;; *) odvd_log "libavcodec.pc does not bring -ldav1d"; return 1 ;; esac
+  # CMake caches pkg-config's answer: a new link line (FFmpeg rebuilt with other libraries, e.g. zlib)
+  # needs a fresh configure of the kept build folder, or the module links against the old one.
+  if ! stamp_matches "wheel-libs-$WHEEL_PY_TAG" "$libs"; then
+    rm -f build/wheel-"$WHEEL_PY_TAG"-*/CMakeCache.txt
+    write_stamp "wheel-libs-$WHEEL_PY_TAG" "$libs"
+  fi
   local raw=$DEPS/wheelhouse/$WHEEL_PY_TAG
   rm -rf "$raw"
   odvd_log "building the wheel for $WHEEL_PY_TAG (log: $DEPS/logs/wheel-$WHEEL_PY_TAG.log)"
@@ -224,6 +230,15 @@ check_wheel() {
   printf '%s\n' "$deps" >&2
   if grep -Eq 'libav|dav1d|swscale|swresample' <<<"$deps"; then
     odvd_log "the extension loads FFmpeg/dav1d shared libraries"
+    rm -rf "$tmp"; return 1
+  fi
+  # Every symbol the module needs is in it or in a library it loads (the interpreter's own, Py*, come
+  # from the process): a static library linked without its own dependencies shows up here.
+  local undefined
+  undefined=$(ldd -r "$so" 2>&1 | grep 'undefined symbol' | grep -Ev 'undefined symbol: _?Py' || true)
+  if [ -n "$undefined" ]; then
+    odvd_log "the extension has undefined symbols:"
+    printf '%s\n' "$undefined" | head -n 20 >&2
     rm -rf "$tmp"; return 1
   fi
   # --exclude-libs keeps FFmpeg's symbols out of the module's dynamic symbol table.
