@@ -174,3 +174,24 @@ class Adapter(ABC):
     def gop_info(self, result: Any) -> GopInfo:
         """Describe a ``gop_fresh``/``gop_warm`` result for the checks (untimed)."""
         raise NotImplementedError
+
+
+class OneReaderPerClip(Adapter):
+    """An adapter whose library opens one reader object per file: ``_open(path)`` makes it,
+    ``prepare`` opens each clip's once (untimed) into ``_readers``, ``close`` drops them."""
+
+    def __init__(self, **options: str):
+        super().__init__(**options)
+        self._readers: Dict[str, Any] = {}
+
+    def _open(self, path: str) -> Any:
+        raise NotImplementedError
+
+    def prepare(self, clips: Sequence[ClipInfo]) -> None:
+        for clip in clips:
+            if clip.path not in self._readers:
+                self._readers[clip.path] = self._open(clip.path)
+
+    def close(self) -> None:
+        self._readers.clear()
+

@@ -17,10 +17,10 @@ from typing import Any, Dict, List, Sequence
 
 import numpy as np
 
-from .base import Adapter, ClipInfo
+from .base import ClipInfo, OneReaderPerClip
 
 
-class Decord2Adapter(Adapter):
+class Decord2Adapter(OneReaderPerClip):
     name = "decord2"
 
     def __init__(self, threads: str = "0", **options: str):
@@ -29,7 +29,6 @@ class Decord2Adapter(Adapter):
 
         self._decord = decord
         self.threads = int(threads)
-        self._readers: Dict[str, Any] = {}
 
     def label(self) -> str:
         return self.name + (f":threads={self.threads}" if self.threads else "")
@@ -48,13 +47,6 @@ class Decord2Adapter(Adapter):
     def _open(self, path: str):
         return self._decord.VideoReader(path, ctx=self._decord.cpu(0), num_threads=self.threads)
 
-    def prepare(self, clips: Sequence[ClipInfo]) -> None:
-        for clip in clips:
-            if clip.path not in self._readers:
-                self._readers[clip.path] = self._open(clip.path)
-
-    def close(self) -> None:
-        self._readers.clear()
 
     def decode_rgb(self, paths: Sequence[str], frame_ids: Sequence[int]) -> List[np.ndarray]:
         return [self._readers[path][fid].asnumpy() for path, fid in zip(paths, frame_ids)]

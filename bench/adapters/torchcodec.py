@@ -27,10 +27,10 @@ from typing import Any, Dict, List, Sequence
 
 import numpy as np
 
-from .base import Adapter, ClipInfo
+from .base import ClipInfo, OneReaderPerClip
 
 
-class TorchCodecAdapter(Adapter):
+class TorchCodecAdapter(OneReaderPerClip):
     name = "torchcodec"
 
     def __init__(self, threads: str = "0", seek_mode: str = "exact", **options: str):
@@ -45,7 +45,6 @@ class TorchCodecAdapter(Adapter):
         if seek_mode not in ("exact", "approximate"):
             raise ValueError(f"torchcodec: seek_mode={seek_mode!r}; expected exact or approximate")
         self.seek_mode = seek_mode
-        self._decoders: Dict[str, Any] = {}
 
     def label(self) -> str:
         opts = ([f"threads={self.threads}"] if self.threads else []) + (
@@ -61,22 +60,15 @@ class TorchCodecAdapter(Adapter):
         return self._decoder_class(path, dimension_order="NHWC", num_ffmpeg_threads=self.threads,
                                    device="cpu", seek_mode=self.seek_mode)
 
-    def prepare(self, clips: Sequence[ClipInfo]) -> None:
-        for clip in clips:
-            if clip.path not in self._decoders:
-                self._decoders[clip.path] = self._open(clip.path)
-
-    def close(self) -> None:
-        self._decoders.clear()
 
     def decode_rgb(self, paths: Sequence[str], frame_ids: Sequence[int]) -> List[np.ndarray]:
-        return [self._decoders[path].get_frame_at(fid).data.numpy() for path, fid in zip(paths, frame_ids)]
+        return [self._readers[path].get_frame_at(fid).data.numpy() for path, fid in zip(paths, frame_ids)]
 
     def decode_frames(self, path: str, frame_ids: Sequence[int]) -> np.ndarray:
-        return self._decoders[path].get_frames_at(list(frame_ids)).data.numpy()
+        return self._readers[path].get_frames_at(list(frame_ids)).data.numpy()
 
     def decode_all_rgb(self, path: str, num_frames: int, gop_len: int, sink=None) -> int:
-        decoder = self._decoders[path]
+        decoder = self._readers[path]
         n = 0
         for first in range(0, num_frames, gop_len):
             frames = decoder.get_frames_in_range(first, min(first + gop_len, num_frames)).data.numpy()

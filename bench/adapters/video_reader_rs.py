@@ -26,7 +26,7 @@ from typing import Any, Dict, List, Sequence
 
 import numpy as np
 
-from .base import Adapter, ClipInfo
+from .base import ClipInfo, OneReaderPerClip
 
 
 def _import_video_reader():
@@ -42,14 +42,13 @@ def _import_video_reader():
     return video_reader
 
 
-class VideoReaderRsAdapter(Adapter):
+class VideoReaderRsAdapter(OneReaderPerClip):
     name = "video-reader-rs"
 
     def __init__(self, threads: str = "0", **options: str):
         super().__init__(**options)
         self._vr = _import_video_reader()
         self.threads = int(threads)
-        self._readers: Dict[str, Any] = {}
 
     def label(self) -> str:
         return self.name + (f":threads={self.threads}" if self.threads else "")
@@ -65,13 +64,6 @@ class VideoReaderRsAdapter(Adapter):
     def _open(self, path: str):
         return self._vr.PyVideoReader(path, threads=self.threads)
 
-    def prepare(self, clips: Sequence[ClipInfo]) -> None:
-        for clip in clips:
-            if clip.path not in self._readers:
-                self._readers[clip.path] = self._open(clip.path)
-
-    def close(self) -> None:
-        self._readers.clear()
 
     def decode_rgb(self, paths: Sequence[str], frame_ids: Sequence[int]) -> List[np.ndarray]:
         return [self._readers[path][fid] for path, fid in zip(paths, frame_ids)]
