@@ -195,3 +195,18 @@ class OneReaderPerClip(Adapter):
     def close(self) -> None:
         self._readers.clear()
 
+
+def decode_by_gop(fetch: Callable[[int, int], Sequence[Any]], num_frames: int, gop_len: int,
+                  sink: Optional[Callable[[int, Any], None]] = None) -> int:
+    """Workload C for a library that takes frame ranges: ``fetch(first, stop)`` for each GOP in turn,
+    each GOP's frames handed to ``sink`` (when given) and dropped before the next; returns the count."""
+    n = 0
+    for first in range(0, num_frames, gop_len):
+        frames = fetch(first, min(first + gop_len, num_frames))
+        if sink is not None:
+            for i, frame in enumerate(frames):
+                sink(n + i, frame)
+        n += len(frames)
+        del frames
+    return n
+

@@ -97,15 +97,7 @@ class PyAVAdapter(Adapter):
             container, stream = self._containers[path]
             target = self._pts[path][fid]
             container.seek(target, backward=True, any_frame=False, stream=stream)
-            for frame in container.decode(stream):
-                if frame.pts < target:
-                    continue
-                if frame.pts != target:
-                    raise AssertionError(f"pyav: {path} frame {fid}: passed pts {target}, got {frame.pts}")
-                out.append(frame.to_ndarray(format="rgb24"))
-                break
-            else:
-                raise AssertionError(f"pyav: {path} frame {fid} (pts {target}) not reached")
+            out.append(_decode_to(container.decode(stream), target, path, fid))
         return out
 
     def decode_frames(self, path: str, frame_ids: Sequence[int]) -> List[np.ndarray]:
@@ -119,15 +111,7 @@ class PyAVAdapter(Adapter):
             if frames is None or gop_first[fid] != gop:
                 container.seek(target, backward=True, any_frame=False, stream=stream)
                 frames, gop = container.decode(stream), gop_first[fid]
-            for frame in frames:
-                if frame.pts < target:
-                    continue
-                if frame.pts != target:
-                    raise AssertionError(f"pyav: {path} frame {fid}: passed pts {target}, got {frame.pts}")
-                out.append(frame.to_ndarray(format="rgb24"))
-                break
-            else:
-                raise AssertionError(f"pyav: {path} frame {fid} (pts {target}) not reached")
+            out.append(_decode_to(frames, target, path, fid))
         return out
 
     def decode_all_rgb(self, path: str, num_frames: int, gop_len: int, sink=None) -> int:
@@ -191,3 +175,16 @@ class PyAVAdapter(Adapter):
         path, data, pts = result
         first = self._ids[path].get(min(pts), -1) if pts else -1
         return GopInfo(first_frame_id=first, gop_len=len(pts), nbytes=len(data), data=data)
+
+
+def _decode_to(frames, target: int, path: str, fid: int) -> np.ndarray:
+    """RGB of the frame with pts ``target``, decoding forward through ``frames`` (an iterator left
+    just after it); AssertionError when the decoder passes the pts or ends before it."""
+    for frame in frames:
+        if frame.pts < target:
+            continue
+        if frame.pts != target:
+            raise AssertionError(f"pyav: {path} frame {fid}: passed pts {target}, got {frame.pts}")
+        return frame.to_ndarray(format="rgb24")
+    raise AssertionError(f"pyav: {path} frame {fid} (pts {target}) not reached")
+

@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Sequence
 
 import numpy as np
 
-from .base import ClipInfo, OneReaderPerClip
+from .base import ClipInfo, OneReaderPerClip, decode_by_gop
 
 
 class TorchCodecAdapter(OneReaderPerClip):
@@ -69,15 +69,8 @@ class TorchCodecAdapter(OneReaderPerClip):
 
     def decode_all_rgb(self, path: str, num_frames: int, gop_len: int, sink=None) -> int:
         decoder = self._readers[path]
-        n = 0
-        for first in range(0, num_frames, gop_len):
-            frames = decoder.get_frames_in_range(first, min(first + gop_len, num_frames)).data.numpy()
-            if sink is not None:
-                for i, frame in enumerate(frames):
-                    sink(n + i, frame)
-            n += len(frames)
-            del frames
-        return n
+        return decode_by_gop(lambda first, stop: decoder.get_frames_in_range(first, stop).data.numpy(), num_frames,
+                             gop_len, sink)
 
     def open_first_frame(self, path: str) -> np.ndarray:
         return self._open(path).get_frame_at(0).data.numpy()

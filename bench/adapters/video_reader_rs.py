@@ -26,7 +26,7 @@ from typing import Any, Dict, List, Sequence
 
 import numpy as np
 
-from .base import ClipInfo, OneReaderPerClip
+from .base import ClipInfo, OneReaderPerClip, decode_by_gop
 
 
 def _import_video_reader():
@@ -73,15 +73,8 @@ class VideoReaderRsAdapter(OneReaderPerClip):
 
     def decode_all_rgb(self, path: str, num_frames: int, gop_len: int, sink=None) -> int:
         vr = self._readers[path]
-        n = 0
-        for first in range(0, num_frames, gop_len):
-            frames = vr.decode(start_frame=first, end_frame=min(first + gop_len, num_frames))
-            if sink is not None:
-                for i, frame in enumerate(frames):
-                    sink(n + i, frame)
-            n += len(frames)
-            del frames
-        return n
+        return decode_by_gop(lambda first, stop: vr.decode(start_frame=first, end_frame=stop), num_frames, gop_len,
+                             sink)
 
     def open_first_frame(self, path: str) -> np.ndarray:
         return self._open(path)[0]

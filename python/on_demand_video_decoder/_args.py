@@ -38,14 +38,19 @@ def _items(filepaths: Sequence[Any], name: str = "filepaths") -> List[Any]:
     return out
 
 
-def _count(value: Any, name: str) -> int:
-    """A size argument (maxfiles, num_of_set, a cache bound): an int of at least 1, bools refused."""
+def _int(value: Any, name: str) -> int:
+    """An integer argument as an int (anything with __index__); bools, though ints, refused."""
     if isinstance(value, bool):
         raise TypeError(f"{name} must be an int, not bool")
     try:
-        value = operator.index(value)
+        return operator.index(value)
     except TypeError:
         raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
+
+
+def _count(value: Any, name: str) -> int:
+    """A size argument (maxfiles, num_of_set, a cache bound): an int of at least 1, bools refused."""
+    value = _int(value, name)
     if value < 1:
         raise ValueError(f"{name}={value}: must be at least 1")
     return value
@@ -89,12 +94,7 @@ def _stream_keys(paths: List[str], stream_index: Any) -> List[str]:
     no path, so a key never names another file, and caches keep the streams of one file apart)."""
     if stream_index is None:
         return paths
-    if isinstance(stream_index, bool):
-        raise TypeError("stream_index must be an int, not bool")
-    try:
-        index = operator.index(stream_index)
-    except TypeError:
-        raise TypeError(f"stream_index must be an int, not {type(stream_index).__name__}") from None
+    index = _int(stream_index, "stream_index")
     if index < 0:
         raise ValueError(f"stream_index={index}: must be >= 0 (None: the best video stream)")
     return [f"{p}\0{index}" for p in paths]

@@ -51,9 +51,8 @@ def decode_image(source: Any, *, device: Any = "cpu") -> Frames:
         raise ValueError(f"images decode on the CPU: decode_image(device={device!r}) is not supported; decode "
                          "the videos of a mixed batch on the CPU too")
     data, name = _image_bytes(source)
-    if isinstance(data, np.ndarray):
-        data = data.reshape(-1)
-    frame = _engine._decode_image(memoryview(data).cast("B") if not isinstance(data, np.ndarray) else data, name)
+    data = data.reshape(-1) if isinstance(data, np.ndarray) else memoryview(data).cast("B")
+    frame = _engine._decode_image(data, name)
     return Frames([frame], "cpu", [name], [0], [0.0], [float("nan")])
 
 
