@@ -8,8 +8,8 @@ from on_demand_video_decoder import _engine
 KEY, NONREF = 1, 2
 
 
-def plan(frame_ids, flags, targets):
-    return _engine._plan_runs(frame_ids, flags, targets)
+def plan(frame_ids, flags, targets, **options):
+    return _engine._plan_runs(frame_ids, flags, targets, **options)
 
 
 def closed_gops(n_gops, gop_len):
@@ -41,6 +41,15 @@ def test_adjacent_gops_are_decoded_in_one_pass_when_the_run_reaches_them():
     ids, flags = closed_gops(3, 10)
     (run,) = plan(ids, flags, [9, 11])  # the second GOP starts right after the first target
     assert (run["start"], run["last"]) == (0, 11)
+
+
+def test_adjacent_gops_stay_apart_when_asked_and_overlapping_runs_still_join():
+    ids, flags = closed_gops(3, 10)
+    runs = plan(ids, flags, [9, 11, 25], join_adjacent=False)  # the engine's plan with several threads
+    assert [(r["start"], r["last"], r["targets"]) for r in runs] == [(0, 9, [9]), (10, 11, [11]), (20, 25, [25])]
+    assert runs[1]["feed"] == [10, 11]
+    (run,) = plan(ids, flags, [12, 15], join_adjacent=False)  # inside one run: still one pass
+    assert (run["start"], run["last"]) == (10, 15)
 
 
 def test_bframes_feed_up_to_the_target_packet_in_decode_order():

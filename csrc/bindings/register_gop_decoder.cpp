@@ -329,12 +329,13 @@ void register_gop_decoder(py::module_& m) {
         "Bytes of memory a bundle array keeps alive (its pooled buffer), else its nbytes.");
   m.def("_bundle_checksum", [](const ByteArray& arr) { return bundle::checksum(arr.data(), arr.size()); });
   m.def("_plan_runs",
-        [](const std::vector<int64_t>& frame_ids, const std::vector<uint32_t>& flags, const std::vector<int64_t>& targets) {
+        [](const std::vector<int64_t>& frame_ids, const std::vector<uint32_t>& flags, const std::vector<int64_t>& targets,
+           bool join_adjacent) {
           if (frame_ids.size() != flags.size()) throw std::invalid_argument("frame_ids and flags differ in length");
           std::vector<PlanItem> items;
           for (size_t i = 0; i < frame_ids.size(); ++i) items.push_back({frame_ids[i], flags[i]});
           py::list out;
-          for (const DecodeRun& r : plan_runs(PacketSequence(std::move(items)), targets)) {
+          for (const DecodeRun& r : plan_runs(PacketSequence(std::move(items)), targets, join_adjacent)) {
             py::dict d;
             d["start"] = r.start;
             d["last"] = r.last;
@@ -344,7 +345,7 @@ void register_gop_decoder(py::module_& m) {
           }
           return out;
         },
-        py::arg("frame_ids"), py::arg("flags"), py::arg("targets"));
+        py::arg("frame_ids"), py::arg("flags"), py::arg("targets"), py::arg("join_adjacent") = true);
 }
 
 }  // namespace odvd::bindings

@@ -128,6 +128,7 @@ class DecoderLease {
   DecoderLease(const DecoderLease&) = delete;
   DecoderLease& operator=(const DecoderLease&) = delete;
   Decoder* operator->() const { return decoder_.get(); }
+  Decoder& operator*() const { return *decoder_; }
 
  private:
   DecoderBackend& backend_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <stdexcept>
 #include <unordered_map>
@@ -82,6 +83,20 @@ static void check_declared(const std::unordered_map<int64_t, FramePtr>& got, con
   }
 }
 
+void GopEngine::decode_run(Decoder& dec, const DecodeRun& run, const std::vector<FeedPacket>& feed, OutputFormat out,
+                           const std::string& context, const std::function<int64_t(int64_t)>& pts_of, FrameMap& got) {
+  packets_fed_ += feed.size();
+  dec.run(feed, run.targets, [&](int64_t id, DecodedPicture& picture) {
+    if (!std::binary_search(run.targets.begin(), run.targets.end(), id) || got.count(id)) return;
+    FramePtr frame = picture.frame(out);
+    frame->frame_id = id;
+    frame->pts = pts_of(id);
+    check_intact(*backend_, *frame, context);
+    got.emplace(id, std::move(frame));
+  });
+  require_produced(run.targets, got, context);
+}
+
 GopEngine::FrameMap GopEngine::decode_sequence(const PacketSequence& seq, const std::vector<int64_t>& targets,
                                                const StreamParams& params, OutputFormat out,
                                                const std::string& context, int decoder_threads,
@@ -89,19 +104,7 @@ GopEngine::FrameMap GopEngine::decode_sequence(const PacketSequence& seq, const 
                                                const FeedBuilder& build_feed) {
   DecoderLease dec(*backend_, params, context, decoder_threads);
   FrameMap got;
-  for (DecodeRun& run : plan_runs(seq, targets)) {
-    const std::vector<FeedPacket> feed = build_feed(run);
-    packets_fed_ += feed.size();
-    dec->run(feed, run.targets, [&](int64_t id, DecodedPicture& picture) {
-      if (!std::binary_search(run.targets.begin(), run.targets.end(), id) || got.count(id)) return;
-      FramePtr frame = picture.frame(out);
-      frame->frame_id = id;
-      frame->pts = pts_of(id);
-      check_intact(*backend_, *frame, context);
-      got.emplace(id, std::move(frame));
-    });
-    require_produced(run.targets, got, context);
-  }
+  for (DecodeRun& run : plan_runs(seq, targets)) decode_run(*dec, run, build_feed(run), out, context, pts_of, got);
   return got;
 }
 
@@ -128,37 +131,87 @@ void GopEngine::for_each_file(const std::vector<std::string>& paths, const std::
   });
 }
 
+// Runs are the tasks: every run of every file of the call is decoded on a decoder of its own, so a
+// file's GOPs decode in parallel as well as the files (engine/parallel.h shares the threads out).
 std::vector<FramePtr> GopEngine::decode_files(const std::vector<std::string>& paths,
                                               const std::vector<int64_t>& ids, OutputFormat out) {
-  std::vector<FramePtr> results(paths.size());
-  for_each_file(paths, ids, [&](GopReader& reader, const std::vector<size_t>& reqs, const Split& sp) {
+  // Each file opened, indexed, its ids checked and its targets planned (files in parallel). A file that
+  // fails keeps its error, thrown by its first task below so that a call fails on its first bad request.
+  struct FilePlan {
+    std::shared_ptr<GopReader> reader;
+    std::vector<DecodeRun> runs;
+    std::exception_ptr error;
+  };
+  const auto groups = group_by(paths);
+  std::vector<FilePlan> plans(groups.size());
+  parallel_for(groups.size(), std::min<int>(threads_, static_cast<int>(groups.size())), [&](size_t g) {
+    FilePlan& plan = plans[g];
+    try {
+      plan.reader = files_.get(paths[groups[g].front()]);
+      auto lock = plan.reader->lock();
+      const StreamIndex& index = plan.reader->file().index();
+      std::vector<int64_t> targets;
+      for (size_t r : groups[g]) {
+        index.sample_of_frame(ids[r]);  // IndexError naming the file and the valid range
+        targets.push_back(ids[r]);
+      }
+      // With more than one thread, adjacent GOPs stay separate runs: they decode in parallel.
+      plan.runs = plan_runs(plan.reader->sequence(), targets, /*join_adjacent=*/threads_ < 2);
+    } catch (...) {
+      plan.error = std::current_exception();
+    }
+  });
+
+  struct RunTask {
+    size_t group;
+    size_t run;  // unused for a file that failed
+  };
+  std::vector<RunTask> tasks;
+  for (size_t g = 0; g < plans.size(); ++g) {
+    if (plans[g].error) tasks.push_back({g, 0});
+    for (size_t r = 0; !plans[g].error && r < plans[g].runs.size(); ++r) tasks.push_back({g, r});
+  }
+  std::vector<FrameMap> got(tasks.size());
+  const Split sp = split_threads(threads_, tasks.size());
+  parallel_for(tasks.size(), sp.workers, [&](size_t t) {
+    FilePlan& plan = plans[tasks[t].group];
+    if (plan.error) std::rethrow_exception(plan.error);
+    GopReader& reader = *plan.reader;
     const VideoFile& file = reader.file();
     const StreamIndex& index = file.index();
-    const PacketSequence& seq = reader.sequence();
-    std::vector<int64_t> targets;
-    for (size_t r : reqs) targets.push_back(ids[r]);
-    std::vector<ff::PacketPtr> packets;  // the current run's, alive while it decodes
-    FrameMap got = decode_sequence(
-        seq, targets, file.params(), out, "'" + file.path() + "'", sp.decoder_threads,
-        [&](int64_t id) { return index.samples()[index.sample_of_frame(id)].pts; },
-        [&](DecodeRun& run) {
-          packets = reader.read_samples(run.start, run.last);
-          select_feed(seq, run);  // with the non-reference flags learned from these packets
-          if (reference_closure_) {
-            std::vector<PacketBytes> bytes;
-            for (const auto& p : packets) bytes.emplace_back(p->data, static_cast<size_t>(p->size));
-            select_closure_feed(seq, read_reference_lists(file.params().codec, bytes), run.start, run);
-          }
-          return feed_of(run, [&](int32_t i) {
-            FeedPacket f;
-            f.packet = packets[i - run.start].get();
-            f.frame_id = seq[i].frame_id;
-            f.key = seq[i].flags & kSampleKey;
-            return f;
-          });
-        });
-    deliver(got, reqs, ids, results);
+    DecodeRun& run = plan.runs[tasks[t].run];
+    std::vector<ff::PacketPtr> packets;  // the run's, alive while it decodes
+    std::vector<FeedPacket> feed;
+    {
+      auto lock = reader.lock();
+      const PacketSequence& seq = reader.sequence();
+      packets = reader.read_samples(run.start, run.last);
+      select_feed(seq, run);  // with the non-reference flags learned from these packets
+      if (reference_closure_) {
+        std::vector<PacketBytes> bytes;
+        for (const auto& p : packets) bytes.emplace_back(p->data, static_cast<size_t>(p->size));
+        select_closure_feed(seq, read_reference_lists(file.params().codec, bytes), run.start, run);
+      }
+      feed = feed_of(run, [&](int32_t i) {
+        FeedPacket f;
+        f.packet = packets[i - run.start].get();
+        f.frame_id = seq[i].frame_id;
+        f.key = seq[i].flags & kSampleKey;
+        return f;
+      });
+    }
+    const std::string context = "'" + file.path() + "'";
+    DecoderLease dec(*backend_, file.params(), context, sp.decoder_threads);
+    decode_run(*dec, run, feed, out, context,
+               [&](int64_t id) { return index.samples()[index.sample_of_frame(id)].pts; }, got[t]);
   });
+
+  std::vector<FramePtr> results(paths.size());
+  for (size_t t = 0, g = 0; g < groups.size(); ++g) {
+    FrameMap all;
+    for (; t < tasks.size() && tasks[t].group == g; ++t) all.merge(got[t]);
+    deliver(all, groups[g], ids, results);
+  }
   return results;
 }
 

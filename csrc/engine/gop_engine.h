@@ -95,6 +95,9 @@ class GopEngine {
   FrameMap decode_sequence(const PacketSequence& seq, const std::vector<int64_t>& targets, const StreamParams& params,
                            OutputFormat out, const std::string& context, int decoder_threads,
                            const std::function<int64_t(int64_t)>& pts_of, const FeedBuilder& build_feed);
+  // Decodes one run's feed on `dec`, adding its targets to `got`; ValueError for a target not produced.
+  void decode_run(Decoder& dec, const DecodeRun& run, const std::vector<FeedPacket>& feed, OutputFormat out,
+                  const std::string& context, const std::function<int64_t(int64_t)>& pts_of, FrameMap& got);
   // Runs `task` once per file of a call (files in parallel), with the file's reader locked, after every
   // requested frame id of the file was checked (IndexError naming the file and the valid range).
   // `split` says how the call's threads are shared (decoder threads per file).

@@ -56,7 +56,7 @@ bool needs_feeding(const PlanItem& p, bool wanted) {
   return wanted || !(p.flags & kSampleNonRef) || (p.flags & kSampleKey);
 }
 
-std::vector<DecodeRun> plan_runs(const PacketSequence& seq, const std::vector<int64_t>& targets) {
+std::vector<DecodeRun> plan_runs(const PacketSequence& seq, const std::vector<int64_t>& targets, bool join_adjacent) {
   std::vector<int64_t> unique_ids(targets);
   std::sort(unique_ids.begin(), unique_ids.end());
   unique_ids.erase(std::unique(unique_ids.begin(), unique_ids.end()), unique_ids.end());
@@ -73,9 +73,9 @@ std::vector<DecodeRun> plan_runs(const PacketSequence& seq, const std::vector<in
 
   std::vector<DecodeRun> runs;
   for (const Target& t : resolved) {
-    // A target whose start lies inside (or right after) the current run continues that run: the
-    // decoder has already seen every packet it needs.
-    if (!runs.empty() && t.start <= runs.back().last + 1) {
+    // A target whose start lies inside (or, when joining, right after) the current run continues that
+    // run: the decoder has already seen every packet it needs.
+    if (!runs.empty() && t.start <= runs.back().last + (join_adjacent ? 1 : 0)) {
       DecodeRun& r = runs.back();
       r.last = std::max(r.last, t.packet);
       r.targets.push_back(t.frame_id);

@@ -6,7 +6,8 @@
 // Rules (docs/design.md "A GOP", "Decoding a target"):
 //  - a target is decoded from the key frame that starts its GOP; an open-GOP leading picture (shown
 //    before its key frame, decoded after it) starts from the previous GOP's key frame instead;
-//  - targets whose runs overlap or touch are decoded in one pass;
+//  - targets whose runs overlap are decoded in one pass, and so are runs that touch (one starts right
+//    after the other's last packet) unless the caller asks for them apart (to decode them in parallel);
 //  - nothing after the last target of a run (in decode order) is fed: after it the decoder is drained;
 //  - non-reference packets that are not wanted are skipped.
 #pragma once
@@ -63,7 +64,10 @@ struct DecodeRun {
 
 // Groups the distinct frame ids of `targets` into runs; each run's `feed` is filled by select_feed
 // with the flags known at planning time. Throws std::out_of_range for a frame id not in `seq`.
-std::vector<DecodeRun> plan_runs(const PacketSequence& seq, const std::vector<int64_t>& targets);
+// `join_adjacent`: a run that starts right after another's last packet continues it (one decoder, no
+// drain between them); false keeps them apart, as tasks for different decoders.
+std::vector<DecodeRun> plan_runs(const PacketSequence& seq, const std::vector<int64_t>& targets,
+                                 bool join_adjacent = true);
 
 // (Re)computes run.feed from the flags now in `seq` (non-reference flags may be learned only once a
 // run's packets have been read).

@@ -392,7 +392,7 @@ def _native_to_rgb(native: numpy.ndarray, bit_depth: typing.SupportsInt | typing
     """
 def _parse_bundle(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> tuple[list, list, list, list, list, list, list, list, list, list, list]:
     ...
-def _plan_runs(frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], flags: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> list:
+def _plan_runs(frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], flags: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], join_adjacent: bool = True) -> list:
     ...
 def _reference_lists(codec: typing.SupportsInt | typing.SupportsIndex, packets: collections.abc.Sequence[bytes]) -> list:
     """
