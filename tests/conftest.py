@@ -3,6 +3,7 @@
 - ``media``: the session's test media (tests/media), made with the ffmpeg CLI on first use and
   cached under ODVD_TEST_MEDIA_DIR (default tests/.media) by recipe key.
 - ``reference``: ``reference(name)`` -> tests.media.reference.Reference for that file.
+- ``convert_isa``: a test runs once per instruction set of the host YUV->RGB rows.
 - ``needs_cuda``: skipped without a usable GPU (NVIDIA driver, NVDEC, kernels in the build), unless
   ODVD_REQUIRE_CUDA=1, which turns the skip into a failure (for runs on a GPU machine).
 """
@@ -63,3 +64,26 @@ def reference(media):
         return cache[name]
 
     return get
+
+
+def _available_convert_isas():
+    from on_demand_video_decoder import _engine
+
+    previous = _engine._convert_isa()
+    try:
+        _engine._convert_isa("avx2")
+    except ValueError:  # a CPU (or compiler) without AVX2: the baseline is all there is
+        return ["baseline"]
+    _engine._convert_isa(previous)
+    return ["baseline", "avx2"]
+
+
+@pytest.fixture(params=_available_convert_isas())
+def convert_isa(request):
+    """Runs the test once per instruction set of the host YUV->RGB rows (the CPU's best is the default;
+    the baseline is what a CPU without AVX2 gets), then puts the default back."""
+    from on_demand_video_decoder import _engine
+
+    previous = _engine._convert_isa(request.param)
+    yield request.param
+    _engine._convert_isa(previous)

@@ -44,7 +44,7 @@ def engine_convert(native, depth, matrix, range_, siting, width, options=BILINEA
 @pytest.mark.parametrize("depth", [8, 10, 12])
 @pytest.mark.parametrize("siting", SITINGS)
 @pytest.mark.parametrize("size", [(1, 1), (2, 3), (7, 5), (33, 17), (64, 2), (318, 178)])
-def test_random_planes_match_twin(depth, siting, size):
+def test_random_planes_match_twin(depth, siting, size, convert_isa):
     w, h = size
     rng = np.random.default_rng(zlib.crc32(f"{depth} {siting} {w}x{h}".encode()))
     native = random_native(rng, w, h, depth)

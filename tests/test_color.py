@@ -54,7 +54,7 @@ def uniform_native(y, u, v, depth, w=4, h=4):
 @pytest.mark.parametrize("range_", RANGES)
 @pytest.mark.parametrize("matrix", MATRICES)
 @pytest.mark.parametrize("size", [(7, 5), (318, 178), (1, 1), (2, 3), (33, 17), (64, 2)])
-def test_random_planes_match_twin(matrix, range_, depth, size):
+def test_random_planes_match_twin(matrix, range_, depth, size, convert_isa):
     w, h = size
     rng = np.random.default_rng(zlib.crc32(f"{matrix} {range_} {depth} {w}x{h}".encode()))
     native, width = random_native(rng, w, h, depth)
@@ -84,7 +84,7 @@ def test_cuda_kernel_code_matches_twin(matrix, range_, depth, size):
 @pytest.mark.parametrize("depth", DEPTHS)
 @pytest.mark.parametrize("range_", RANGES)
 @pytest.mark.parametrize("matrix", MATRICES)
-def test_extremes_clamp_and_match_twin(matrix, range_, depth):
+def test_extremes_clamp_and_match_twin(matrix, range_, depth, convert_isa):
     # Every combination of code-range extremes and nominal levels of Y, U, V, one per 2x2 block.
     top = (1 << depth) - 1
     s = 1 << (depth - 8)

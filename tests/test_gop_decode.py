@@ -53,7 +53,7 @@ def test_decode_native(decoder, media, reference, name):
 
 
 @pytest.mark.parametrize("name", DECODABLE)
-def test_decode_rgb(decoder, media, reference, name):
+def test_decode_rgb(decoder, media, reference, name, convert_isa):
     path, ref, ids = _case(media, reference, name)
     _check_rgb(decoder.DecodeN12ToRGB([path] * len(ids), ids), ref, ids, path, "DecodeN12ToRGB")
     _check_rgb(decoder.DecodeN12ToRGB([path], ids[-1:], as_bgr=True), ref, ids[-1:], path, "BGR", bgr=True)

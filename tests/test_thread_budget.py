@@ -1,6 +1,7 @@
 """The CPU threads a decoder uses by default follow the process's affinity mask and cgroup CPU quota
 (engine/thread_budget.h), or ODVD_NUM_THREADS, or the num_threads keyword: a process pinned to one CPU
-decodes a batch of files without starting a single extra thread."""
+decodes a batch of files without starting a single extra thread. The threads a call uses come from
+a pool kept between calls (engine/thread_pool.h), and a forked child gets a pool of its own."""
 
 import json
 import math
@@ -93,3 +94,45 @@ def test_the_environment_and_the_keyword_set_the_budget(media):
     assert one["max"] == one["before"], one
     with pytest.raises(ValueError):
         odvd.PyNvGopDecoder(1, iGpu=-1, num_threads=0)
+
+
+# A fresh interpreter: two files per call on 2 threads (one pool thread helps the caller); the process's
+# threads after the first call, after five more, and a forked child decoding with the parent's decoder.
+_POOL_PROBE = r"""
+import json, os, sys
+import multiprocessing as mp
+import numpy as np
+import on_demand_video_decoder as odvd
+paths = sys.argv[1:]
+tasks = lambda: sorted(os.listdir("/proc/self/task"))
+dec = odvd.PyNvGopDecoder(len(paths), iGpu=-1, num_threads=2)
+before = tasks()
+first = [np.asarray(f).copy() for f in dec.DecodeN12ToRGB(paths, [3] * len(paths))]
+after_first = tasks()
+for _ in range(5):
+    dec.DecodeN12ToRGB(paths, [3] * len(paths))
+after_more = tasks()
+def child(q):
+    frames = dec.DecodeN12ToRGB(paths, [3] * len(paths))
+    q.put([bool(np.array_equal(np.asarray(f), g)) for f, g in zip(frames, first)])
+ctx = mp.get_context("fork")
+q = ctx.Queue()
+p = ctx.Process(target=child, args=(q,))
+p.start()
+same = q.get(timeout=120)
+p.join(60)
+print(json.dumps({"before": before, "after_first": after_first, "after_more": after_more, "child_same": same,
+                  "child_exit": p.exitcode}))
+"""
+
+
+def test_worker_threads_are_kept_between_calls_and_a_forked_child_starts_its_own(media):
+    paths = [str(media[c].path) for c in CLIPS[:2]]
+    out = subprocess.run([sys.executable, "-c", _POOL_PROBE, *paths], capture_output=True, text=True, timeout=300,
+                         env={k: v for k, v in os.environ.items() if k != "ODVD_NUM_THREADS"})
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    started = set(got["after_first"]) - set(got["before"])
+    assert started, "the first two-file call on two threads should leave its pool thread waiting"
+    assert got["after_more"] == got["after_first"], "later calls must reuse the pool, not start or end threads"
+    assert got["child_same"] == [True, True] and got["child_exit"] == 0, got

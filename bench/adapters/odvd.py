@@ -14,8 +14,9 @@ GPU runs need PyTorch for it, and the adapter is reported unavailable without it
   index + extract, decoder construction included); ``gop_warm`` repeats ``GetGOP`` on the decoder
   of ``prepare``, whose warm-up calls have indexed every clip.
 - workloads.py: B (8 consecutive frames of 6 cameras) is one ``DecodeN12ToRGB`` call with all 48
-  (file, frame_id) pairs, D (16 sorted frames of one file) one call with the 16 ids, C decodes GOP
-  by GOP as the decode-bound limit does, E builds a new ``PyNvGopDecoder(maxfiles=1)`` and calls
+  (file, frame_id) pairs, D (16 sorted frames of one file) one call with the 16 ids, C asks for
+  consecutive GOPs in calls of as many GOPs as the engine has threads (the thread budget; 2 GOPs of
+  30 frames on 2 CPUs), each GOP a run that decodes in parallel with the others, E builds a new ``PyNvGopDecoder(maxfiles=1)`` and calls
   ``DecodeN12ToRGB([path], [0])``.
 
 Options: ``iGpu`` (default -1), ``maxfiles`` (default 6).
@@ -47,6 +48,7 @@ class OdvdAdapter(Adapter):
         self.on_host = self.iGpu == -1  # refined from the decoder's device in prepare
         self._dec = None
         self._torch = None  # set on a GPU: the device synchronisation that ends each timed call
+        self._gops_per_call = max(1, int(odvd.build_info()["runtime"]["thread_budget"]))
 
     def label(self) -> str:
         return f"{self.name}:iGpu={self.iGpu}"
@@ -146,16 +148,18 @@ class OdvdAdapter(Adapter):
         return self._rgb(paths, [i for _, ids in groups for i in ids])
 
     def decode_all_rgb(self, path: str, num_frames: int, gop_len: int, sink=None) -> int:
-        """GOP by GOP, as decode_sequential: one DecodeN12ToRGB call per GOP's frame ids."""
+        """One DecodeN12ToRGB call per group of consecutive GOPs, as many GOPs as the engine has
+        threads: each GOP is a run of its own, and the runs of a call decode in parallel."""
         n = 0
-        for first in range(0, num_frames, gop_len):
-            ids = list(range(first, min(first + gop_len, num_frames)))
+        step = gop_len * self._gops_per_call
+        for first in range(0, num_frames, step):
+            ids = list(range(first, min(first + step, num_frames)))
             frames, arrays = self._rgb([path] * len(ids), ids)
             if sink is not None:
                 for i, f in zip(ids, self.to_arrays((frames, arrays))):
                     sink(i, f)
             n += len(frames)
-            del frames, arrays  # give the frames' memory back to the pool before the next GOP
+            del frames, arrays  # give the frames' memory back to the pool before the next call
         return n
 
     def open_first_frame(self, path: str) -> Any:

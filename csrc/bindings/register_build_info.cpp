@@ -4,6 +4,7 @@
 
 #include "bindings/register.h"
 #include "kernels/fatbin.h"
+#include "convert/yuv_to_rgb.h"
 #include "engine/thread_budget.h"
 #include "runtime/build_info.h"
 #include "runtime/kernel_selftest.h"
@@ -62,6 +63,7 @@ py::dict build_info() {
   runtime["ffmpeg_decoders"] = decoders;
   // The CPU threads a decoder uses by default (engine/thread_budget.h) and what decides it.
   runtime["thread_budget"] = default_thread_budget();
+  runtime["convert_isa"] = color::convert_isa_name(color::convert_isa());
   runtime["affinity_cpus"] = affinity_cpus();
   runtime["cgroup_cpu_quota"] = cgroup_cpu_quota();
   runtime["driver_found"] = d.libcuda_loaded;

@@ -212,6 +212,22 @@ void register_convert(py::module_& m) {
         "'limited'|'full'. Returns (H, W, 3) uint8, RGB or BGR. width < W treats the extra columns as "
         "padding (needed for an odd width). ValueError on bad names, dtypes or shapes. docs/color.md.");
   m.def(
+      "_convert_isa",
+      [](std::optional<std::string> name) {
+        const char* previous = color::convert_isa_name(color::convert_isa());
+        if (name) {
+          if (*name != "baseline" && *name != "avx2") {
+            throw std::invalid_argument("_convert_isa: '" + *name + "' is not 'baseline' or 'avx2'");
+          }
+          color::set_convert_isa(*name == "avx2" ? color::ConvertIsa::kAvx2 : color::ConvertIsa::kBaseline);
+        }
+        return previous;
+      },
+      py::arg("name") = py::none(),
+      "The instruction set of the host YUV->RGB row loops ('baseline' or 'avx2'), switched to `name` when "
+      "given (test and benchmark hook; ValueError for 'avx2' on a CPU without it). Returns the one in use "
+      "before the call.");
+  m.def(
       "_resolve_color",
       [](int av_colorspace, int av_color_range, int height) {
         const color::ColorSpec s = color::resolve_color(av_colorspace, av_color_range, height);

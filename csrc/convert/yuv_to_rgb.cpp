@@ -1,8 +1,11 @@
-// Host NV12 / P016 -> packed RGB. Every output byte is exactly what color::yuv_to_rgb gives for the
-// pixel's Y and its chroma pair: the loops below only reorganise the same integer terms (a chroma
-// term is computed once per 2x2 block, and integer sums do not depend on their order).
+// Host NV12 / P016 / planar 4:2:0 -> packed RGB: checks, and the choice of instruction set for the
+// row loops (convert/yuv_to_rgb_rows.inc, compiled once per instruction set).
 #include "convert/yuv_to_rgb.h"
 
+#include <immintrin.h>
+
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -14,121 +17,110 @@ namespace odvd::color {
 
 namespace {
 
-// Pixels go in blocks of kBlock through constant-count loops in functions with restrict pointers:
-// GCC vectorises those even at -O2, whose cost model refuses loops that need an epilogue or
-// run-time alias checks. 1600x900 takes ~2 ms at -O2 (see docs/color.md).
-constexpr int kBlock = 16;
+namespace baseline {
+#include "convert/yuv_to_rgb_rows.inc"
+}  // namespace baseline
 
-// Byte position -> shift inside a uint32 stored with memcpy (the packed store in luma_block).
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-constexpr int byte_shift(int i) { return 24 - 8 * i; }
-#else
-constexpr int byte_shift(int i) { return 8 * i; }
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ODVD_CONVERT_AVX2 1
+#pragma GCC push_options
+#pragma GCC target("avx2")
+namespace avx2 {
+
+// 16 pixels of luma_block with intrinsics, the same integer terms: 8 pixels per 32-bit vector,
+// luma term by vpmulld, channel = (term + chroma term) >> kShift, clamped by the saturating packs
+// (int32 -> int16 -> uint8 saturation is exactly clamp(v, 0, 255)), then R, G, B interleaved by byte
+// shuffles into 48 bytes (no byte written past the block).
+template <int kDepth, bool kPlanar>
+inline void luma_samples16(const uint8_t* luma, __m256i& lo, __m256i& hi) {
+  if constexpr (kDepth == 8) {
+    const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(luma));
+    lo = _mm256_cvtepu8_epi32(y);
+    hi = _mm256_cvtepu8_epi32(_mm_srli_si128(y, 8));
+  } else {
+    __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(luma));
+    if constexpr (kPlanar) {
+      w = _mm256_and_si256(w, _mm256_set1_epi16(static_cast<int16_t>((1 << kDepth) - 1)));
+    } else {
+      w = _mm256_srli_epi16(w, 16 - kDepth);
+    }
+    lo = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(w));
+    hi = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(w, 1));
+  }
+}
+
+inline __m128i channel16(__m256i l_lo, __m256i l_hi, const int32_t* t) {
+  const __m256i a = _mm256_srai_epi32(_mm256_add_epi32(l_lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t))), kShift);
+  const __m256i b =
+      _mm256_srai_epi32(_mm256_add_epi32(l_hi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t + 8))), kShift);
+  // packs works per 128-bit lane: [a0-3 b0-3 | a4-7 b4-7]; the permute puts the pixels in order.
+  const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
+  return _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+}
+
+// pshufb mask: byte k of output vector `part` (bytes 16 part + k of the 48) takes pixel (16 part + k) / 3
+// of channel `ch` if (16 part + k) % 3 == ch, else zero.
+inline __m128i interleave_mask(int part, int ch) {
+  alignas(16) int8_t m[16];
+  for (int k = 0; k < 16; ++k) {
+    const int at = 16 * part + k;
+    m[k] = at % 3 == ch ? static_cast<int8_t>(at / 3) : static_cast<int8_t>(-128);
+  }
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(m));
+}
+
+template <int kDepth, bool kPlanar, bool kBgr>
+inline void luma_block_avx2(const Coefficients& c, const uint8_t* luma, const int32_t* tr, const int32_t* tg,
+                            const int32_t* tb, uint8_t* out) {
+  static const __m128i masks[3][3] = {
+      {interleave_mask(0, 0), interleave_mask(0, 1), interleave_mask(0, 2)},
+      {interleave_mask(1, 0), interleave_mask(1, 1), interleave_mask(1, 2)},
+      {interleave_mask(2, 0), interleave_mask(2, 1), interleave_mask(2, 2)}};
+  __m256i y_lo, y_hi;
+  luma_samples16<kDepth, kPlanar>(luma, y_lo, y_hi);
+  const __m256i cy = _mm256_set1_epi32(c.y);
+  const __m256i offset = _mm256_set1_epi32(c.y_offset);
+  const __m256i half = _mm256_set1_epi32(int32_t{1} << (kShift - 1));
+  const __m256i l_lo = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_sub_epi32(y_lo, offset), cy), half);
+  const __m256i l_hi = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_sub_epi32(y_hi, offset), cy), half);
+  const __m128i r = channel16(l_lo, l_hi, tr);
+  const __m128i g = channel16(l_lo, l_hi, tg);
+  const __m128i b = channel16(l_lo, l_hi, tb);
+  const __m128i first = kBgr ? b : r;  // the channel at byte 0 of each pixel
+  const __m128i last = kBgr ? r : b;
+  for (int part = 0; part < 3; ++part) {
+    const __m128i v = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(first, masks[part][0]), _mm_shuffle_epi8(g, masks[part][1])),
+                                   _mm_shuffle_epi8(last, masks[part][2]));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * part), v);
+  }
+}
+
+#define ODVD_ROWS_AVX2 1
+#include "convert/yuv_to_rgb_rows.inc"
+#undef ODVD_ROWS_AVX2
+}  // namespace avx2
+#pragma GCC pop_options
 #endif
 
-// Sample i of a row: NV12 / P016 as native_sample reads them, or (kPlanar) a planar frame's byte or
-// little-endian word with the value in its low bits.
-template <int kDepth, bool kPlanar>
-inline int32_t sample(const uint8_t* __restrict row, int i) {
-  if constexpr (kDepth == 8 || !kPlanar) {
-    return native_sample(row, i, kDepth);
-  } else {
-    const uint32_t word = uint32_t{row[2 * i]} | (uint32_t{row[2 * i + 1]} << 8);
-    return static_cast<int32_t>(word & ((1u << kDepth) - 1));
-  }
+bool cpu_has_avx2() {
+#ifdef ODVD_CONVERT_AVX2
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+#else
+  return false;
+#endif
 }
 
-// Chroma pairs [0, count) of one chroma row -> per-pixel terms: pair i (U sample kStep * i of `u`, V
-// sample kStep * i of `v`) serves pixels 2i and 2i+1 (nearest upsampling), so its terms are written
-// twice. NV12 / P016: kStep 2 and v one sample after u; planar: kStep 1, the two planes.
-template <int kDepth, bool kPlanar>
-inline void chroma_block(Coefficients c, const uint8_t* __restrict u, const uint8_t* __restrict v, int count,
-                         int32_t* __restrict tr, int32_t* __restrict tg, int32_t* __restrict tb) {
-  constexpr int kStep = kPlanar ? 1 : 2;
-  for (int i = 0; i < count; ++i) {
-    const ChromaTerms t = chroma_terms(c, sample<kDepth, kPlanar>(u, kStep * i), sample<kDepth, kPlanar>(v, kStep * i));
-    tr[2 * i] = tr[2 * i + 1] = t.r;
-    tg[2 * i] = tg[2 * i + 1] = t.g;
-    tb[2 * i] = tb[2 * i + 1] = t.b;
-  }
+// AVX2 where the CPU has it, unless ODVD_CONVERT_ISA=baseline.
+ConvertIsa initial_isa() {
+  const char* env = std::getenv("ODVD_CONVERT_ISA");
+  if (env != nullptr && std::string(env) == "baseline") return ConvertIsa::kBaseline;
+  return cpu_has_avx2() ? ConvertIsa::kAvx2 : ConvertIsa::kBaseline;
 }
 
-template <int kDepth, bool kPlanar>
-void chroma_row(const Coefficients& c, const uint8_t* u, const uint8_t* v, int pairs, int32_t* tr, int32_t* tg,
-                int32_t* tb) {
-  constexpr int kBytes = kDepth == 8 ? 1 : 2;
-  constexpr int kStep = kPlanar ? 1 : 2;
-  int i = 0;
-  for (; i + kBlock <= pairs; i += kBlock) {
-    const size_t at = size_t(kStep) * i * kBytes;
-    chroma_block<kDepth, kPlanar>(c, u + at, v + at, kBlock, tr + 2 * i, tg + 2 * i, tb + 2 * i);
-  }
-  const size_t at = size_t(kStep) * i * kBytes;
-  chroma_block<kDepth, kPlanar>(c, u + at, v + at, pairs - i, tr + 2 * i, tg + 2 * i, tb + 2 * i);
-}
-
-template <int kDepth, bool kPlanar, bool kBgr>
-inline void luma_block(Coefficients c, const uint8_t* __restrict luma, const int32_t* __restrict tr,
-                       const int32_t* __restrict tg, const int32_t* __restrict tb, uint8_t* __restrict out) {
-  constexpr int kR = kBgr ? 2 : 0;
-  constexpr int kB = kBgr ? 0 : 2;
-  uint32_t px[kBlock];
-  for (int j = 0; j < kBlock; ++j) {
-    const int32_t l = luma_term(c, sample<kDepth, kPlanar>(luma, j));
-    px[j] = uint32_t{to_u8(l + tr[j])} << byte_shift(kR) | uint32_t{to_u8(l + tg[j])} << byte_shift(1) |
-            uint32_t{to_u8(l + tb[j])} << byte_shift(kB);
-  }
-  for (int j = 0; j < kBlock; ++j) std::memcpy(out + 3 * j, &px[j], 4);
-}
-
-template <int kDepth, bool kPlanar, bool kBgr>
-void luma_row(const Coefficients& c, const uint8_t* luma, const int32_t* tr, const int32_t* tg,
-              const int32_t* tb, int width, uint8_t* out) {
-  constexpr int kR = kBgr ? 2 : 0;
-  constexpr int kB = kBgr ? 0 : 2;
-  constexpr int kBytes = kDepth == 8 ? 1 : 2;
-  int x = 0;
-  for (; x + kBlock < width; x += kBlock) {  // strictly less: see luma_block
-    luma_block<kDepth, kPlanar, kBgr>(c, luma + x * kBytes, tr + x, tg + x, tb + x, out + 3 * x);
-  }
-  for (; x < width; ++x) {
-    const int32_t l = luma_term(c, sample<kDepth, kPlanar>(luma, x));
-    out[3 * x + kR] = to_u8(l + tr[x]);
-    out[3 * x + 1] = to_u8(l + tg[x]);
-    out[3 * x + kB] = to_u8(l + tb[x]);
-  }
-}
-
-template <int kDepth, bool kPlanar, bool kBgr>
-void convert_frame(const NativeView& in, const Coefficients& c, uint8_t* out, size_t out_pitch) {
-  constexpr int kBytes = kDepth == 8 ? 1 : 2;
-  const int pairs = (in.width + 1) / 2;
-  const size_t n = 2 * static_cast<size_t>(pairs);  // >= width: the last pair of an odd row is half used
-  std::vector<int32_t> terms(3 * n);
-  int32_t* tr = terms.data();
-  int32_t* tg = tr + n;
-  int32_t* tb = tg + n;
-  for (int y = 0; y < in.height; ++y) {
-    // Rows 2j and 2j+1 share chroma row j.
-    if (y % 2 == 0) {
-      const uint8_t* u = in.chroma + static_cast<size_t>(y / 2) * in.chroma_pitch;
-      const uint8_t* v = kPlanar ? in.chroma_v + static_cast<size_t>(y / 2) * in.chroma_v_pitch : u + kBytes;
-      chroma_row<kDepth, kPlanar>(c, u, v, pairs, tr, tg, tb);
-    }
-    luma_row<kDepth, kPlanar, kBgr>(c, in.luma + static_cast<size_t>(y) * in.luma_pitch, tr, tg, tb, in.width,
-                                    out + static_cast<size_t>(y) * out_pitch);
-  }
-}
-
-template <int kDepth>
-void convert_depth(const NativeView& in, const Coefficients& c, bool bgr, uint8_t* out, size_t out_pitch) {
-  const bool planar = in.chroma_v != nullptr;
-  if (planar) {
-    bgr ? convert_frame<kDepth, true, true>(in, c, out, out_pitch) : convert_frame<kDepth, true, false>(in, c, out, out_pitch);
-  } else {
-    bgr ? convert_frame<kDepth, false, true>(in, c, out, out_pitch)
-        : convert_frame<kDepth, false, false>(in, c, out, out_pitch);
-  }
+std::atomic<ConvertIsa>& isa_in_use() {
+  static std::atomic<ConvertIsa> isa{initial_isa()};
+  return isa;
 }
 
 void check(const NativeView& in, const uint8_t* out, size_t out_pitch) {
@@ -163,32 +155,32 @@ void check(const NativeView& in, const uint8_t* out, size_t out_pitch) {
 
 }  // namespace
 
+ConvertIsa convert_isa() { return isa_in_use().load(std::memory_order_relaxed); }
+
+bool convert_isa_available(ConvertIsa isa) { return isa == ConvertIsa::kBaseline || cpu_has_avx2(); }
+
+ConvertIsa set_convert_isa(ConvertIsa isa) {
+  if (!convert_isa_available(isa)) throw std::invalid_argument("this CPU (or build) has no AVX2 converter");
+  return isa_in_use().exchange(isa);
+}
+
+const char* convert_isa_name(ConvertIsa isa) { return isa == ConvertIsa::kAvx2 ? "avx2" : "baseline"; }
+
 void native_to_rgb(const NativeView& in, ColorSpec spec, bool bgr, uint8_t* out, size_t out_pitch) {
   check(in, out, out_pitch);
   const Coefficients c = make_coefficients(spec.matrix, spec.range, in.bit_depth);
-  switch (in.bit_depth) {
-    case 8:
-      convert_depth<8>(in, c, bgr, out, out_pitch);
-      break;
-    case 10:
-      convert_depth<10>(in, c, bgr, out, out_pitch);
-      break;
-    default:
-      convert_depth<12>(in, c, bgr, out, out_pitch);
-      break;
-  }
+#ifdef ODVD_CONVERT_AVX2
+  if (convert_isa() == ConvertIsa::kAvx2) return avx2::convert(in, c, bgr, out, out_pitch);
+#endif
+  baseline::convert(in, c, bgr, out, out_pitch);
 }
 
 void terms_to_rgb_row(const Coefficients& c, const uint8_t* luma, int bit_depth, const int32_t* tr,
                       const int32_t* tg, const int32_t* tb, int width, bool bgr, uint8_t* out) {
-  switch ((bit_depth == 8 ? 0 : bit_depth == 10 ? 2 : 4) + (bgr ? 1 : 0)) {
-    case 0: return luma_row<8, false, false>(c, luma, tr, tg, tb, width, out);
-    case 1: return luma_row<8, false, true>(c, luma, tr, tg, tb, width, out);
-    case 2: return luma_row<10, false, false>(c, luma, tr, tg, tb, width, out);
-    case 3: return luma_row<10, false, true>(c, luma, tr, tg, tb, width, out);
-    case 4: return luma_row<12, false, false>(c, luma, tr, tg, tb, width, out);
-    default: return luma_row<12, false, true>(c, luma, tr, tg, tb, width, out);
-  }
+#ifdef ODVD_CONVERT_AVX2
+  if (convert_isa() == ConvertIsa::kAvx2) return avx2::terms_row(c, luma, bit_depth, tr, tg, tb, width, bgr, out);
+#endif
+  baseline::terms_row(c, luma, bit_depth, tr, tg, tb, width, bgr, out);
 }
 
 }  // namespace odvd::color

@@ -43,4 +43,15 @@ void native_to_rgb(const NativeView& in, ColorSpec spec, bool bgr, uint8_t* out,
 void terms_to_rgb_row(const Coefficients& c, const uint8_t* luma, int bit_depth, const int32_t* tr,
                       const int32_t* tg, const int32_t* tb, int width, bool bgr, uint8_t* out);
 
+// The instruction set of the row loops of native_to_rgb and terms_to_rgb_row: AVX2 on x86-64 CPUs
+// that have it (checked at run time), else the baseline build; ODVD_CONVERT_ISA=baseline forces the
+// baseline. Both give the same bytes (tests run each against the NumPy twin).
+enum class ConvertIsa { kBaseline, kAvx2 };
+ConvertIsa convert_isa();
+bool convert_isa_available(ConvertIsa isa);
+// Test and benchmark hook: uses `isa` from now on (std::invalid_argument where it is not available);
+// returns the previous one.
+ConvertIsa set_convert_isa(ConvertIsa isa);
+const char* convert_isa_name(ConvertIsa isa);
+
 }  // namespace odvd::color

@@ -1,7 +1,7 @@
 // How a call spreads over the CPU: its thread budget, how its tasks share it (split_threads), and
-// parallel_for, which runs fn(0..n-1) on up to `workers` threads (the caller's included) and rethrows
-// the first failure in index order once all have finished, so a batch fails as a whole and names its
-// first bad item.
+// parallel_for, which runs fn(0..n-1) on up to `workers` threads (the caller's and the process's
+// pool's, engine/thread_pool.h) and rethrows the first failure in index order once all have finished,
+// so a batch fails as a whole and names its first bad item.
 #pragma once
 
 #include <algorithm>
@@ -9,10 +9,10 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
-#include <thread>
 #include <vector>
 
 #include "engine/thread_budget.h"
+#include "engine/thread_pool.h"
 
 namespace odvd {
 
@@ -36,7 +36,7 @@ inline Split split_threads(int threads, size_t tasks) {
 inline void parallel_for(size_t n, int workers, const std::function<void(size_t)>& fn) {
   std::vector<std::exception_ptr> errors(n);
   std::atomic<size_t> next{0};
-  auto work = [&] {
+  const std::function<void()> work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < n;) {
       try {
         fn(i);
@@ -45,12 +45,8 @@ inline void parallel_for(size_t n, int workers, const std::function<void(size_t)
       }
     }
   };
-  std::vector<std::thread> threads;
-  const size_t extra = n < 2 || workers < 2 ? 0 : std::min<size_t>(n, static_cast<size_t>(workers)) - 1;
-  threads.reserve(extra);
-  for (size_t t = 0; t < extra; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
+  const size_t helpers = n < 2 || workers < 2 ? 0 : std::min<size_t>(n, static_cast<size_t>(workers)) - 1;
+  ThreadPool::instance().run(work, helpers);
   for (auto& e : errors) {
     if (e) std::rethrow_exception(e);
   }

@@ -352,6 +352,10 @@ def _bundle_checksum(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]
     ...
 def _colour_signal(codec: str, data: bytes) -> dict:
     ...
+def _convert_isa(name: str | None = None) -> str:
+    """
+    The instruction set of the host YUV->RGB row loops ('baseline' or 'avx2'), switched to `name` when given (test and benchmark hook; ValueError for 'avx2' on a CPU without it). Returns the one in use before the call.
+    """
 def _decode_image(data: typing_extensions.Buffer, name: str) -> DecodedFrameExt:
     """
     One JPEG or PNG image (its whole file's bytes) -> a DecodedFrameExt on the host: NV12 for 4:2:0 JPEG, packed RGB otherwise. ValueError naming `name` for anything else.
