@@ -7,8 +7,8 @@ Datasets: (a) 500 short clips (8 distinct 320x240 clips, 60 frames, GOP 30, H.26
 MP4 / MKV / WebM, each copied to many paths: every path is a video to prepare); (b) the 6 camera clips
 of make_clips.py (1600x900 HEVC, 300 frames), each copied 10 times (60 videos), for large files.
 
-- prepare: ``prepare(--bundles)`` into an empty store, median of ``--repeats``; videos/s and MB/s of
-  source; page cache warm (every file read once first) and cold (``drop_videos_cache`` on every file
+- prepare: ``prepare`` (the catalogue alone) and ``prepare --bundles`` (catalogue and GOP shards) into
+  an empty store, median of ``--repeats``; videos/s and MB/s of source; page cache warm (every file read once first) and cold (``drop_videos_cache`` on every file
   first). The bound is ``cat FILES > /dev/null`` on the same files in the same cache state.
 - random access: per iteration one random frame of each of 6 cameras (a), or 8 random (clip, frame)
   pairs across the 500 clips (b); store: catalogue lookup + one pread per GOP + DecodeFromGOPListRGB;
@@ -108,7 +108,8 @@ def time_cat(paths, cold: bool) -> float:
     return time.perf_counter() - t0
 
 
-def time_prepare(data: Path, paths, store: Path, workers: int, kind: str, durable: bool, cold: bool) -> dict:
+def time_prepare(data: Path, paths, store: Path, workers: int, kind: str, durable: bool, cold: bool,
+                 bundles: bool = True) -> dict:
     """``data``: a text file listing ``paths`` (prepare's SRC)."""
     data.write_text("".join(p + "\n" for p in paths))
     shutil.rmtree(store, ignore_errors=True)
@@ -118,19 +119,19 @@ def time_prepare(data: Path, paths, store: Path, workers: int, kind: str, durabl
         summary = prepare([str(data)], str(store), bundles=True, engine="ray", durable=durable, progress=False,
                           ray_shared_store=kind == "ray-shared")
     else:
-        summary = prepare([str(data)], str(store), bundles=True, workers=workers, worker_kind=kind, durable=durable,
-                          progress=False)
+        summary = prepare([str(data)], str(store), bundles=bundles, workers=workers, worker_kind=kind,
+                          durable=durable, progress=False)
     seconds = time.perf_counter() - t0
     assert summary["errors"] == 0 and summary["videos"] == len(paths), summary
     return {"seconds": seconds, "summary": summary}
 
 
-# (workers, worker kind, fsync): the default (threads, fsync) with 1 and 2 workers, then without fsync,
-# then processes.
+# (workers, worker kind, fsync[, bundles]): the catalogue alone (prepare without --bundles) with 2
+# workers, then --bundles: the default (threads, fsync) with 1 and 2 workers, without fsync, processes.
 # Ray: a local Ray with 2 CPUs (started once, not timed), one task per batch.
 # "ray-shared": its tasks write their shards into the store (a shared folder) instead of returning them.
-VARIANTS = [(1, "thread", True), (2, "thread", True), (2, "thread", False), (2, "process", True), (2, "ray", True),
-            (2, "ray-shared", True)]
+VARIANTS = [(2, "thread", True, False), (1, "thread", True), (2, "thread", True), (2, "thread", False),
+            (2, "process", True), (2, "ray", True), (2, "ray-shared", True)]
 
 
 def bench_prepare(name, folder, paths, store, args):
@@ -142,7 +143,8 @@ def bench_prepare(name, folder, paths, store, args):
         cat_mb = nbytes / cat_s / 1e6
         rows.append({"dataset": name, "cache": "cold" if cold else "warm", "what": "cat", "workers": None,
                      "seconds": cat_s, "videos_per_s": len(paths) / cat_s, "mb_per_s": cat_mb})
-        for w, kind, durable in VARIANTS:
+        for w, kind, durable, *catalogue_only in VARIANTS:
+            bundles = not catalogue_only or catalogue_only[0]
             if w not in args.workers or (kind.startswith("ray") and not args.ray):
                 continue
             if kind.startswith("ray"):  # started for these runs only (its idle processes would slow the others)
@@ -150,19 +152,19 @@ def bench_prepare(name, folder, paths, store, args):
 
                 ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
                          runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(sys.path)}})
-                time_prepare(data, paths[:32], store, w, kind, durable, cold)  # workers started, untimed
+                time_prepare(data, paths[:32], store, w, kind, durable, cold, bundles)  # workers started, untimed
             try:
-                runs = [time_prepare(data, paths, store, w, kind, durable, cold) for _ in range(args.repeats)]
+                runs = [time_prepare(data, paths, store, w, kind, durable, cold, bundles) for _ in range(args.repeats)]
             finally:
                 if kind.startswith("ray"):
                     ray.shutdown()
             s = statistics.median(r["seconds"] for r in runs)
             mb = nbytes / s / 1e6
-            what = "prepare --bundles" + ("" if durable else " --no-fsync") + {"process": " --processes",
+            what = ("prepare --bundles" if bundles else "prepare") + ("" if durable else " --no-fsync") + {"process": " --processes",
                                                                                   "ray": " --engine ray",
                                                                                   "ray-shared": " --engine ray --ray-shared-store"}.get(kind, "")
             rows.append({"dataset": name, "cache": "cold" if cold else "warm", "what": what,
-                         "workers": w, "worker_kind": kind, "durable": durable, "seconds": s, "seconds_all": [r["seconds"] for r in runs],
+                         "workers": w, "worker_kind": kind, "durable": durable, "bundles": bundles, "seconds": s, "seconds_all": [r["seconds"] for r in runs],
                          "videos_per_s": len(paths) / s, "mb_per_s": mb, "percent_of_cat": 100 * mb / cat_mb,
                          "shards": runs[0]["summary"]["shards"]})
             print(f"{name} {'cold' if cold else 'warm'} {what} workers={w}: {len(paths) / s:.1f} videos/s, {mb:.1f} MB/s "

@@ -2,6 +2,8 @@
 YUV planes byte-identical to the reference, RGB byte-identical to the NumPy twin of docs/color.md
 applied to the reference planes."""
 
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -192,3 +194,20 @@ def test_gop_list_calls_take_a_list_of_bundles(decoder, media):
             call([], [path], [40])
         with pytest.raises(ValueError, match=r"numpy_datas\[1\] must be a 1-D uint8 array"):
             call([bundle, bundle.astype(np.int16)], [path], [40])
+
+
+@pytest.mark.parametrize("pix_fmt, depth", [("yuv420p", 8), ("yuv420p10le", 10)])
+def test_a_large_frame_converts_in_bands_to_the_same_bytes(tmp_path, pix_fmt, depth, convert_isa):
+    """A frame of at least 2^19 pixels converts in bands of rows on the decoder's threads
+    (frames/frame_builder.cpp); 578 rows make 289 chroma rows, so a band starts mid-frame on an even
+    row. One thread (no bands) and two (two bands) give the twin's bytes."""
+    path = str(tmp_path / f"large_{depth}.mp4")
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1024x578:rate=30", "-frames:v", "2",
+                    "-c:v", "libx264", "-pix_fmt", pix_fmt, path], check=True)
+    native = np.asarray(odvd.PyNvGopDecoder(1, iGpu=-1).Decode([path], [1])[0])
+    matrix, rng = color_spec(path, 578)
+    expected = native_to_rgb(native, depth, matrix, rng)
+    assert expected.shape == (578, 1024, 3)
+    for threads in (1, 2):
+        dec = odvd.PyNvGopDecoder(1, iGpu=-1, num_threads=threads, suppressNoColorRangeWarning=True)
+        assert_frames_equal(np.asarray(dec.DecodeN12ToRGB([path], [1])[0]), expected, f"{threads} thread(s)")

@@ -1,5 +1,6 @@
 #include "frames/frame_builder.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -10,6 +11,7 @@ extern "C" {
 #include "convert/chroma_upsample.h"
 #include "convert/color_resolve.h"
 #include "convert/yuv_to_rgb.h"
+#include "engine/parallel.h"
 
 namespace odvd {
 namespace {
@@ -65,13 +67,36 @@ void write_native(const AVFrame* src, bool semi_planar, int shift, int cols, T* 
   }
 }
 
-// `frame` (its metadata set) becomes the packed RGB / BGR conversion of `view`.
+// A frame of at least this many pixels converts in bands of rows on the decoder's threads: a smaller
+// one is not worth waking a thread for.
+constexpr int64_t kBandPixels = int64_t{1} << 19;
+
+// `frame` (its metadata set) becomes the packed RGB / BGR conversion of `view`, on up to `threads`
+// threads for a large frame (bands of an even number of rows: rows 2j and 2j+1 share chroma row j).
 FramePtr convert_into(FramePtr frame, const color::NativeView& view, color::ColorSpec spec, OutputFormat out,
-                      BlockPool& pool) {
+                      BlockPool& pool, int threads) {
   const int w = view.width, h = view.height;
-  frame->data = pool.acquire(size_t(w) * h * 3);
-  color::native_to_rgb(view, spec, out == OutputFormat::kBGR, frame->data.get(), size_t(w) * 3);
-  frame->layout = out == OutputFormat::kBGR ? FrameLayout::kBGR : FrameLayout::kRGB;
+  const bool bgr = out == OutputFormat::kBGR;
+  const size_t pitch = size_t(w) * 3;
+  frame->data = pool.acquire(pitch * h);
+  uint8_t* rgb = frame->data.get();
+  const int bands = threads > 1 && int64_t(w) * h >= kBandPixels ? std::min(threads, (h + 1) / 2) : 1;
+  if (bands == 1) {
+    color::native_to_rgb(view, spec, bgr, rgb, pitch);
+  } else {
+    const int rows = 2 * (((h + bands - 1) / bands + 1) / 2);
+    parallel_for(size_t(bands), bands, [&](size_t b) {
+      const int y0 = int(b) * rows, y1 = std::min(h, y0 + rows);
+      if (y0 >= y1) return;
+      color::NativeView part = view;
+      part.luma += size_t(y0) * view.luma_pitch;
+      part.chroma += size_t(y0 / 2) * view.chroma_pitch;
+      if (part.chroma_v != nullptr) part.chroma_v += size_t(y0 / 2) * view.chroma_v_pitch;
+      part.height = y1 - y0;
+      color::native_to_rgb(part, spec, bgr, rgb + size_t(y0) * pitch, pitch);
+    });
+  }
+  frame->layout = bgr ? FrameLayout::kBGR : FrameLayout::kRGB;
   frame->itemsize = 1;
   frame->shape = {h, w, 3};
   frame->strides = {int64_t(w) * 3, 3, 1};
@@ -81,7 +106,7 @@ FramePtr convert_into(FramePtr frame, const color::NativeView& view, color::Colo
 }  // namespace
 
 FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputFormat out, BlockPool& pool,
-                     const std::string& context) {
+                     const std::string& context, int threads) {
   SourceLayout l{};
   const auto fmt = static_cast<AVPixelFormat>(src->format);
   if (!source_layout(fmt, &l)) {
@@ -121,7 +146,7 @@ FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputForma
       view.chroma_v = src->data[2];
       view.chroma_v_pitch = size_t(src->linesize[2]);
     }
-    return convert_into(std::move(frame), view, spec, out, pool);
+    return convert_into(std::move(frame), view, spec, out, pool, threads);
   }
   const size_t native_bytes = size_t(rows) * cols * itemsize;
   std::shared_ptr<uint8_t> native = pool.acquire(native_bytes);
@@ -141,7 +166,7 @@ FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputForma
   }
   const size_t pitch = size_t(cols) * itemsize;
   color::NativeView view{native.get(), pitch, native.get() + size_t(h) * pitch, pitch, w, h, depth};
-  return convert_into(std::move(frame), view, spec, out, pool);
+  return convert_into(std::move(frame), view, spec, out, pool, threads);
 }
 
 FramePtr copy_frame(const Frame& f, BlockPool& pool) {

@@ -14,8 +14,9 @@ namespace odvd {
 // Builds the requested output of `src` (a decoded picture); `params` supplies the stream's colour
 // description (resolved from the bitstream and the container: demux/colour_signal.h) and time base. Throws invalid_argument for pixel
 // formats other than 4:2:0 at 8/10/12 bits.
+// `threads`: threads an RGB / BGR conversion of a large frame may use (the decoder's own).
 FramePtr build_frame(const AVFrame* src, const StreamParams& params, OutputFormat out, BlockPool& pool,
-                     const std::string& context);
+                     const std::string& context, int threads = 1);
 
 // Whether libavcodec reported errors for this picture (decode error flags, or flagged corrupt: a
 // missing reference, concealment).

@@ -10,9 +10,10 @@ namespace {
 // requested output on demand.
 class HostPicture final : public DecodedPicture {
  public:
-  HostPicture(const AVFrame* frame, const StreamParams& params, BlockPool& pool, const std::string& context)
-      : frame_(frame), params_(params), pool_(pool), context_(context) {}
-  FramePtr frame(OutputFormat out) override { return build_frame(frame_, params_, out, pool_, context_); }
+  HostPicture(const AVFrame* frame, const StreamParams& params, BlockPool& pool, const std::string& context,
+              int threads)
+      : frame_(frame), params_(params), pool_(pool), context_(context), threads_(threads) {}
+  FramePtr frame(OutputFormat out) override { return build_frame(frame_, params_, out, pool_, context_, threads_); }
   std::unique_ptr<DecodedPicture> keep() override;
 
  private:
@@ -20,18 +21,22 @@ class HostPicture final : public DecodedPicture {
   const StreamParams& params_;
   BlockPool& pool_;
   const std::string& context_;
+  int threads_;  // the decoder's: a large frame converts in bands on as many
 };
 
 // A kept picture owns a reference to the decoder's frame (no pixel copy) and its own copy of the name.
 class KeptHostPicture final : public DecodedPicture {
  public:
-  KeptHostPicture(const AVFrame* frame, const StreamParams& params, BlockPool& pool, std::string context)
-      : ref_(ff::make_frame()), params_(params), pool_(pool), context_(std::move(context)) {
+  KeptHostPicture(const AVFrame* frame, const StreamParams& params, BlockPool& pool, std::string context,
+                  int threads)
+      : ref_(ff::make_frame()), params_(params), pool_(pool), context_(std::move(context)), threads_(threads) {
     if (av_frame_ref(ref_.get(), frame) < 0) throw std::bad_alloc();
   }
-  FramePtr frame(OutputFormat out) override { return build_frame(ref_.get(), params_, out, pool_, context_); }
+  FramePtr frame(OutputFormat out) override {
+    return build_frame(ref_.get(), params_, out, pool_, context_, threads_);
+  }
   std::unique_ptr<DecodedPicture> keep() override {
-    return std::make_unique<KeptHostPicture>(ref_.get(), params_, pool_, context_);
+    return std::make_unique<KeptHostPicture>(ref_.get(), params_, pool_, context_, threads_);
   }
 
  private:
@@ -39,10 +44,11 @@ class KeptHostPicture final : public DecodedPicture {
   const StreamParams& params_;
   BlockPool& pool_;
   std::string context_;
+  int threads_;
 };
 
 std::unique_ptr<DecodedPicture> HostPicture::keep() {
-  return std::make_unique<KeptHostPicture>(frame_, params_, pool_, context_);
+  return std::make_unique<KeptHostPicture>(frame_, params_, pool_, context_, threads_);
 }
 
 class CpuDecoder final : public Decoder {
@@ -62,7 +68,7 @@ class CpuDecoder final : public Decoder {
  private:
   LibavDecoder::OnFrame adapt(const OnPicture& on_picture) {
     return [this, &on_picture](int64_t id, const AVFrame* f) {
-      HostPicture picture(f, params(), pool_, context());
+      HostPicture picture(f, params(), pool_, context(), dec_.threads());
       on_picture(id, picture);
     };
   }
