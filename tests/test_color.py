@@ -53,7 +53,7 @@ def uniform_native(y, u, v, depth, w=4, h=4):
 @pytest.mark.parametrize("depth", DEPTHS)
 @pytest.mark.parametrize("range_", RANGES)
 @pytest.mark.parametrize("matrix", MATRICES)
-@pytest.mark.parametrize("size", [(7, 5), (318, 178), (1, 1), (2, 3), (33, 17), (64, 2)])
+@pytest.mark.parametrize("size", [(7, 5), (318, 178), (1, 1), (2, 3), (33, 17), (64, 2), (16, 1), (49, 3)])
 def test_random_planes_match_twin(matrix, range_, depth, size, convert_isa):
     w, h = size
     rng = np.random.default_rng(zlib.crc32(f"{matrix} {range_} {depth} {w}x{h}".encode()))
