@@ -17,6 +17,18 @@ namespace odvd::color {
 
 namespace {
 
+// Sample i of a row, for the row loops of every instruction set: NV12 / P016 as native_sample reads
+// them, or (kPlanar) a planar frame's byte or little-endian word with the value in its low bits.
+template <int kDepth, bool kPlanar>
+inline int32_t sample(const uint8_t* __restrict row, int i) {
+  if constexpr (kDepth == 8 || !kPlanar) {
+    return native_sample(row, i, kDepth);
+  } else {
+    const uint32_t word = uint32_t{row[2 * i]} | (uint32_t{row[2 * i + 1]} << 8);
+    return static_cast<int32_t>(word & ((1u << kDepth) - 1));
+  }
+}
+
 namespace baseline {
 #include "convert/yuv_to_rgb_rows.inc"
 }  // namespace baseline

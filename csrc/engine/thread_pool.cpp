@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 
-#include <algorithm>
 #include <atomic>
 #include <new>
 
@@ -65,11 +64,6 @@ void ThreadPool::run(const std::function<void()>& work, size_t helpers) {
     call.slots = 0;
     done_.wait(lock, [&] { return call.active == 0; });
   }
-}
-
-size_t ThreadPool::size() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return threads_.size();
 }
 
 void ThreadPool::loop() {

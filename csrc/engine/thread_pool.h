@@ -26,8 +26,6 @@ class ThreadPool {
   // left) and must not throw. Pool threads that were not free before the caller's own run ended do
   // not join in.
   void run(const std::function<void()>& work, size_t helpers);
-  // Threads started so far (tests and build_info).
-  size_t size();
 
   static constexpr size_t kMaxThreads = 512;
 
