@@ -39,7 +39,7 @@ RANGE = {"tv": 1, "pc": 2}
 def signal(codec: str, data: bytes) -> dict:
     """The colour description (FIELDS) the hook reads; its chroma location is location()'s."""
     s = _engine._colour_signal(codec, data)
-    assert set(s) == {*FIELDS, "chroma_location"}, s
+    assert set(s) == {*FIELDS, "chroma_location", "bit_depth", "chroma_format"}, s
     return {k: s[k] for k in FIELDS}
 
 
@@ -185,6 +185,57 @@ def test_vp9_clips_exercise_every_profile(units):
             b = unit[0]  # frame_marker(2) profile_low_bit profile_high_bit ...
             profiles[name] = ((b >> 5) & 1) | (((b >> 4) & 1) << 1)
     assert sorted(set(profiles.values())) == [0, 1, 2, 3], profiles
+
+
+# FFmpeg's pixel formats of VP9 / AV1 streams -> (bits, chroma_format: 0 4:0:0, 1 4:2:0, 2 4:2:2,
+# 3 4:4:4 and the other unsubsampled-height layouts: 4:4:0, RGB).
+PIX_FMT = {"yuv420p": (8, 1), "yuv420p10le": (10, 1), "yuv420p12le": (12, 1), "yuv422p": (8, 2),
+           "yuv422p10le": (10, 2), "yuv422p12le": (12, 2), "yuv440p": (8, 3), "yuv440p10le": (10, 3),
+           "yuv440p12le": (12, 3), "yuv444p": (8, 3), "yuv444p10le": (10, 3), "yuv444p12le": (12, 3),
+           "gbrp": (8, 3), "gbrp10le": (10, 3), "gbrp12le": (12, 3), "gray": (8, 0), "gray10le": (10, 0),
+           "gray12le": (12, 0)}
+
+
+def ffprobe_pix_fmt(path) -> str:
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "stream=pix_fmt", "-of",
+                          "json", str(path)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)["streams"][0]["pix_fmt"]
+
+
+@pytest.mark.parametrize("name", [n for n in CLIPS if RECIPES[n].expect["codec"] in ("vp9", "av1")])
+def test_sample_format_matches_ffprobe(media, units, name):
+    """VP9 key frames and AV1 sequence headers give the sample format (what the engine opens WebM /
+    Matroska / IVF without a configuration record by, instead of decoding): ffprobe's pix_fmt, which
+    FFmpeg's decoders set."""
+    codec, unit, _ = units[name]
+    s = _engine._colour_signal(codec, unit)
+    assert (s["bit_depth"], s["chroma_format"]) == PIX_FMT[ffprobe_pix_fmt(media[name].path)], name
+
+
+@pytest.mark.parametrize("name", [n for n in CLIPS if RECIPES[n].expect["codec"] in ("vp9", "av1")])
+def test_streams_without_a_record_open_by_their_first_packet(media, tmp_path, name):
+    """IVF and WebM carry no configuration record for these clips: the engine takes the sample format
+    from the first packet and agrees with ffprobe's pix_fmt (unsupported formats refused by name)."""
+    src = media[name].path
+    webm = tmp_path / "remux.webm"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(src), "-c", "copy", str(webm)], check=True)
+    bits, chroma = PIX_FMT[ffprobe_pix_fmt(src)]
+    for path in (src, webm):
+        if chroma == 1 and bits in (8, 10, 12):
+            assert _engine._index_report(str(path))["params"]["bit_depth"] == bits, path
+        else:
+            with pytest.raises(ValueError, match=f"unsupported sample format \\({bits}-bit, chroma_format {chroma}\\)"):
+                _engine._index_report(str(path))
+
+
+def test_first_packet_that_says_nothing_falls_back_to_probing(media, tmp_path):
+    """A VP9 stream that starts with an inter frame: its first packet tells no sample format, so the
+    engine lets libavformat probe by decoding, which finds the 10-bit key frame after it."""
+    frames = cs.ivf_frames(media["cs_vp9_p2_10bit"].path.read_bytes())
+    path = tmp_path / "inter_first.ivf"
+    path.write_bytes(cs.ivf(b"VP90", [frames[1]] + frames))
+    assert _engine._colour_signal("vp9", frames[1])["bit_depth"] == -1
+    assert _engine._index_report(str(path))["params"]["bit_depth"] == 10
 
 
 # ---- configuration records -----------------------------------------------------------------------
@@ -466,10 +517,13 @@ NONE = dict(matrix=-1, primaries=-1, transfer=-1, range=-1)
 
 def check(codec, data):
     s = _engine._colour_signal(codec, data)
-    assert set(s) == {*NONE, "chroma_location"}, s
+    assert set(s) == {*NONE, "chroma_location", "bit_depth", "chroma_format"}, s
     assert all(type(v) is int and -1 <= v <= 255 for v in s.values()), s
     assert s["range"] in (-1, 1, 2), s
     assert s.pop("chroma_location") in (-1, 1, 2, 3, 4, 5, 6), s
+    # The sample format: all or nothing too, and only from VP9 / AV1.
+    fmt = (s.pop("bit_depth"), s.pop("chroma_format"))
+    assert fmt in {(-1, -1)} | ({(b, c) for b in (8, 10, 12) for c in (0, 1, 2, 3)} if codec in ("vp9", "av1") and s != NONE else set()), fmt
     return s
 
 truncations = 0

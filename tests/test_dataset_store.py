@@ -264,6 +264,23 @@ def _ffprobe(path):
     return json.loads(r.stdout)["streams"][0]
 
 
+def _ffprobe_gops(path):
+    """GOP table from ffprobe's packets, computed here: frame ids by pts order; per key packet (decode
+    order) up to the next, the smallest frame id, the frame count and [min pos, max pos + size)."""
+    r = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                        "packet=pts,pos,size,flags", "-of", "json", path], check=True, capture_output=True, text=True)
+    packets = json.loads(r.stdout)["packets"]
+    pts = np.array([int(p["pts"]) for p in packets])
+    frame_id = np.empty(len(pts), np.int64)
+    frame_id[np.argsort(pts, kind="stable")] = np.arange(len(pts))
+    keys = [i for i, p in enumerate(packets) if "K" in p["flags"]] + [len(packets)]
+    pos = np.array([int(p["pos"]) for p in packets])
+    size = np.array([int(p["size"]) for p in packets])
+    gops = [(int(frame_id[a:b].min()), b - a, int(pos[a:b].min()), int((pos[a:b] + size[a:b]).max() - pos[a:b].min()))
+            for a, b in zip(keys[:-1], keys[1:])]
+    return [list(c) for c in zip(*gops)]
+
+
 def test_metadata_rows_against_ffprobe(dataset, store):
     s = GopStore(store[0])
     codec = {"h264": 4, "hevc": 8, "vp9": 10}
@@ -276,6 +293,10 @@ def test_metadata_rows_against_ffprobe(dataset, store):
         num, den = probe["time_base"].split("/")
         assert (row["time_base_num"], row["time_base_den"]) == (int(num), int(den))
         assert row["size"] == os.path.getsize(v) and row["mtime_ns"] == os.stat(v).st_mtime_ns
+        # The GOP table: ffprobe's key packets, frame ids and packet positions.
+        firsts, lens, offsets, lengths = _ffprobe_gops(v)
+        assert row["gop_first_frame_id"] == firsts and row["gop_len"] == lens, name
+        assert row["gop_src_offset"] == offsets and row["gop_src_length"] == lengths, name
         # Source byte ranges: each GOP's packets, within the file, in order.
         if row["gop_src_offset"] is not None:
             ends = [o + n for o, n in zip(row["gop_src_offset"], row["gop_src_length"])]
@@ -346,8 +367,9 @@ def test_ray_engine_equals_local(dataset, tmp_path):
 
 
 def test_catalogue_only_then_bundles(dataset, tmp_path):
-    """Without --bundles: the catalogue alone (get says so); a rerun with --bundles does every video
-    again, now with its GOPs, and the rows are otherwise the same."""
+    """Without --bundles: the catalogue alone (get says so; no bundle sizes, as no bundle was made); a
+    rerun with --bundles does every video again, now with its GOPs and their sizes, and the rows are
+    otherwise the same."""
     videos = tmp_path / "v"
     shutil.copytree(dataset["data"] / "shard2" / "group2", videos)
     out = tmp_path / "s"
@@ -358,11 +380,13 @@ def test_catalogue_only_then_bundles(dataset, tmp_path):
     with pytest.raises(ValueError, match="without --bundles"):
         s.get(v, [0])
     before = {r["path"]: r for r in s.catalogue.to_pylist()}
+    assert all(r["gop_bundle_size"] is None and r["gop_count"] >= 1 for r in before.values())
     again = prepare([str(videos)], str(out), bundles=True, progress=False)
     assert again["processed"] == first["videos"] and again["shards"] >= 1
     s = GopStore(out)
     assert len(s.get(v, [0])) == 1
     for r in s.catalogue.to_pylist():
+        assert len(r["gop_bundle_size"]) == r["gop_count"]
         for k, value in before[r["path"]].items():
-            if k not in ("gop_shard", "gop_offset"):
+            if k not in ("gop_shard", "gop_offset", "gop_bundle_size"):
                 assert r[k] == value, k

@@ -6,6 +6,7 @@
 #include "frames/frame.h"
 
 namespace odvd {
+class GopReader;
 class VideoFile;
 }
 
@@ -32,6 +33,9 @@ pybind11::list plane_views(const FramePtr& frame);
 // What the engine knows of an opened file: its stream parameters and every sample of its index
 // (register_index.cpp; _index_report, and _GopEngine.index_report for a decoder's cached files).
 pybind11::dict index_report(const VideoFile& file);
+// Every GOP of an opened file, as a bundle of it would carry the GOP (gop/gop_plan.h gop_spans), with
+// the byte range of the GOP's own packets in the file (register_index.cpp; _GopEngine.gop_table).
+pybind11::dict gop_table(const GopReader& reader);
 // DecodedFrameExt.format: a PixelFormat equal to its name and to accvlab's number (register_pixel_format.cpp).
 pybind11::object pixel_format(FrameLayout layout);
 }  // namespace odvd::bindings

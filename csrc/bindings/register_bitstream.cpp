@@ -44,6 +44,8 @@ void register_bitstream(py::module_& m) {
         out["transfer"] = s.transfer;
         out["range"] = s.range;
         out["chroma_location"] = s.chroma_location;
+        out["bit_depth"] = s.bit_depth;
+        out["chroma_format"] = s.chroma_format;
         return out;
       },
       py::arg("codec"), py::arg("data"));

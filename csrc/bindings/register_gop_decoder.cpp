@@ -221,6 +221,21 @@ void register_gop_decoder(py::module_& m) {
             return index_report(reader->file());
           },
           py::arg("key"), "_index_report's dict from this decoder's cached file (opened and kept like a decode would).")
+      .def(
+          "gop_table",
+          [](GopEngine& e, const std::string& key) {
+            std::shared_ptr<GopReader> reader;
+            {
+              py::gil_scoped_release release;
+              reader = e.reader_of(key);
+            }
+            return gop_table(*reader);
+          },
+          py::arg("key"),
+          "Every GOP of this decoder's cached file, in decode order, as GetGOP would bundle it: arrays "
+          "first_frame_id, gop_len, key_packet, first_packet (the previous GOP's key packet when open-GOP "
+          "leading pictures need it), end_packet, and src_offset / src_length (the byte range of the GOP's "
+          "own packets in the file; -1 where unknown).")
       .def("forget", &GopEngine::forget, py::arg("key"), "Drops what was opened under `key` (a source's call ended).")
       .def("stream_params",
            [](GopEngine& e, const std::string& path) {

@@ -24,7 +24,7 @@ ColourSignal vp9_frame(const uint8_t* p, size_t n) {
   r.skip(2);                                // show_frame, error_resilient_mode
   if (!key_frame || !r.ok()) return {};
   if (r.u(8) != 0x49 || r.u(8) != 0x83 || r.u(8) != 0x42) return {};  // frame_sync_code
-  if (profile >= 2) r.skip(1);  // ten_or_twelve_bit
+  const int bit_depth = profile >= 2 ? (r.flag() ? 12 : 10) : 8;  // ten_or_twelve_bit
   // color_space -> AVColorSpace as FFmpeg's vp9 decoder maps it: CS_UNKNOWN, CS_BT_601, CS_BT_709,
   // CS_SMPTE_170, CS_SMPTE_240, CS_BT_2020, CS_RESERVED, CS_RGB.
   static constexpr int kMatrix[8] = {2, 5, 1, 6, 7, 9, 3, 0};
@@ -32,16 +32,20 @@ ColourSignal vp9_frame(const uint8_t* p, size_t n) {
   const bool four_four_four = profile == 1 || profile == 3;
   ColourSignal c;
   c.matrix = kMatrix[color_space & 7];
+  c.bit_depth = bit_depth;
+  c.chroma_format = 1;  // profiles 0 and 2: 4:2:0
   if (color_space != 7) {          // != CS_RGB
     c.range = r.flag() ? 2 : 1;    // color_range
     if (four_four_four) {
       const bool ss_x = r.flag(), ss_y = r.flag();  // subsampling_x, subsampling_y
       if ((ss_x && ss_y) || r.flag()) return {};    // 4:2:0 (FFmpeg refuses it here); reserved_zero
+      c.chroma_format = ss_x ? 2 : 3;               // 4:2:2; 4:4:0 or 4:4:4
     }
   } else {
     c.range = 2;  // RGB is full range
     // RGB is 4:4:4, which profiles 0 and 2 cannot carry (FFmpeg refuses the frame); reserved_zero.
     if (!four_four_four || r.flag()) return {};
+    c.chroma_format = 3;
   }
   return r.ok() ? c : ColourSignal{};
 }
@@ -60,6 +64,8 @@ ColourSignal av1_sequence_header(const uint8_t* p, size_t n) {
   const bool twelve_bit = profile == 2 && high_bitdepth && r.flag();
   const bool mono_chrome = profile == 1 ? false : r.flag();
   ColourSignal c;
+  c.bit_depth = twelve_bit ? 12 : high_bitdepth ? 10 : 8;
+  c.chroma_format = mono_chrome ? 0 : 3;  // sRGB and profile 1: 4:4:4; else set from the subsampling below
   if (r.flag()) {  // color_description_present_flag (else CP/TC/MC_UNSPECIFIED: reported as -1)
     c.primaries = static_cast<int>(r.u(8));
     c.transfer = static_cast<int>(r.u(8));
@@ -75,6 +81,7 @@ ColourSignal av1_sequence_header(const uint8_t* p, size_t n) {
       ss_x = twelve_bit ? r.flag() : true;
       ss_y = twelve_bit && ss_x ? r.flag() : false;
     }
+    c.chroma_format = ss_x && ss_y ? 1 : ss_x ? 2 : 3;
     if (ss_x && ss_y) {
       // chroma_sample_position: CSP_UNKNOWN, CSP_VERTICAL (left), CSP_COLOCATED (top-left), reserved.
       static constexpr int kLocation[4] = {-1, 1, 3, -1};

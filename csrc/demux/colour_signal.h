@@ -18,6 +18,12 @@ struct ColourSignal {  // each field -1 when the bitstream does not signal it
   int range = -1;      // AVColorRange: 1 = limited (MPEG), 2 = full (JPEG)
   int chroma_location = -1;  // AVChromaLocation 1..6 (H.264 / HEVC chroma_sample_loc_type_top_field + 1;
                              // AV1 chroma_sample_position: 1 vertical = left, 2 colocated = top-left)
+  // The sample format, from a VP9 key frame's profile and color_config or an AV1 sequence header's
+  // color_config (H.264 / HEVC: not read here, -1): bits per sample, and chroma_format as in
+  // bitstream::SampleFormat (0 4:0:0, 1 4:2:0, 2 4:2:2, 3 4:4:4 and the other unsubsampled-height
+  // layouts such as VP9's 4:4:0 and RGB).
+  int bit_depth = -1;
+  int chroma_format = -1;
 };
 
 // From one access unit / temporal unit / frame, or from parameter sets:

@@ -86,7 +86,7 @@ void Demuxer::find_stream_info() {
   if (r < 0) throw std::invalid_argument("'" + path_ + "': cannot read stream parameters: " + ff::error_string(r));
 }
 
-std::vector<Sample> Demuxer::scan(Codec codec, bool skip_payload) {
+std::vector<Sample> Demuxer::scan(Codec codec, bool skip_payload, std::vector<uint8_t>* first_packet) {
   struct PayloadMode {  // normal reads again afterwards, also when scanning throws
     Demuxer* d;
     bool on;
@@ -117,6 +117,7 @@ std::vector<Sample> Demuxer::scan(Codec codec, bool skip_payload) {
         av_packet_unref(pkt.get());
         break;
       }
+      if (first_packet && samples.empty() && !skip_payload) first_packet->assign(pkt->data, pkt->data + pkt->size);
       Sample s;
       s.pos = pkt->pos;
       s.size = pkt->size;

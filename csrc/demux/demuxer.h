@@ -50,8 +50,9 @@ class Demuxer {
   // Every sample of the stream in file order, with pos / size / pts / dts / key, discard and (for
   // `codec` H.264 / HEVC) disposable flags; stops at the first sample cut off by the end of the file.
   // `skip_payload`: MP4 / MOV only, the moov tables already list every sample, so payload reads are
-  // answered without I/O (demux/file_io.h) and nothing is parsed.
-  std::vector<Sample> scan(Codec codec, bool skip_payload);
+  // answered without I/O (demux/file_io.h) and nothing is parsed. `first_packet` (not with
+  // skip_payload): receives the bytes of the stream's first packet.
+  std::vector<Sample> scan(Codec codec, bool skip_payload, std::vector<uint8_t>* first_packet = nullptr);
 
   // The packets of samples[first..last] (decode order) as the demuxer returns them, by seeking to the
   // first and reading on; each checked against the index by its position. invalid_argument when they

@@ -53,6 +53,20 @@ std::vector<uint8_t> annexb_parameter_sets(const char* filter_name, AVCodecParam
   return std::vector<uint8_t>(ctx->par_out->extradata, ctx->par_out->extradata + ctx->par_out->extradata_size);
 }
 
+// Bit depth and chroma format from the configuration record, else from the codec parameters' sample
+// format (known when libavformat has probed the stream); bit_depth 0 when neither says.
+bitstream::SampleFormat format_of(const AVCodecParameters* par, const std::vector<uint8_t>& extradata) {
+  bitstream::SampleFormat f = bitstream::format_from_extradata(par->codec_id, extradata);
+  if (par->format != AV_PIX_FMT_NONE) {
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(par->format));
+    if (d) {
+      f.bit_depth = d->comp[0].depth;
+      f.chroma_format = d->nb_components < 3 ? 0 : (d->log2_chroma_w && d->log2_chroma_h) ? 1 : d->log2_chroma_w ? 2 : 3;
+    }
+  }
+  return f;
+}
+
 }  // namespace
 
 SourceKey parse_source_key(const std::string& key) {
@@ -88,17 +102,33 @@ VideoFile::VideoFile(const std::string& key, bool direct_mp4)
     // The common MP4/MOV: its sample tables read directly (demux/mp4_index.h), no demuxer needed.
     indexed_directly_ = true;
     mov_family_ = true;
-    fill_params(mp4->par.get(), mp4->time_base, nullptr);
+    fill_params(mp4->par.get(), mp4->time_base);
+    const bitstream::SampleFormat f = bitstream::format_from_extradata(mp4->par->codec_id, params_.extradata);
+    set_sample_format(f.bit_depth, f.chroma_format);
     params_.stream_index = mp4->stream_index;
     index_ = StreamIndex(std::move(mp4->samples), name);
     resolve_colour(nullptr);
   } else {
     // The constructor's FileIO has not been read through its AVIO yet: the demuxer may take it.
     auto demuxer = std::make_unique<Demuxer>(path_, io_, requested_stream_);
-    fill_params(demuxer->stream()->codecpar, demuxer->stream()->time_base, demuxer.get());
+    AVCodecParameters* par = demuxer->stream()->codecpar;
+    fill_params(par, demuxer->stream()->time_base);
+    bitstream::SampleFormat f = format_of(par, params_.extradata);
+    // VP9 and AV1 outside MP4 often come without a configuration record (WebM / Matroska without
+    // CodecPrivate, IVF, OBU): their first packet says it, read by the scan below.
+    const bool from_first_packet = f.bit_depth == 0 && !demuxer->mov_family() &&
+                                   (params_.codec == Codec::kVP9 || params_.codec == Codec::kAV1);
+    if (f.bit_depth == 0 && !from_first_packet) {
+      // Nothing in the header says: let libavformat decode the first frames once (slow path).
+      demuxer->find_stream_info();
+      f = format_of(par, params_.extradata);
+    }
+    if (!from_first_packet) set_sample_format(f.bit_depth, f.chroma_format);
     params_.stream_index = demuxer->stream()->index;
-    index_ = StreamIndex(scan(demuxer), name);
-    resolve_colour(demuxer.get());
+    std::vector<uint8_t> first_packet;
+    index_ = StreamIndex(scan(demuxer, &first_packet), name);
+    if (from_first_packet) sample_format_from_first_packet(first_packet);
+    resolve_colour(demuxer.get(), first_packet);
     spare_ = std::move(demuxer);
   }
   params_.frame_count = index_.frame_count();
@@ -119,8 +149,8 @@ std::unique_ptr<Demuxer> VideoFile::demuxer() const {
   return std::make_unique<Demuxer>(source_name_.empty() ? path_ : source_name_, nullptr, requested_stream_);
 }
 
-std::vector<Sample> VideoFile::scan(std::unique_ptr<Demuxer>& demuxer) {
-  if (!demuxer->mov_family()) return demuxer->scan(params_.codec, /*skip_payload=*/false);
+std::vector<Sample> VideoFile::scan(std::unique_ptr<Demuxer>& demuxer, std::vector<uint8_t>* first_packet) {
+  if (!demuxer->mov_family()) return demuxer->scan(params_.codec, /*skip_payload=*/false, first_packet);
   // MP4/MOV: the moov tables already list every sample; walking them through the demuxer with
   // payload reads answered without I/O yields pts/dts/flags (incl. edit-list discards).
   std::vector<Sample> samples = demuxer->scan(params_.codec, /*skip_payload=*/true);
@@ -141,10 +171,10 @@ std::vector<Sample> VideoFile::scan(std::unique_ptr<Demuxer>& demuxer) {
   }
   // Fragmented or unusual files: read them for real, through the demuxer, from a fresh context.
   demuxer = std::make_unique<Demuxer>(path_);
-  return demuxer->scan(params_.codec, /*skip_payload=*/false);
+  return demuxer->scan(params_.codec, /*skip_payload=*/false, first_packet);
 }
 
-void VideoFile::resolve_colour(Demuxer* demuxer) {
+void VideoFile::resolve_colour(Demuxer* demuxer, const std::vector<uint8_t>& first_packet) {
   const Codec codec = params_.codec;
   const auto id = static_cast<AVCodecID>(params_.ff_codec_id);
   const std::vector<uint8_t>& config = parameter_sets_;
@@ -159,7 +189,9 @@ void VideoFile::resolve_colour(Demuxer* demuxer) {
   // sample is read only for VP9, AV1 without a sequence header in its record, and Annex-B streams.
   if (length_size_ > 0 || index_.samples().empty()) return;
   const Sample& first = index_.samples().front();
-  if (mov_family_) {
+  if (!first_packet.empty() && static_cast<int64_t>(first_packet.size()) == first.size) {
+    apply_signalled_colour(params_, first_packet.data(), first_packet.size());  // kept by the scan
+  } else if (mov_family_) {
     std::vector<uint8_t> bytes(static_cast<size_t>(first.size));
     io_->read_at(first.pos, bytes.data(), bytes.size());
     apply_signalled_colour(params_, bytes.data(), bytes.size());
@@ -173,7 +205,7 @@ void VideoFile::resolve_colour(Demuxer* demuxer) {
   }
 }
 
-void VideoFile::fill_params(AVCodecParameters* par, AVRational time_base, Demuxer* demuxer) {
+void VideoFile::fill_params(AVCodecParameters* par, AVRational time_base) {
   StreamParams& p = params_;
   int block = 16;
   switch (par->codec_id) {
@@ -199,26 +231,6 @@ void VideoFile::fill_params(AVCodecParameters* par, AVRational time_base, Demuxe
   p.time_base_num = time_base.num;
   p.time_base_den = time_base.den;
 
-  bitstream::SampleFormat f = bitstream::format_from_extradata(par->codec_id, p.extradata);
-  if (f.bit_depth == 0 && par->format == AV_PIX_FMT_NONE && demuxer) {
-    // Nothing in the header says: let libavformat decode the first frames once (slow path).
-    demuxer->find_stream_info();
-  }
-  if (par->format != AV_PIX_FMT_NONE) {
-    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(par->format));
-    if (d) {
-      f.bit_depth = d->comp[0].depth;
-      f.chroma_format = d->nb_components < 3 ? 0 : (d->log2_chroma_w && d->log2_chroma_h) ? 1 : d->log2_chroma_w ? 2 : 3;
-    }
-  }
-  p.bit_depth = f.bit_depth > 0 ? f.bit_depth : 8;
-  p.chroma_format = f.chroma_format >= 0 ? f.chroma_format : 1;
-  if (p.chroma_format != 1 || (p.bit_depth != 8 && p.bit_depth != 10 && p.bit_depth != 12)) {
-    throw std::invalid_argument("'" + path_ + "': unsupported sample format (" + std::to_string(p.bit_depth) +
-                                "-bit, chroma_format " + std::to_string(p.chroma_format) +
-                                "); supported: 4:2:0 at 8, 10 or 12 bits");
-  }
-
   // Length-prefixed H.264/HEVC (MP4, Matroska) is read back as Annex-B: packets of bundles must decode
   // without the container's configuration record, so key frames get its parameter sets in front.
   if (bitstream::is_config_record(p.extradata) && (p.codec == Codec::kH264 || p.codec == Codec::kHEVC)) {
@@ -236,6 +248,30 @@ void VideoFile::fill_params(AVCodecParameters* par, AVRational time_base, Demuxe
     parameter_sets_ = bitstream::av1c_config_obus(p.extradata);
   }
   hevc_single_sublayer_ = p.codec == Codec::kHEVC && bitstream::hvcc_temporal_layers(p.extradata) == 1;
+}
+
+void VideoFile::set_sample_format(int bit_depth, int chroma_format) {
+  StreamParams& p = params_;
+  p.bit_depth = bit_depth > 0 ? bit_depth : 8;
+  p.chroma_format = chroma_format >= 0 ? chroma_format : 1;
+  if (p.chroma_format != 1 || (p.bit_depth != 8 && p.bit_depth != 10 && p.bit_depth != 12)) {
+    throw std::invalid_argument("'" + path_ + "': unsupported sample format (" + std::to_string(p.bit_depth) +
+                                "-bit, chroma_format " + std::to_string(p.chroma_format) +
+                                "); supported: 4:2:0 at 8, 10 or 12 bits");
+  }
+}
+
+void VideoFile::sample_format_from_first_packet(const std::vector<uint8_t>& first_packet) {
+  const bitstream::ColourSignal c = bitstream::colour_signal(params_.codec, first_packet.data(), first_packet.size());
+  if (c.bit_depth > 0 && c.chroma_format >= 0) {
+    set_sample_format(c.bit_depth, c.chroma_format);
+    return;
+  }
+  // The first packet does not say (not a key frame, no sequence header): probe a fresh demuxer.
+  Demuxer probe(source_name_.empty() ? path_ : source_name_, nullptr, requested_stream_);
+  probe.find_stream_info();
+  const bitstream::SampleFormat f = format_of(probe.stream()->codecpar, params_.extradata);
+  set_sample_format(f.bit_depth, f.chroma_format);
 }
 
 }  // namespace odvd

@@ -58,11 +58,17 @@ class VideoFile {
   std::unique_ptr<Demuxer> demuxer() const;
 
  private:
-  void fill_params(AVCodecParameters* par, AVRational time_base, Demuxer* demuxer);
-  std::vector<Sample> scan(std::unique_ptr<Demuxer>& demuxer);
+  void fill_params(AVCodecParameters* par, AVRational time_base);
+  // Bit depth and chroma format, checked (4:2:0 at 8, 10 or 12 bits) and set in params_.
+  void set_sample_format(int bit_depth, int chroma_format);
+  // The sample format of a demuxed stream whose header does not say it: the first packet's own
+  // bitstream (a VP9 key frame, an AV1 sequence header) where it tells, else libavformat's probe by
+  // decoding (find_stream_info, on a fresh demuxer: slow, done only when the bitstream says nothing).
+  void sample_format_from_first_packet(const std::vector<uint8_t>& first_packet);
+  std::vector<Sample> scan(std::unique_ptr<Demuxer>& demuxer, std::vector<uint8_t>* first_packet);
   // The colour the bitstream signals, into params_ over the container's tags (demux/colour_signal.h):
   // from the parameter sets of the codec configuration, else from the first sample.
-  void resolve_colour(Demuxer* demuxer);
+  void resolve_colour(Demuxer* demuxer, const std::vector<uint8_t>& first_packet = {});
 
   std::string path_;            // the file's path, or a source's label (messages, bundles' source_path)
   std::string source_name_;     // a registered source's name (common/byte_source.h), else empty

@@ -103,8 +103,9 @@ void select_feed(const PacketSequence& seq, DecodeRun& run) {
   }
 }
 
-GopSpan gop_span(const PacketSequence& seq, int64_t frame_id) {
-  const int32_t packet = seq.packet_of_frame(frame_id);
+namespace {
+
+GopSpan span_of_packet(const PacketSequence& seq, int32_t packet) {
   GopSpan g{};
   g.key = seq.gop_start(packet);
   g.end = seq.gop_end(packet);
@@ -120,6 +121,20 @@ GopSpan gop_span(const PacketSequence& seq, int64_t frame_id) {
   }
   if (g.gop_len == 0) g.first_frame_id = -1;
   return g;
+}
+
+}  // namespace
+
+GopSpan gop_span(const PacketSequence& seq, int64_t frame_id) {
+  return span_of_packet(seq, seq.packet_of_frame(frame_id));
+}
+
+std::vector<GopSpan> gop_spans(const PacketSequence& seq) {
+  std::vector<GopSpan> out;
+  if (seq.size() == 0) return out;
+  out.reserve(seq.gop_starts().size());
+  for (int32_t key : seq.gop_starts()) out.push_back(span_of_packet(seq, key));
+  return out;
 }
 
 }  // namespace odvd

@@ -44,6 +44,8 @@ class PacketSequence {
   // The first packet of the GOP holding `packet` and one past its last.
   int32_t gop_start(int32_t packet) const;
   int32_t gop_end(int32_t packet) const;
+  // Decode indices of the GOP starts (packet 0 always starts one).
+  const std::vector<int32_t>& gop_starts() const { return keys_; }
 
  private:
   std::vector<PlanItem> items_;
@@ -83,5 +85,8 @@ struct GopSpan {
   int32_t gop_len;          // frames the GOP shows
 };
 GopSpan gop_span(const PacketSequence& seq, int64_t frame_id);
+// Every GOP of the sequence, in decode order: the span of each key packet's GOP (what gop_span gives
+// for any frame of it). A GOP that shows no frame has gop_len 0 and first_frame_id -1.
+std::vector<GopSpan> gop_spans(const PacketSequence& seq);
 
 }  // namespace odvd

@@ -260,6 +260,10 @@ class _GopEngine:
         ...
     def get_gop_list(self, filepaths: collections.abc.Sequence[str], frame_ids: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], with_references: bool = False) -> list:
         ...
+    def gop_table(self, key: str) -> dict:
+        """
+        Every GOP of this decoder's cached file, in decode order, as GetGOP would bundle it: arrays first_frame_id, gop_len, key_packet, first_packet (the previous GOP's key packet when open-GOP leading pictures need it), end_packet, and src_offset / src_length (the byte range of the GOP's own packets in the file; -1 where unknown).
+        """
     def index_report(self, key: str) -> dict:
         """
         _index_report's dict from this decoder's cached file (opened and kept like a decode would).

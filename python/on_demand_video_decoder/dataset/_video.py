@@ -31,35 +31,14 @@ class VideoResult:
     bundles: List[np.ndarray] = field(default_factory=list)
 
 
-def _gop_starts(report: dict) -> Optional[List[int]]:
-    """The first frame id of each GOP as the index sees it (the smallest frame id among the packets
-    from one key packet, in decode order, to the next), or None when a GOP shows no frame."""
-    keys = list(np.nonzero(report["flags"] & 1)[0]) + [len(report["flags"])]
-    fids = report["frame_id"]
-    starts = []
-    for a, b in zip(keys[:-1], keys[1:]):
-        shown = fids[a:b][fids[a:b] >= 0]
-        if len(shown) == 0:
-            return None
-        starts.append(int(shown.min()))
-    return starts
-
-
 def _contiguous(firsts: Sequence[int], lens: Sequence[int], frames: int) -> bool:
     return (len(firsts) > 0 and firsts[0] == 0 and all(n >= 1 for n in lens)
             and all(f + n == g for f, n, g in zip(firsts, lens, list(firsts[1:]) + [frames])))
 
 
-def _gop_bundles(decoder, path: str, report: dict, frames: int) -> Tuple[List[int], List[int], List[np.ndarray]]:
-    """Every GOP of the video as a self-contained bundle. One GetGOPList call for the GOP starts the
-    index gives; when its GOPs do not tile the frames exactly, GOP by GOP instead: frame 0's GOP, then
-    the GOP starting after it, ... until the frame id runs past the end (IndexError)."""
-    starts = _gop_starts(report)
-    if starts and starts == sorted(starts):
-        got = decoder.GetGOPList([path] * len(starts), starts)
-        firsts, lens = [int(g[1][0]) for g in got], [int(g[2][0]) for g in got]
-        if firsts == starts and _contiguous(firsts, lens, frames):
-            return firsts, lens, [g[0] for g in got]
+def _gop_by_gop(decoder, path: str) -> Tuple[List[int], List[int], List[np.ndarray]]:
+    """The GOPs when the index's GOPs do not tile the frames exactly: frame 0's GOP, then the GOP
+    starting after it, ... until the frame id runs past the end (IndexError), each as a bundle."""
     firsts, lens, bundles = [], [], []
     frame = 0
     while True:
@@ -78,21 +57,25 @@ def _gop_bundles(decoder, path: str, report: dict, frames: int) -> Tuple[List[in
     return firsts, lens, bundles
 
 
-def _source_ranges(report: dict, gop_count: int) -> Tuple[Optional[List[int]], Optional[List[int]]]:
-    """Byte range in the source file of each GOP's own packets (from its key packet, in decode order,
-    up to the next GOP's key packet): [min pos, max pos + size). None when the index's key packets do
-    not line up one to one with the GOPs (then the catalogue leaves the ranges out)."""
-    flags, pos, size = report["flags"], report["pos"], report["size"]
-    keys = np.nonzero(flags & 1)[0]
-    if len(keys) != gop_count or len(keys) == 0 or keys[0] != 0 or np.any(pos < 0):
-        return None, None
-    bounds = list(keys) + [len(flags)]
-    offsets, lengths = [], []
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        start = int(pos[a:b].min())
-        offsets.append(start)
-        lengths.append(int((pos[a:b] + size[a:b]).max()) - start)
-    return offsets, lengths
+def _gop_table(decoder, path: str, frames: int, bundles: bool):
+    """(firsts, lens, source offsets, source lengths, bundles) of a video. The engine's GOP table
+    (one GOP per key packet, as GetGOP bundles it) when its GOPs tile the frames exactly, and then its
+    GOPs as bundles from one GetGOPList call (only with ``bundles``); else GOP by GOP (_gop_by_gop),
+    without source ranges."""
+    table = decoder._engine.gop_table(path)
+    firsts, lens = table["first_frame_id"].tolist(), table["gop_len"].tolist()
+    if not _contiguous(firsts, lens, frames):
+        firsts, lens, got = _gop_by_gop(decoder, path)
+        return firsts, lens, None, None, got if bundles else []
+    offsets, lengths = table["src_offset"], table["src_length"]
+    ranges = (None, None) if np.any(offsets < 0) else (offsets.tolist(), lengths.tolist())
+    got = []
+    if bundles:
+        got = decoder.GetGOPList([path] * len(firsts), firsts)
+        if [int(g[1][0]) for g in got] != firsts or [int(g[2][0]) for g in got] != lens:
+            raise ValueError(f"GetGOPList's GOPs differ from the GOP table of '{path}'")
+        got = [g[0] for g in got]
+    return firsts, lens, ranges[0], ranges[1], got
 
 
 def empty_row(src: Source) -> Dict[str, object]:
@@ -103,17 +86,18 @@ def catalogue_video(decoder, src: Source, bundles: bool) -> VideoResult:
     """The catalogue row of one video; errors become the row's ``error`` (never raised)."""
     row = empty_row(src)
     try:
-        # The decoder's own index of the file: GetGOPList below reads the GOPs from it without
+        # The decoder's own index of the file: gop_table and GetGOPList below read it without
         # indexing the file a second time.
         report = decoder._engine.index_report(src.local)
         params = report["params"]
         info = info_from_report(report)
-        firsts, lens, gop_bundles = _gop_bundles(decoder, src.local, report, info.num_frames)
+        firsts, lens, src_off, src_len, gop_bundles = _gop_table(decoder, src.local, info.num_frames, bundles)
         if sum(lens) != info.num_frames:
             raise ValueError(f"GOPs hold {sum(lens)} frames, the stream has {info.num_frames}")
-        src_off, src_len = _source_ranges(report, len(firsts))
-        row.update({k: int(params[k]) for k in STREAM_FIELDS})
-        row.update({k: int(getattr(info, k)) for k in INFO_FIELDS})
+        for k in STREAM_FIELDS:
+            row[k] = int(params[k])
+        for k in INFO_FIELDS:
+            row[k] = int(getattr(info, k))
         row["frame_count"] = int(info.num_frames)
         row["extradata"] = bytes(params["extradata"])
         row["gop_count"] = len(firsts)
@@ -121,8 +105,9 @@ def catalogue_video(decoder, src: Source, bundles: bool) -> VideoResult:
         row["gop_len"] = lens
         row["gop_src_offset"] = src_off
         row["gop_src_length"] = src_len
-        row["gop_bundle_size"] = [int(b.nbytes) for b in gop_bundles]
-        return VideoResult(row, gop_bundles if bundles else [])
+        # Bundle sizes come with the bundles (``--bundles``): a catalogue alone builds none.
+        row["gop_bundle_size"] = [int(b.nbytes) for b in gop_bundles] if bundles else None
+        return VideoResult(row, gop_bundles)
     except Exception as e:  # noqa: BLE001 - a bad video is a row, never the end of the job
         row["error"] = f"{type(e).__name__}: {e}" if str(e) else traceback.format_exc(limit=1)
         return VideoResult(row)
