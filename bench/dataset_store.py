@@ -9,7 +9,8 @@ of make_clips.py (1600x900 HEVC, 300 frames), each copied 10 times (60 videos), 
 
 - prepare: ``prepare`` (the catalogue alone) and ``prepare --bundles`` (catalogue and GOP shards) into
   an empty store, median of ``--repeats``; videos/s and MB/s of source; page cache warm (every file read once first) and cold (``drop_videos_cache`` on every file
-  first). The bound is ``cat FILES > /dev/null`` on the same files in the same cache state.
+  first). The bound is ``cat FILES > /dev/null`` on the same files in the same cache state; for a
+  prepare that writes what it reads (``--bundles``) also ``cat FILES > file`` with an fsync.
 - random access: per iteration one random frame of each of 6 cameras (a), or 8 random (clip, frame)
   pairs across the 500 clips (b); store: catalogue lookup + one pread per GOP + DecodeFromGOPListRGB;
   videos: DecodeN12ToRGB on the files (index, demux, decode). Same decoder settings (CPU, maxfiles=8),
@@ -108,6 +109,21 @@ def time_cat(paths, cold: bool) -> float:
     return time.perf_counter() - t0
 
 
+def time_copy(paths, cold: bool, target: Path) -> float:
+    """``cat FILES > target`` and an fsync: the same bytes read and written durably, the I/O bound of a
+    prepare that writes what it reads (``--bundles``, whose default fsyncs its shards)."""
+    (_cold if cold else _warm)(paths)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    with open(target, "wb") as f:
+        for i in range(0, len(paths), 200):
+            subprocess.run(["cat", *paths[i:i + 200]], stdout=f, check=True)
+        os.fsync(f.fileno())
+    seconds = time.perf_counter() - t0
+    target.unlink()
+    return seconds
+
+
 def time_prepare(data: Path, paths, store: Path, workers: int, kind: str, durable: bool, cold: bool,
                  bundles: bool = True) -> dict:
     """``data``: a text file listing ``paths`` (prepare's SRC)."""
@@ -143,6 +159,11 @@ def bench_prepare(name, folder, paths, store, args):
         cat_mb = nbytes / cat_s / 1e6
         rows.append({"dataset": name, "cache": "cold" if cold else "warm", "what": "cat", "workers": None,
                      "seconds": cat_s, "videos_per_s": len(paths) / cat_s, "mb_per_s": cat_mb})
+        copy_s = statistics.median(time_copy(paths, cold, store.parent / "copy.tmp") for _ in range(args.repeats))
+        copy_mb = nbytes / copy_s / 1e6
+        rows.append({"dataset": name, "cache": "cold" if cold else "warm", "what": "cat > file + fsync", "workers": None,
+                     "seconds": copy_s, "videos_per_s": len(paths) / copy_s, "mb_per_s": copy_mb,
+                     "percent_of_cat": 100 * copy_mb / cat_mb, "percent_of_copy": 100.0})
         for w, kind, durable, *catalogue_only in VARIANTS:
             bundles = not catalogue_only or catalogue_only[0]
             if w not in args.workers or (kind.startswith("ray") and not args.ray):
@@ -166,9 +187,10 @@ def bench_prepare(name, folder, paths, store, args):
             rows.append({"dataset": name, "cache": "cold" if cold else "warm", "what": what,
                          "workers": w, "worker_kind": kind, "durable": durable, "bundles": bundles, "seconds": s, "seconds_all": [r["seconds"] for r in runs],
                          "videos_per_s": len(paths) / s, "mb_per_s": mb, "percent_of_cat": 100 * mb / cat_mb,
-                         "shards": runs[0]["summary"]["shards"]})
+                         "percent_of_copy": 100 * mb / copy_mb, "shards": runs[0]["summary"]["shards"]})
             print(f"{name} {'cold' if cold else 'warm'} {what} workers={w}: {len(paths) / s:.1f} videos/s, {mb:.1f} MB/s "
-                  f"({100 * mb / cat_mb:.0f}% of cat {cat_mb:.0f} MB/s)", file=sys.stderr)
+                  f"({100 * mb / cat_mb:.0f}% of cat {cat_mb:.0f} MB/s, {100 * mb / copy_mb:.0f}% of cat > file + fsync "
+                  f"{copy_mb:.0f} MB/s)", file=sys.stderr)
     return {"videos": len(paths), "mbytes": nbytes / 1e6, "rows": rows}
 
 
@@ -282,9 +304,11 @@ def main(argv=None) -> int:
     out["machine"] = machine_info()  # at the end: its load average is then the run's
     write_json(Path(args.out), out)
     rows = [[r["dataset"], r["cache"], r["what"], r["workers"] or "", f"{r['videos_per_s']:.1f}",
-             f"{r['mb_per_s']:.1f}", f"{r.get('percent_of_cat', 100):.0f}%"]
+             f"{r['mb_per_s']:.1f}", f"{r.get('percent_of_cat', 100):.0f}%",
+             f"{r['percent_of_copy']:.0f}%" if "percent_of_copy" in r else ""]
             for d in out["prepare"].values() for r in d["rows"]]
-    print(markdown_table(["dataset", "page cache", "what", "workers", "videos/s", "MB/s", "% of cat"], rows))
+    print(markdown_table(["dataset", "page cache", "what", "workers", "videos/s", "MB/s", "% of cat",
+                          "% of cat > file + fsync"], rows))
     rows = [[name, m, f"{v['frames_per_s']:.1f}", f"{v['min']:.1f}-{v['max']:.1f}"]
             for name, d in out["random_access"].items() for m, v in d.items() if isinstance(v, dict) and "min" in v]
     print(markdown_table(["dataset", "from", "frames/s (median)", "min-max"], rows))

@@ -390,3 +390,28 @@ def test_catalogue_only_then_bundles(dataset, tmp_path):
         for k, value in before[r["path"]].items():
             if k not in ("gop_shard", "gop_offset", "gop_bundle_size"):
                 assert r[k] == value, k
+
+
+def test_batches_close_at_batch_bytes(dataset, tmp_path):
+    """--batch-mib closes a batch once its videos reach that many bytes (greedy over the sorted paths,
+    at most --batch-videos each), whatever the shard bound; the store verifies."""
+    videos = tmp_path / "v"
+    shutil.copytree(dataset["data"] / "shard3", videos)
+    paths = sorted(str(p) for p in videos.rglob("*") if p.suffix in (".mp4", ".mkv", ".mov", ".webm"))
+    bound = 20_000
+    expected, size, count = 0, 0, 0
+    for p in paths:
+        size, count = size + os.path.getsize(p), count + 1
+        if size >= bound or count >= 16:
+            expected, size, count = expected + 1, 0, 0
+    expected += count > 0
+    out = tmp_path / "s"
+    cmd = [sys.executable, "-m", "on_demand_video_decoder", "prepare", str(videos), "--out", str(out), "--bundles",
+           "--batch-videos", "16", "--batch-mib", str(bound / (1 << 20))]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(PY_ROOT), os.environ.get("PYTHONPATH", "")]))
+    r = subprocess.run(cmd, env=env, capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    summary = json.loads(r.stdout.decode().strip().splitlines()[-1])
+    assert summary["batches"] == expected and expected > len(paths) // 16 + 1
+    assert summary["videos"] == len(paths) and verify(str(out))["ok"]
+    assert json.loads((out / "prepare.json").read_text())["batch_bytes"] == int(bound / (1 << 20) * (1 << 20))

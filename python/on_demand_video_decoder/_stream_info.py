@@ -4,10 +4,12 @@ For MP4/MOV the facts come from the moov box alone (the direct index of csrc/dem
 other containers are indexed with one packet scan (no decoding). Passing the infos back to
 PyNvGopDecoder.Decode / DecodeN12ToRGB / GetGOP / GetGOPList checks them against each file and
 raises ValueError for one that does not match (infos in the wrong order, or from another file),
-instead of decoding with the wrong parameters. Opening a file here never probes by decoding, so
-there is nothing further for an info to skip.
+instead of decoding with the wrong parameters. Opening a file probes by decoding only when neither its
+header nor its first packet tells the sample format (raw elementary streams, MPEG-TS), so there is
+little further for an info to skip.
 """
 
+import math
 from fractions import Fraction
 from typing import Any, List, Optional, Sequence
 
@@ -85,16 +87,24 @@ def info_from_report(report: dict) -> FastStreamInfo:
     pts = np.sort(report["pts"][report["frame_id"] >= 0])
     # The base frame duration: the mean of the steps near the smallest one (the shortest frame
     # interval, with the jitter of timestamps rounded to a coarse time base such as Matroska's 1 ms).
-    base = base_step(pts)
+    base = base_step(pts, already_sorted=True)
     info.num_frames = len(pts)
-    info.start_time = int(pts[0])
-    info.duration = int(pts[-1] - pts[0]) + max(1, round(base))  # the last frame lasts one base step
-    avg = Fraction(len(pts) * info.time_base_den, info.duration * info.time_base_num)
+    first, last = int(pts[0]), int(pts[-1])
+    info.start_time = first
+    info.duration = last - first + max(1, round(base))  # the last frame lasts one base step
+    num, den = len(pts) * info.time_base_den, info.duration * info.time_base_num
+    g = math.gcd(num, den)
+    info.avg_frame_rate_num, info.avg_frame_rate_den = num // g, den // g
     # A mean over timestamps rounded to whole ticks is known to within one tick over the whole span.
-    real = _rate(info.time_base_den / (base * info.time_base_num), 1.0 / max(1, int(pts[-1] - pts[0])))
-    info.avg_frame_rate_num, info.avg_frame_rate_den = avg.numerator, avg.denominator
+    real = _rate(info.time_base_den / (base * info.time_base_num), 1.0 / max(1, last - first))
     info.r_frame_rate_num, info.r_frame_rate_den = real.numerator, real.denominator
     return info
+
+
+def _within(a: int, b: int, p: int, q: int, tolerance: float) -> bool:
+    """|a/b - p/q| <= tolerance, exactly (integers throughout)."""
+    u, v = tolerance.as_integer_ratio()
+    return abs(a * q - p * b) * v <= u * b * q
 
 
 def _rate(fps: float, rounding: float = 0.0) -> Fraction:
@@ -102,9 +112,10 @@ def _rate(fps: float, rounding: float = 0.0) -> Fraction:
     relative uncertainty of timestamps rounded to a coarse time base, e.g. Matroska's 1 ms over a short
     clip), else the nearest fraction with a denominator up to 1001."""
     tolerance = max(2e-4, rounding) * fps
-    for candidate in (Fraction(round(fps)), Fraction(round(fps * 1001), 1001)):
-        if candidate > 0 and abs(candidate - Fraction(fps)) <= tolerance:
-            return candidate
+    p, q = fps.as_integer_ratio()  # fps exactly
+    for a, b in ((round(fps), 1), (round(fps * 1001), 1001)):
+        if a > 0 and _within(a, b, p, q, tolerance):
+            return Fraction(a, b)
     return Fraction(fps).limit_denominator(1001)
 
 

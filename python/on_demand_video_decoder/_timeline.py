@@ -120,12 +120,16 @@ def _times(values: Any, name: str) -> np.ndarray:
     return out
 
 
-def base_step(pts: np.ndarray) -> float:
+def base_step(pts: np.ndarray, already_sorted: bool = False) -> float:
     """The base frame duration in ticks: the mean of the pts steps near the smallest one (1 when
     there is one frame)."""
-    steps = np.diff(np.sort(pts))
+    pts = pts if already_sorted else np.sort(pts)
+    steps = pts[1:] - pts[:-1]
     steps = steps[steps > 0]
-    return float(steps[steps <= 1.5 * steps.min()].mean()) if len(steps) else 1.0
+    if not len(steps):
+        return 1.0
+    near = steps[steps <= 1.5 * steps.min()]
+    return float(near.sum()) / len(near)
 
 
 def timeline(path: str) -> Timeline:

@@ -26,6 +26,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                     help="Ray workers see STORE at the same path (shared file system) and write their shards there")
     pp.add_argument("--shard-mib", type=float, default=256, help="shard size bound in MiB (default 256)")
     pp.add_argument("--batch-videos", type=int, default=64, help="videos per batch, the unit of commit (default 64)")
+    pp.add_argument("--batch-mib", type=float, default=64,
+                    help="a batch closes once its videos reach this many MiB (default 64)")
     pv = sub.add_parser("verify", help="check a store's shards, bundles and catalogue")
     pv.add_argument("store", metavar="STORE")
     pv.add_argument("--no-videos", action="store_true", help="do not check the catalogue against the videos")
@@ -35,6 +37,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         summary = prepare(args.src, args.out, bundles=args.bundles, workers=args.workers, engine=args.engine,
                           shard_bytes=int(args.shard_mib * (1 << 20)), batch_videos=args.batch_videos,
+                          batch_bytes=int(args.batch_mib * (1 << 20)),
                           ray_address=args.ray_address, ray_shared_store=args.ray_shared_store,
                           durable=not args.no_fsync,
                           worker_kind="process" if args.processes else "thread")

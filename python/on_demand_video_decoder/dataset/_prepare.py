@@ -24,6 +24,10 @@ from ._video import BatchResult, process_batch
 
 DEFAULT_SHARD_BYTES = 256 << 20
 DEFAULT_BATCH_VIDEOS = 64
+# A batch also closes once its videos reach this many bytes: batches of a few seconds of work keep every
+# worker busy until the end (large videos would otherwise make a few long batches), and bound the
+# work a kill loses. A constant, not a share of the run: a rerun must batch what remains as before.
+DEFAULT_BATCH_BYTES = 64 << 20
 # Test hook: SIGKILL this process after committing that many batches (tests/test_dataset_store.py).
 _KILL_AFTER = "ODVD_PREPARE_KILL_AFTER_BATCHES"
 
@@ -112,11 +116,14 @@ def _remove_unused_shards(store: str, rows: Sequence[dict]) -> int:
 
 def prepare(srcs: Sequence[str], out: str, *, bundles: bool = False, workers: int = 1, engine: str = "local",
             shard_bytes: int = DEFAULT_SHARD_BYTES, batch_videos: int = DEFAULT_BATCH_VIDEOS,
-            ray_address: Optional[str] = None, progress: Optional[bool] = None, durable: bool = True,
-            worker_kind: str = "thread", ray_shared_store: bool = False) -> dict:
+            batch_bytes: int = DEFAULT_BATCH_BYTES, ray_address: Optional[str] = None,
+            progress: Optional[bool] = None, durable: bool = True, worker_kind: str = "thread",
+            ray_shared_store: bool = False) -> dict:
     """Prepares the store ``out`` for the videos of ``srcs``; returns a summary (counts, seconds).
 
-    ``workers`` local workers, processes or threads (``worker_kind``); ``progress``: a tqdm bar (None:
+    ``workers`` local workers, processes or threads (``worker_kind``); a batch (the unit of work and
+    commit) holds at most ``batch_videos`` videos and closes once they reach ``batch_bytes`` (or
+    ``shard_bytes``, when smaller); ``progress``: a tqdm bar (None:
     on a terminal only); ``durable=False`` skips the fsyncs (files stay atomic: written under a
     temporary name and renamed, which is all a killed process needs; the fsyncs keep them across a
     machine crash). ``ray_shared_store``: Ray workers see ``out`` at the same path and write their
@@ -127,8 +134,8 @@ def prepare(srcs: Sequence[str], out: str, *, bundles: bool = False, workers: in
     for sub in ("", cat.PARTS, cat.SHARD_DIR):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     with _locked(out):
-        return _prepare(srcs, out, bundles, workers, engine, shard_bytes, batch_videos, ray_address, progress,
-                        durable, worker_kind, ray_shared_store, t0)
+        return _prepare(srcs, out, bundles, workers, engine, shard_bytes, batch_videos, batch_bytes, ray_address,
+                        progress, durable, worker_kind, ray_shared_store, t0)
 
 
 @contextlib.contextmanager
@@ -145,15 +152,15 @@ def _locked(out: str):
         yield
 
 
-def _prepare(srcs, out, bundles, workers, engine, shard_bytes, batch_videos, ray_address, progress, durable,
-             worker_kind, ray_shared_store, t0) -> dict:
+def _prepare(srcs, out, bundles, workers, engine, shard_bytes, batch_videos, batch_bytes, ray_address, progress,
+             durable, worker_kind, ray_shared_store, t0) -> dict:
     from tqdm import tqdm
 
     _remove_leftovers(out)
     sources = scan(srcs)
     done, shard_records = cat.read_parts(out)
     todo = [s for s in sources if not _is_done(done.get((s.path, s.size, s.mtime_ns)), bundles)]
-    work = batches(todo, batch_videos, shard_bytes)
+    work = batches(todo, batch_videos, min(batch_bytes, shard_bytes))
     if engine == "ray":
         from ._ray_engine import run_ray
 
@@ -189,7 +196,8 @@ def _prepare(srcs, out, bundles, workers, engine, shard_bytes, batch_videos, ray
                    bytes_processed=sum(max(s.size, 0) for s in todo), engine=engine, workers=workers,
                    seconds=round(time.perf_counter() - t0, 3))
     _write_json(os.path.join(out, "prepare.json"), {"bundles": bundles, "shard_bytes": shard_bytes,
-                                                     "batch_videos": batch_videos, "format": cat.FORMAT})
+                                                     "batch_videos": batch_videos, "batch_bytes": batch_bytes,
+                                                     "format": cat.FORMAT})
     return summary
 
 
