@@ -415,3 +415,23 @@ def test_batches_close_at_batch_bytes(dataset, tmp_path):
     assert summary["batches"] == expected and expected > len(paths) // 16 + 1
     assert summary["videos"] == len(paths) and verify(str(out))["ok"]
     assert json.loads((out / "prepare.json").read_text())["batch_bytes"] == int(bound / (1 << 20) * (1 << 20))
+
+
+def test_prefetch_opens_files_and_leaves_errors_to_the_next_call(dataset, tmp_path):
+    """_GopEngine.prefetch (process_batch opens 16 videos at once with it): the good files are open and
+    indexed as a fresh open indexes them; a bad or missing one is skipped, and the next call asking for
+    it raises its error."""
+    d = odvd.PyNvGopDecoder(maxfiles=8, iGpu=-1)
+    good = sorted(dataset["good"])[:5]
+    missing = str(tmp_path / "missing.mp4")
+    d._engine.prefetch(good + dataset["bad"] + [missing])
+    assert d._engine.open_files == len(good)
+    for p in good:
+        a, b = d._engine.index_report(p), odvd._engine._index_report(p)
+        assert all(np.array_equal(a[k], b[k]) for k in ("pos", "size", "pts", "flags", "frame_id")), p
+    assert d._engine.open_files == len(good)  # found open, not opened again
+    with pytest.raises(FileNotFoundError):
+        d._engine.index_report(missing)
+    for bad in dataset["bad"]:
+        with pytest.raises(ValueError):
+            d._engine.index_report(bad)

@@ -236,6 +236,9 @@ void register_gop_decoder(py::module_& m) {
           "first_frame_id, gop_len, key_packet, first_packet (the previous GOP's key packet when open-GOP "
           "leading pictures need it), end_packet, and src_offset / src_length (the byte range of the GOP's "
           "own packets in the file; -1 where unknown).")
+      .def("prefetch", &GopEngine::prefetch, py::arg("keys"), py::call_guard<py::gil_scoped_release>(),
+           "Opens and indexes `keys` in parallel and keeps them (up to maxfiles); keys that cannot be opened "
+           "are skipped (the next call asking for one raises its error).")
       .def("forget", &GopEngine::forget, py::arg("key"), "Drops what was opened under `key` (a source's call ended).")
       .def("stream_params",
            [](GopEngine& e, const std::string& path) {

@@ -321,6 +321,16 @@ std::vector<FramePtr> GopEngine::decode_packet_lists(const std::vector<PacketLis
   return results;
 }
 
+void GopEngine::prefetch(const std::vector<std::string>& keys) {
+  parallel_for(keys.size(), threads_, [&](size_t i) {
+    try {
+      files_.get(keys[i]);
+    } catch (const std::exception&) {
+      // Raised again, as its proper Python type, by the call that asks for the file next.
+    }
+  });
+}
+
 void GopEngine::release_memory() {
   backend_->release_memory();
   bundle::trim_buffers();

@@ -80,6 +80,10 @@ class GopEngine {
   StreamParams params_of(const std::string& path) { return files_.get(path)->file().params(); }
   // The reader of `path`, opening and indexing it (and keeping it, like a decode would).
   std::shared_ptr<GopReader> reader_of(const std::string& path) { return files_.get(path); }
+  // Opens and indexes `keys` on the call's threads (files in parallel) and keeps them (up to
+  // maxfiles), so later calls on them find them open. A key that cannot be opened is skipped: the
+  // call that asks for it next opens it again and raises its error.
+  void prefetch(const std::vector<std::string>& keys);
   // Packets fed to decoders since construction (tests and benchmarks count decode work with it).
   uint64_t packets_fed() const { return packets_fed_.load(); }
   // Whether decode_files feeds only the targets' reference closures where the bitstream tells them

@@ -268,6 +268,10 @@ class _GopEngine:
         """
         _index_report's dict from this decoder's cached file (opened and kept like a decode would).
         """
+    def prefetch(self, keys: collections.abc.Sequence[str]) -> None:
+        """
+        Opens and indexes `keys` in parallel and keeps them (up to maxfiles); keys that cannot be opened are skipped (the next call asking for one raises its error).
+        """
     def release_decoders(self) -> None:
         ...
     def release_memory(self) -> None:

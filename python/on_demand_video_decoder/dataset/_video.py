@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .._stream_info import info_from_report
-from ._scan import Source
+from ._scan import Source, is_url
 
 ALIGN = 8  # each bundle starts on an 8-byte boundary of its shard (bundles are multiples of 8 long)
 STREAM_FIELDS = ("codec", "ff_codec_id", "width", "height", "coded_width", "coded_height", "bit_depth",
@@ -113,6 +113,8 @@ def catalogue_video(decoder, src: Source, bundles: bool) -> VideoResult:
         row["error"] = f"{type(e).__name__}: {e}" if str(e) else traceback.format_exc(limit=1)
         return VideoResult(row)
 
+
+_PREFETCH = 16  # videos a batch opens at once, in parallel, before cataloguing them one by one
 
 HEADER = 32  # a bundle's header: magic, version, sizes and the XXH3-64 checksum of all its other bytes
 
@@ -245,24 +247,28 @@ def process_batch(sources: Sequence[Source], bundles: bool, shard_bound: int,
     temporary files under ``tmp_dir`` that the committer renames)."""
     from .._gop_decoder import PyNvGopDecoder
 
-    decoder = PyNvGopDecoder(maxfiles=4, iGpu=-1, suppressNoColorRangeWarning=True)
+    decoder = PyNvGopDecoder(maxfiles=_PREFETCH, iGpu=-1, suppressNoColorRangeWarning=True)
     name = batch_id(sources)
     writer = _ShardWriter(name, shard_bound, tmp_dir, durable) if bundles else None
     rows = []
-    for src in sources:
-        try:
-            with src.opened() as local:
-                result = catalogue_video(decoder, local, bundles)
-        except Exception as e:  # noqa: BLE001 - a URL that cannot be fetched is a row too
-            result = VideoResult({**empty_row(src), "error": f"{type(e).__name__}: {e}"})
-        row = result.row
-        row["gop_shard"] = row["gop_offset"] = None
-        if writer is not None and result.bundles:
-            placed = [writer.add(b) for b in result.bundles]
-            row["gop_shard"] = [p[0] for p in placed]
-            row["gop_offset"] = [p[1] for p in placed]
-        rows.append(row)
-        decoder.release_decoder()
+    for start in range(0, len(sources), _PREFETCH):
+        chunk = sources[start:start + _PREFETCH]
+        # The engine opens and indexes the chunk's local files in parallel (GIL released), so the
+        # per-video calls below find them open.
+        decoder._engine.prefetch([s.path for s in chunk if not is_url(s.path)])
+        for src in chunk:
+            try:
+                with src.opened() as local:
+                    result = catalogue_video(decoder, local, bundles)
+            except Exception as e:  # noqa: BLE001 - a URL that cannot be fetched is a row too
+                result = VideoResult({**empty_row(src), "error": f"{type(e).__name__}: {e}"})
+            row = result.row
+            row["gop_shard"] = row["gop_offset"] = None
+            if writer is not None and result.bundles:
+                placed = [writer.add(b) for b in result.bundles]
+                row["gop_shard"] = [p[0] for p in placed]
+                row["gop_offset"] = [p[1] for p in placed]
+            rows.append(row)
     shards: List[ShardBlob] = []
     if writer is not None:
         writer.close()
