@@ -85,7 +85,7 @@ def plot_dataset_store(data, plt):
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
     for ax, (name, d) in zip(axes[:2], data["prepare"].items()):
         rows = d["rows"]
-        labels = [f"{r['cache']}: {r['what'].replace('prepare --bundles', 'prepare')}"
+        labels = [f"{r['cache']}: {r['what'].replace('prepare --bundles', 'bundles').replace('prepare', 'catalogue')}"
                   + (f" x{r['workers']}" if r["workers"] else "") for r in rows]
         _bars(ax, labels, [r["mb_per_s"] for r in rows], "MB/s of source", f"prepare, {name} ({d['videos']} videos)")
         ax.set_xscale("log")
