@@ -67,6 +67,8 @@ def test_metadata_equals_ffprobe(probe, name):
         assert abs(m.bit_rate - int(s["bit_rate"])) <= 1
     assert m.bit_rate == int(sum(p["size"] for p in packets) * 8 / m.duration_seconds)
     assert m.stream_index == int(s["index"])
+    rotation = [d["rotation"] for d in s.get("side_data_list", []) if "rotation" in d]
+    assert m.rotation == (float(rotation[0]) if rotation else None)
 
 
 @pytest.mark.parametrize("name", DECODABLE)
@@ -120,3 +122,60 @@ def test_metadata_errors(media, tmp_path):
         assert odvd.get_metadata(f) == odvd.get_metadata(media["h264_gop30"].path)
     with pytest.raises(TypeError, match="must be a path"):
         odvd.get_metadata(3)
+
+
+def _with_display_matrix(path, matrix) -> None:
+    """Writes ``matrix`` (9 x int32, ISO/IEC 14496-12 6.2.2) into the MP4's tkhd box, as phones do."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    at = data.index(b"tkhd") + 4
+    at += 52 if data[at] == 1 else 40  # version 1: 64-bit times
+    data[at:at + 36] = struct.pack(">9i", *matrix)
+    path.write_bytes(bytes(data))
+
+
+ONE, Q30 = 1 << 16, 1 << 30
+MATRICES = {-90: (0, ONE, 0, -ONE, 0, 0, 0, 0, Q30), 90: (0, -ONE, 0, ONE, 0, 0, 0, 0, Q30),
+            -180: (-ONE, 0, 0, 0, -ONE, 0, 0, 0, Q30)}  # a half turn reads -180 (av_display_rotation_get)
+
+
+@pytest.mark.parametrize("degrees", sorted(MATRICES))
+def test_rotation_of_a_display_matrix(tmp_path, degrees):
+    """A phone-style display matrix: rotation equals ffprobe's, read by the direct MP4 index and by
+    libavformat alike, in the metadata, the engine's params and a dataset catalogue; turning a decoded
+    frame by it gives what the ffmpeg CLI (which rotates by default) gives."""
+    import json
+    import subprocess
+
+    import numpy as np
+
+    from on_demand_video_decoder import _engine
+
+    path = tmp_path / f"phone{degrees}.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25", "-frames:v", "10",
+                    "-c:v", "libx264", "-g", "5", "-pix_fmt", "yuv420p", str(path)], check=True)
+    _with_display_matrix(path, MATRICES[degrees])
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries",
+                          "stream_side_data=rotation", "-of", "json", str(path)], check=True, capture_output=True,
+                         text=True)
+    probed = json.loads(out.stdout)["streams"][0]["side_data_list"][0]["rotation"]
+    assert probed == degrees
+    m = odvd.get_metadata(path)
+    assert m.rotation == degrees and (m.width, m.height) == (96, 64)
+    assert _engine._index_report(str(path), False)["params"]["rotation"] == degrees  # through libavformat
+    dec = odvd.PyNvGopDecoder(maxfiles=2, iGpu=-1, suppressNoColorRangeWarning=True)
+    luma = np.asarray(dec.Decode([str(path)], [3])[0])[:64]  # NV12: the Y rows first
+    shown = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-vf", "select=eq(n\\,3)", "-frames:v", "1",
+                            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"], check=True, capture_output=True).stdout
+    turned = np.rot90(luma, round(m.rotation / 90))
+    assert np.array_equal(turned, np.frombuffer(shown, np.uint8)[:turned.size].reshape(turned.shape))
+    pytest.importorskip("pyarrow")
+    from on_demand_video_decoder.dataset import GopStore, prepare
+
+    prepare([str(path)], str(tmp_path / "store"), progress=False)
+    assert GopStore(tmp_path / "store").row(str(path))["rotation"] == degrees
+
+
+def test_no_display_matrix_no_rotation(media):
+    assert odvd.get_metadata(media["h264_gop30"].path).rotation is None

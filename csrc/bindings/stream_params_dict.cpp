@@ -1,5 +1,7 @@
 #include "bindings/stream_params_dict.h"
 
+#include <cmath>
+
 namespace py = pybind11;
 
 namespace odvd::bindings {
@@ -22,6 +24,7 @@ py::dict params_dict(const StreamParams& p) {
   d["time_base"] = py::make_tuple(p.time_base_num, p.time_base_den);
   d["frame_count"] = p.frame_count;
   d["stream_index"] = p.stream_index;
+  d["rotation"] = std::isnan(p.rotation) ? py::object(py::none()) : py::object(py::float_(p.rotation));
   d["extradata"] = py::bytes(reinterpret_cast<const char*>(p.extradata.data()), p.extradata.size());
   return d;
 }

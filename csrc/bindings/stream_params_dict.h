@@ -8,7 +8,8 @@
 namespace odvd::bindings {
 
 // codec, ff_codec_id, width, height, coded_width, coded_height, bit_depth, chroma_format, color_space,
-// color_range, color_primaries, color_trc, time_base (num, den), frame_count, extradata (bytes).
+// color_range, color_primaries, color_trc, chroma_location, time_base (num, den), frame_count,
+// stream_index, rotation (None without a display matrix), extradata (bytes).
 pybind11::dict params_dict(const StreamParams& p);
 
 }  // namespace odvd::bindings

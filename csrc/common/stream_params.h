@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct StreamParams {
   int32_t time_base_den = 1;
   int64_t frame_count = 0;       // frames of the whole stream
   int32_t stream_index = -1;     // the stream's index in its container (-1: not known, e.g. from a bundle)
+  // Degrees the container's display matrix rotates the frames counter-clockwise to show them upright
+  // (av_display_rotation_get; phone videos: -90, 90, 180); NaN without a display matrix, or from a
+  // bundle. Informational: frames are decoded as stored.
+  double rotation = std::numeric_limits<double>::quiet_NaN();
   std::vector<uint8_t> extradata;  // the container's codec configuration (avcC, hvcC, av1C, ...)
 };
 

@@ -1,10 +1,12 @@
 #include "demux/mp4_index.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
 
 extern "C" {
+#include <libavutil/display.h>
 #include <libavutil/mathematics.h>
 #include <libavutil/pixdesc.h>
 }
@@ -81,6 +83,39 @@ uint32_t timescale(const Box* b) {
   if (!b || b->size < 4) return 0;
   const size_t at = b->body[0] == 1 ? 20 : 12;
   return b->size >= at + 4 ? be32(b->body + at) : 0;
+}
+
+// The 3x3 matrix (ISO/IEC 14496-12 6.2.2: 16.16 fixed point, the third column 2.30) of an mvhd box
+// (at byte 36, version 1: 48) or a tkhd box (40, version 1: 52); the identity when the box is short.
+using Matrix = std::array<std::array<int64_t, 3>, 3>;
+Matrix matrix_of(const Box* b, size_t at_v0, size_t at_v1) {
+  Matrix m{{{1 << 16, 0, 0}, {0, 1 << 16, 0}, {0, 0, 1 << 30}}};
+  if (!b || b->size < 1) return m;
+  const size_t at = b->body[0] == 1 ? at_v1 : at_v0;
+  if (b->size < at + 36) return m;
+  for (size_t i = 0; i < 3; ++i) {
+    for (size_t j = 0; j < 3; ++j) m[i][j] = static_cast<int32_t>(be32(b->body + at + 4 * (3 * i + j)));
+  }
+  return m;
+}
+
+// The rotation the track's display matrix (tkhd's, then the movie's mvhd one applied after it, as
+// libavformat combines them) makes, counter-clockwise in degrees; NaN when it is the identity (no
+// display matrix) or singular.
+double display_rotation(const Box* mvhd, const Box* tkhd) {
+  const Matrix movie = matrix_of(mvhd, 36, 48), track = matrix_of(tkhd, 40, 52);
+  static constexpr int kShift[3] = {16, 16, 30};
+  int32_t m[9];
+  for (size_t i = 0; i < 3; ++i) {
+    for (size_t j = 0; j < 3; ++j) {
+      int64_t v = 0;
+      for (size_t e = 0; e < 3; ++e) v += (track[i][e] * movie[e][j]) >> kShift[e];
+      m[3 * i + j] = static_cast<int32_t>(v);
+    }
+  }
+  const bool identity = m[0] == (1 << 16) && m[1] == 0 && m[2] == 0 && m[3] == 0 && m[4] == (1 << 16) &&
+                        m[5] == 0 && m[6] == 0 && m[7] == 0 && m[8] == (1 << 30);
+  return identity ? std::numeric_limits<double>::quiet_NaN() : av_display_rotation_get(m);
 }
 
 // The moov box's body, found among the top-level boxes.
@@ -325,6 +360,7 @@ std::optional<Mp4Video> read_mp4_index(const FileIO& io, int stream_index) {
 
   Mp4Video out;
   out.stream_index = video_track;
+  out.rotation = display_rotation(find(moov, tag("mvhd")), find(trak, tag("tkhd")));
   out.par.reset(avcodec_parameters_alloc());
   if (!out.par) throw std::bad_alloc();
   if (!read_stsd(find(stbl, tag("stsd")), out.par.get())) return std::nullopt;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <limits>
 #include <vector>
 
 #include "common/ffmpeg.h"
@@ -20,6 +21,7 @@ struct Mp4Video {
   AVRational time_base{0, 1};
   std::vector<Sample> samples;  // decode order; complete samples only (none past the end of the file)
   int stream_index = 0;         // the video track's position among the moov's tracks (libavformat's index)
+  double rotation = std::numeric_limits<double>::quiet_NaN();  // the display matrix's (StreamParams::rotation)
 };
 
 // nullopt when the file is not an MP4/MOV this reader handles: no moov found before the end or a

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 extern "C" {
+#include <libavutil/display.h>
 #include <libavutil/pixdesc.h>
 }
 
@@ -51,6 +52,25 @@ std::vector<uint8_t> annexb_parameter_sets(const char* filter_name, AVCodecParam
   ctx->time_base_in = time_base;
   ODVD_CHECK_AV(av_bsf_init(ctx.get()), "'" + path + "' (its codec configuration record)");
   return std::vector<uint8_t>(ctx->par_out->extradata, ctx->par_out->extradata + ctx->par_out->extradata_size);
+}
+
+// The rotation of the stream's display matrix (StreamParams::rotation), as libavformat gives it: the
+// stream's side data (FFmpeg 5 and 6), its codec parameters' coded side data (FFmpeg 7 on).
+double display_rotation(const AVStream* st) {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+#if LIBAVCODEC_VERSION_MAJOR >= 61
+  const AVPacketSideData* sd = av_packet_side_data_get(st->codecpar->coded_side_data, st->codecpar->nb_coded_side_data,
+                                                       AV_PKT_DATA_DISPLAYMATRIX);
+  if (sd) {
+    data = sd->data;
+    size = sd->size;
+  }
+#else
+  data = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+#endif
+  if (!data || size < 9 * sizeof(int32_t)) return std::numeric_limits<double>::quiet_NaN();
+  return av_display_rotation_get(reinterpret_cast<const int32_t*>(data));
 }
 
 // Bit depth and chroma format from the configuration record, else from the codec parameters' sample
@@ -106,6 +126,7 @@ VideoFile::VideoFile(const std::string& key, bool direct_mp4)
     const bitstream::SampleFormat f = bitstream::format_from_extradata(mp4->par->codec_id, params_.extradata);
     set_sample_format(f.bit_depth, f.chroma_format);
     params_.stream_index = mp4->stream_index;
+    params_.rotation = mp4->rotation;
     index_ = StreamIndex(std::move(mp4->samples), name);
     resolve_colour(nullptr);
   } else {
@@ -125,6 +146,7 @@ VideoFile::VideoFile(const std::string& key, bool direct_mp4)
     }
     if (!from_first_packet) set_sample_format(f.bit_depth, f.chroma_format);
     params_.stream_index = demuxer->stream()->index;
+    params_.rotation = display_rotation(demuxer->stream());
     std::vector<uint8_t> first_packet;
     index_ = StreamIndex(scan(demuxer, &first_packet), name);
     if (from_first_packet) sample_format_from_first_packet(first_packet);

@@ -53,6 +53,10 @@ class VideoMetadata:
       None where unspecified, which bilinear chroma upsampling takes as left (docs/color.md section 8).
     - ``stream_index``: the container's index of the stream decoded (the best video stream; other
       streams: ``list_streams`` and the decoders' ``stream_index=``); None when not known.
+    - ``rotation``: degrees by which the container's display matrix turns the frames counter-clockwise
+      to show them upright (ffprobe's side data ``rotation``; a phone held upright records -90), None
+      without a display matrix. Frames are decoded as stored: ``np.rot90(frame, round(rotation / 90))``
+      shows an HWC frame as players (and the ffmpeg CLI) do.
     """
 
     codec: Codec
@@ -79,6 +83,7 @@ class VideoMetadata:
     open_gop_present: bool
     b_frames_present: bool
     stream_index: Optional[int]
+    rotation: Optional[float]
 
     @property
     def codec_name(self) -> str:
@@ -134,6 +139,7 @@ def metadata_of(t: Timeline) -> VideoMetadata:
         open_gop_present=open_gop,
         b_frames_present=reordered,
         stream_index=p.get("stream_index"),
+        rotation=p.get("rotation"),
     )
 
 

@@ -23,7 +23,7 @@ def schema():
         # stream parameters (the engine's; codec numbering as bundles: 4 H.264, 8 HEVC, 10 VP9, 11 AV1)
         ("codec", i32), ("ff_codec_id", i32), ("width", i32), ("height", i32), ("coded_width", i32),
         ("coded_height", i32), ("bit_depth", i32), ("chroma_format", i32), ("color_space", i32),
-        ("color_range", i32), ("color_primaries", i32), ("color_trc", i32),
+        ("color_range", i32), ("color_primaries", i32), ("color_trc", i32), ("rotation", pa.float64()),
         # FastStreamInfo
         ("codec_id", i32), ("codec_type", i32), ("format", i32), ("time_base_num", i64), ("time_base_den", i64),
         ("start_time", i64), ("duration", i64), ("avg_frame_rate_num", i64), ("avg_frame_rate_den", i64),

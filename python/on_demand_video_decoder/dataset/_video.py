@@ -99,6 +99,7 @@ def catalogue_video(decoder, src: Source, bundles: bool) -> VideoResult:
             row[k] = int(params[k])
         for k in INFO_FIELDS:
             row[k] = int(getattr(info, k))
+        row["rotation"] = params["rotation"]
         row["frame_count"] = int(info.num_frames)
         row["extradata"] = bytes(params["extradata"])
         row["gop_count"] = len(firsts)
