@@ -73,8 +73,8 @@ py::dict gop_table(const GopReader& reader) {
       lo = std::min(lo, x.pos);
       hi = std::max(hi, x.pos + x.size);
     }
-    src_offset.mutable_at(g) = lo < 0 || s.end <= s.key ? -1 : lo;
-    src_length.mutable_at(g) = lo < 0 || s.end <= s.key ? -1 : hi - lo;
+    src_offset.mutable_at(g) = lo < 0 ? -1 : lo;  // a GOP has its key packet at least (end > key)
+    src_length.mutable_at(g) = lo < 0 ? -1 : hi - lo;
   }
   py::dict out;
   out["first_frame_id"] = first_frame_id;

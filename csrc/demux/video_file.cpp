@@ -123,7 +123,7 @@ VideoFile::VideoFile(const std::string& key, bool direct_mp4)
     indexed_directly_ = true;
     mov_family_ = true;
     fill_params(mp4->par.get(), mp4->time_base);
-    const bitstream::SampleFormat f = bitstream::format_from_extradata(mp4->par->codec_id, params_.extradata);
+    const bitstream::SampleFormat f = format_of(mp4->par.get(), params_.extradata);
     set_sample_format(f.bit_depth, f.chroma_format);
     params_.stream_index = mp4->stream_index;
     params_.rotation = mp4->rotation;

@@ -130,8 +130,7 @@ GopSpan gop_span(const PacketSequence& seq, int64_t frame_id) {
 }
 
 std::vector<GopSpan> gop_spans(const PacketSequence& seq) {
-  std::vector<GopSpan> out;
-  if (seq.size() == 0) return out;
+  std::vector<GopSpan> out;  // none for an empty sequence, which has no GOP start
   out.reserve(seq.gop_starts().size());
   for (int32_t key : seq.gop_starts()) out.push_back(span_of_packet(seq, key));
   return out;

@@ -151,7 +151,7 @@ def timeline_of(key: str, label: str) -> Timeline:
     shown = report["frame_id"] >= 0
     pts = np.empty(int(shown.sum()), np.int64)
     pts[report["frame_id"][shown]] = report["pts"][shown]
-    step = base_step(pts)
+    step = base_step(pts, already_sorted=True)  # frame ids are pts order
     durations = np.empty_like(pts)
     durations[:-1] = np.diff(pts)
     durations[-1] = max(1, round(step))
