@@ -71,7 +71,35 @@ def test_collection_workers_take_whole_videos(clips):
     shards = [VideoCollectionDataset(paths + paths[:1], every=30, rank=r, world_size=2, progress=False)
               for r in range(2)]
     assert [s.videos_of_this_shard() for s in shards] == [[0, 2], [1]]
-    assert [set(p for b in s for p in b["video_paths"]) for s in shards] == [{paths[0]}, {paths[1]}]
+    assert [set(b["video_paths"] for b in s) for s in shards] == [{paths[0]}, {paths[1]}]  # one frame an item
+
+
+H264_CLIPS = ["h264_gop12", "h264_gop30", "h264_gop30_bf3"]  # 60 + 90 + 90 frames, 176x144
+
+
+@pytest.mark.parametrize("workers,context", [(0, None), (1, "fork"), (1, "spawn"), (2, "fork"), (2, "spawn")])
+def test_collection_frames_batched_by_the_dataloader(media, reference, workers, context):
+    """The default dataset yields one frame per item, so DataLoader(batch_size=4) batches them: an epoch
+    covers every frame of three H.264 clips exactly once, each equal to the ffmpeg reference."""
+    paths = [str(media[c].path) for c in H264_CLIPS]
+    refs = {p: (reference(c), color_spec(p, reference(c).height)) for p, c in zip(paths, H264_CLIPS)}
+    ds = VideoCollectionDataset(paths, progress=False)
+    loader = torch.utils.data.DataLoader(ds, batch_size=4, num_workers=workers, multiprocessing_context=context)
+    seen = []
+    for batch in loader:
+        assert set(batch) == {"frames", "video_paths", "frame_indices"}
+        n = len(batch["video_paths"])
+        assert 1 <= n <= 4 and batch["frames"].shape == (n, 3, 144, 176) and batch["frames"].dtype == torch.uint8
+        assert batch["frame_indices"].dtype == torch.int64 and batch["frame_indices"].shape == (n,)
+        for frame, path, i in zip(batch["frames"].numpy(), batch["video_paths"], batch["frame_indices"].tolist()):
+            ref, (matrix, rng) = refs[path]
+            want = native_to_rgb(ref.native(i), ref.bit_depth, matrix, rng).transpose(2, 0, 1)
+            assert_frames_equal(frame, want, f"{path} frame {i} ({workers} workers, {context})")
+            seen.append((path, i))
+    expected = [(p, i) for p, c in zip(paths, H264_CLIPS) for i in range(len(reference(c)))]  # ffmpeg's count
+    assert sorted(seen) == sorted(expected) and len(seen) == len(expected) == 240
+    with pytest.raises(ValueError, match="drop_last"):
+        VideoCollectionDataset(paths, drop_last=True, progress=False)
 
 
 def test_collection_output_options_equal_direct_decodes(clips):
