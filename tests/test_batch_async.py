@@ -184,6 +184,41 @@ def test_constructor_arguments():
     assert odvd.CreateBatchAsyncGopDecoder(1, 1, iGpu=-1).device == "cpu"
 
 
+def test_device_keyword_as_the_staged_api(paths):
+    """device= (the staged API's spelling) picks the device of both classes: device="cpu" with the
+    default iGpu decodes on the CPU, the frames equal iGpu=-1's; an iGpu naming another device, or a
+    device that is no device name, is refused."""
+    ids = [[0, 5, 31, 60]] * 3
+    by_iGpu = odvd.CreateBatchAsyncStreamReader(1, 3, 4, iGpu=-1)
+    by_device = odvd.CreateBatchAsyncStreamReader(1, 3, 4, device="cpu")
+    assert by_device.device == "cpu"
+    for reader in (by_iGpu, by_device):
+        reader.Decode(paths, ids)
+    want, got = by_iGpu.GetBuffer(paths, ids), by_device.GetBuffer(paths, ids)
+    for v in range(3):
+        for f in range(4):
+            _same(got[v][f], want[v][f], f"stream reader, file {v}, frame {ids[v][f]}")
+    demuxer = odvd.PyNvGopDecoder(3, iGpu=-1)
+    bundles = _bundles(demuxer, paths, ids)
+    decoder = odvd.CreateBatchAsyncGopDecoder(3, 4, device="CPU")
+    assert decoder.device == "cpu" and decoder.__getstate__()["settings"]["iGpu"] == -1
+    decoder.DecodeFromGOPListRGB(bundles, paths, ids)
+    for v, row in enumerate(decoder.DecodeFromGOPListRGBGetBuffer(paths, ids)):
+        for f, frame in enumerate(row):
+            _same(frame, want[v][f], f"gop decoder, file {v}, frame {ids[v][f]}")
+    for create in (lambda **kw: odvd.CreateBatchAsyncStreamReader(1, 1, 1, **kw),
+                   lambda **kw: odvd.PyNvBatchAsyncGopDecoder(1, 1, **kw)):
+        with pytest.raises(ValueError, match="name different devices"):
+            create(iGpu=2, device="cpu")
+        with pytest.raises(ValueError, match="cuda:N"):
+            create(device="tpu")
+        with pytest.raises(TypeError, match="device must be"):
+            create(device=0)
+    if not odvd.build_info()["runtime"]["gpu_decode_usable"]:
+        with pytest.raises(RuntimeError, match="not possible here"):
+            odvd.CreateBatchAsyncGopDecoder(1, 1, device="cuda")
+
+
 # -- PyNvBatchAsyncGopDecoder -------------------------------------------------------------------------
 def _bundles(demuxer, paths, ids):
     """numpy_datas[v]: one bundle per GOP that row v needs (GetGOPList's, deduplicated by GOP)."""

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from ._args import _count
+from ._devices import igpu_for
 from ._batch_common import BatchAsyncBase, BatchRequestError, PendingRequest, Request2D, check_request, refuse_stack
 from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import DecodedFrameExt, PyNvGopDecoder, RGBFrame, _bundle
@@ -29,8 +30,10 @@ class PyNvBatchAsyncGopDecoder(BatchAsyncBase):
 
     ``maxfiles`` bounds the files of one request, ``max_frames_per_decode_call`` the frames per file.
     ``iGpu=0`` (the default, as accvlab's) demands GPU 0; ``iGpu=-1`` is the CPU backend and
-    ``iGpu=None`` picks automatically (docs/design.md "Devices"). ``gpu_backend`` and ``strict``
-    (keyword only): as for PyNvGopDecoder.
+    ``iGpu=None`` picks automatically (docs/design.md "Devices"). ``device=`` (keyword only; ``"cpu"``,
+    ``"cuda"``, ``"cuda:N"`` or a torch.device, as the staged API's) decides instead of ``iGpu`` when
+    given; an ``iGpu`` other than 0 naming another device is a ValueError. ``gpu_backend`` and
+    ``strict`` (keyword only): as for PyNvGopDecoder.
 
     Unlike accvlab's, the returned frames own their memory: they stay valid after the next request.
 
@@ -46,10 +49,11 @@ class PyNvBatchAsyncGopDecoder(BatchAsyncBase):
 
     def __init__(self, maxfiles: int, max_frames_per_decode_call: int, iGpu: Optional[int] = 0,
                  suppressNoColorRangeWarning: bool = False, *, gpu_backend: Optional[str] = None,
-                 strict: bool = False):
+                 strict: bool = False, device: Any = None):
         self._maxfiles = _count(maxfiles, "maxfiles")
         self._max_frames = _count(max_frames_per_decode_call, "max_frames_per_decode_call")
         # The colour-range check runs in the GetBuffer calls, on the caller's thread.
+        iGpu = igpu_for(iGpu, device)
         self._decoder = PyNvGopDecoder(self._maxfiles, iGpu, True, gpu_backend=gpu_backend, strict=strict)
         self._color_range = ColorRangeWarner("PyNvGopDecoder", suppressNoColorRangeWarning)
         self._pending = PendingRequest(_OWNER, "odvd-batch-gop-decoder")
@@ -176,7 +180,7 @@ class PyNvBatchAsyncGopDecoder(BatchAsyncBase):
 
 def CreateBatchAsyncGopDecoder(maxfiles: int, max_frames_per_decode_call: int, iGpu: Optional[int] = 0,
                                suppressNoColorRangeWarning: bool = False, *, gpu_backend: Optional[str] = None,
-                               strict: bool = False) -> PyNvBatchAsyncGopDecoder:
+                               strict: bool = False, device: Any = None) -> PyNvBatchAsyncGopDecoder:
     """A PyNvBatchAsyncGopDecoder (accvlab's factory)."""
     return PyNvBatchAsyncGopDecoder(maxfiles, max_frames_per_decode_call, iGpu, suppressNoColorRangeWarning,
-                                    gpu_backend=gpu_backend, strict=strict)
+                                    gpu_backend=gpu_backend, strict=strict, device=device)

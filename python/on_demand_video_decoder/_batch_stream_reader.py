@@ -12,6 +12,7 @@ file's reader moves forward as it would, and the files decode in parallel. docs/
 from typing import Any, List, Optional
 
 from ._args import _count
+from ._devices import igpu_for
 from ._batch_common import BatchAsyncBase, PendingRequest, Request2D, check_request, refuse_stack
 from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import RGBFrame
@@ -29,8 +30,10 @@ class PyNvBatchAsyncStreamReader(BatchAsyncBase):
     ``num_of_set * num_of_file`` files, least recently used first out); ``num_of_file`` also bounds the
     files of one request and ``max_frames_per_decode_call`` the frames per file. ``iGpu=0`` (the
     default, as accvlab's) demands GPU 0; ``iGpu=-1`` is the CPU backend and ``iGpu=None`` picks
-    automatically (docs/design.md "Devices"). ``gpu_backend`` and ``strict`` (keyword only): as for
-    PyNvGopDecoder.
+    automatically (docs/design.md "Devices"). ``device=`` (keyword only; ``"cpu"``, ``"cuda"``,
+    ``"cuda:N"`` or a torch.device, as the staged API's) decides instead of ``iGpu`` when given; an
+    ``iGpu`` other than 0 naming another device is a ValueError. ``gpu_backend`` and ``strict``
+    (keyword only): as for PyNvGopDecoder.
 
     Unlike accvlab's, the returned frames own their memory: they stay valid after the next Decode.
 
@@ -45,11 +48,12 @@ class PyNvBatchAsyncStreamReader(BatchAsyncBase):
 
     def __init__(self, num_of_set: int, num_of_file: int, max_frames_per_decode_call: int,
                  iGpu: Optional[int] = 0, suppressNoColorRangeWarning: bool = False, *,
-                 gpu_backend: Optional[str] = None, strict: bool = False):
+                 gpu_backend: Optional[str] = None, strict: bool = False, device: Any = None):
         self._num_of_file = _count(num_of_file, "num_of_file")
         self._max_frames = _count(max_frames_per_decode_call, "max_frames_per_decode_call")
         # The colour-range check runs in GetBuffer, on the caller's thread (not in the worker), so a
         # warnings filter or capture around GetBuffer sees it.
+        iGpu = igpu_for(iGpu, device)
         self._reader = PyNvSampleReader(num_of_set, num_of_file, iGpu, True, gpu_backend=gpu_backend,
                                         strict=strict)
         self._color_range = ColorRangeWarner("PyNvVideoReader", suppressNoColorRangeWarning,
@@ -131,7 +135,7 @@ class PyNvBatchAsyncStreamReader(BatchAsyncBase):
 def CreateBatchAsyncStreamReader(num_of_set: int, num_of_file: int, max_frames_per_decode_call: int,
                                  iGpu: Optional[int] = 0, suppressNoColorRangeWarning: bool = False, *,
                                  gpu_backend: Optional[str] = None,
-                                 strict: bool = False) -> PyNvBatchAsyncStreamReader:
+                                 strict: bool = False, device: Any = None) -> PyNvBatchAsyncStreamReader:
     """A PyNvBatchAsyncStreamReader (accvlab's factory)."""
     return PyNvBatchAsyncStreamReader(num_of_set, num_of_file, max_frames_per_decode_call, iGpu,
-                                      suppressNoColorRangeWarning, gpu_backend=gpu_backend, strict=strict)
+                                      suppressNoColorRangeWarning, gpu_backend=gpu_backend, strict=strict, device=device)

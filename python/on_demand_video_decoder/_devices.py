@@ -9,7 +9,7 @@ decodes on the CPU.
 import operator
 import os
 import warnings
-from typing import Optional
+from typing import Any, Optional, Tuple
 
 from . import _engine
 
@@ -60,6 +60,38 @@ def select_backend(iGpu: Optional[int]) -> int:
     if iGpu >= count:
         raise RuntimeError(f"iGpu={iGpu}: only {count} CUDA device(s) visible")
     return iGpu
+
+
+def parse_device(device: Any) -> Tuple[int, str]:
+    """(engine device index, name) of ``"cpu"``, ``"cuda"``, ``"cuda:N"`` (or a torch.device): CPU is -1.
+    RuntimeError when the GPU asked for cannot decode here (docs/design.md "Devices")."""
+    name = str(device) if type(device).__module__ == "torch" else device
+    if not isinstance(name, str):
+        raise TypeError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+    name = name.strip().lower()
+    if name == "cpu":
+        return CPU, "cpu"
+    if name == "cuda" or name.startswith("cuda:"):
+        index = name[5:] or "0"
+        if not index.isdigit():
+            raise ValueError(f"device {device!r}: use 'cpu', 'cuda' or 'cuda:N'")
+        gpu = select_backend(int(index))
+        return gpu, f"cuda:{gpu}"
+    raise ValueError(f"device {device!r}: use 'cpu', 'cuda' or 'cuda:N'")
+
+
+def igpu_for(iGpu: Optional[int], device: Any, default: Optional[int] = 0) -> Optional[int]:
+    """The ``iGpu`` a class taking both accvlab's ``iGpu`` and the staged API's ``device=`` decodes on.
+
+    ``device=None``: ``iGpu`` as given. Otherwise ``device`` decides (``"cpu"``, ``"cuda"``,
+    ``"cuda:N"``, a torch.device); an ``iGpu`` other than its default that names another device is
+    a ValueError, not a silent choice of one of the two."""
+    if device is None:
+        return iGpu
+    index, name = parse_device(device)
+    if iGpu != default and iGpu != index:
+        raise ValueError(f"iGpu={iGpu!r} and device={device!r} name different devices: pass one of the two")
+    return index
 
 
 GPU_BACKENDS = ("cuvid", "ffmpeg")

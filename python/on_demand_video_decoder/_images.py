@@ -15,7 +15,8 @@ import numpy as np
 
 from . import _engine
 from ._sources import _is_bytes_like, _is_file_like, describe
-from ._staged import _run, parse_device
+from ._devices import parse_device
+from ._staged import _run
 from ._staged_types import Frames
 
 

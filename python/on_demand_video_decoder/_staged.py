@@ -25,11 +25,11 @@ from typing import Any, Dict, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _engine
-from ._devices import CPU, select_backend, select_gpu_backend
+from ._devices import CPU, parse_device, select_gpu_backend
 from ._output import engine_options, normalise
 from ._source import source_timeline
 from ._staged_types import Batch, Frames, Packets
-from ._timeline import Timeline, timeline
+from ._timeline import Timeline
 
 _MAX_FILES = 16  # files each thread's engine keeps open
 # Engines by (thread ident, device): each thread decodes with its own. A plain dict, not a
@@ -66,24 +66,6 @@ def _engine_for(device: int) -> "_engine._GopEngine":
         with _engines_lock:
             engine = _engines.setdefault(key, engine)
     return engine
-
-
-def parse_device(device: Any) -> Tuple[int, str]:
-    """(engine device index, name) of ``"cpu"``, ``"cuda"``, ``"cuda:N"`` (or a torch.device): CPU is -1.
-    RuntimeError when the GPU asked for cannot decode here (docs/design.md "Devices")."""
-    name = str(device) if type(device).__module__ == "torch" else device
-    if not isinstance(name, str):
-        raise TypeError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}")
-    name = name.strip().lower()
-    if name == "cpu":
-        return CPU, "cpu"
-    if name == "cuda" or name.startswith("cuda:"):
-        index = name[5:] or "0"
-        if not index.isdigit():
-            raise ValueError(f"device {device!r}: use 'cpu', 'cuda' or 'cuda:N'")
-        gpu = select_backend(int(index))
-        return gpu, f"cuda:{gpu}"
-    raise ValueError(f"device {device!r}: use 'cpu', 'cuda' or 'cuda:N'")
 
 
 def _frame_ids(frame_ids: Any) -> list:

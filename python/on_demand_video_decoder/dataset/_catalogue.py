@@ -4,7 +4,7 @@ and ``shards.parquet``. Every file is written to a temporary name, flushed and r
 
 import json
 import os
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, Optional, Sequence
 
 CATALOGUE = "catalogue.parquet"
 SHARDS = "shards.parquet"

@@ -22,7 +22,7 @@ same order on every rank and every run).
 
 import math
 import operator
-from typing import Any, Iterator, Optional, Sized, Union
+from typing import Iterator, Optional, Sized, Union
 
 import torch
 from torch.utils.data import Sampler
