@@ -93,3 +93,20 @@ def test_format_equals_its_name_and_accvlab_number(media):
     assert nv12 != p016 and nv12 == dec.Decode([str(media["h264_gop30_bf3"].path)], [2])[0].format
     assert {nv12: "8-bit"}["NV12"] == "8-bit"  # hashes as its name
     assert f"{nv12}" == "NV12" and repr(p016) == "PixelFormat.P016"
+
+
+@pytest.mark.parametrize("name,frame_id,dtype", CASES)
+def test_host_planes_hand_over_through_dlpack(media, reference, name, frame_id, dtype):
+    """accvlab code writes ``torch.as_tensor(plane)``: a host plane gives DLPack (CPU device), the
+    tensor shares the plane's memory and equals the reference frame's plane."""
+    torch = pytest.importorskip("torch")
+    frame = odvd.PyNvGopDecoder(maxfiles=1, iGpu=-1).Decode([str(media[name].path)], [frame_id])[0]
+    want_y, want_uv = _split_reference(reference(name).native(frame_id), frame.width, frame.height)
+    y, uv = frame.cuda()
+    assert y.__dlpack_device__() == (1, 0)  # kDLCPU
+    ty, tuv = torch.from_dlpack(y), torch.as_tensor(uv)
+    assert ty.device.type == "cpu" and ty.data_ptr() == frame.GetPtrToPlane(0)
+    assert tuv.data_ptr() == frame.GetPtrToPlane(1)
+    assert ty.numpy().dtype == tuv.numpy().dtype == dtype
+    assert_frames_equal(ty.numpy(), want_y, f"{name} Y through DLPack")
+    assert_frames_equal(tuv.numpy(), want_uv, f"{name} UV through DLPack")

@@ -9,9 +9,9 @@
 #include <pybind11/stl.h>
 
 #include "bindings/array_interface.h"
+#include "bindings/dlpack_export.h"
 #include "bindings/register.h"
 #include "decode/nvdec/gpu_device.h"
-#include "frames/dlpack.h"
 
 namespace py = pybind11;
 
@@ -25,59 +25,6 @@ const char* kHostOnly =
 const char* kGpuFrameHint =
     "use torch.as_tensor(frame, device='cuda'), torch.from_dlpack(frame), cupy.asarray(frame), or frame.cpu() for a "
     "host copy";
-
-struct DlpackContext {
-  FramePtr frame;
-  std::vector<int64_t> shape;
-  std::vector<int64_t> strides;
-  DLManagedTensor tensor;
-};
-
-void dl_delete(DLManagedTensor* t) { delete static_cast<DlpackContext*>(t->manager_ctx); }
-
-void capsule_destructor(PyObject* capsule) {
-  // A capsule never consumed (still named "dltensor") owns its tensor.
-  if (PyCapsule_IsValid(capsule, "dltensor")) {
-    auto* t = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule, "dltensor"));
-    if (t && t->deleter) t->deleter(t);
-  }
-}
-
-py::capsule dlpack(const FramePtr& f, const py::object& stream) {
-  if (!stream.is_none() && f->device < 0) {
-    // DLPack: for CPU tensors the consumer passes no stream; -1 or None mean "no synchronisation".
-    const bool minus_one = py::isinstance<py::int_>(stream) && stream.cast<long long>() == -1;
-    if (!minus_one) throw py::value_error("stream must be None for a host frame");
-  }
-  if (!stream.is_none() && !py::isinstance<py::int_>(stream)) throw py::type_error("stream must be an int or None");
-  if (f->device >= 0 && !stream.is_none() && stream.cast<long long>() == 0) {
-    throw py::value_error("stream=0 is ambiguous for CUDA (DLPack): pass 1 (legacy default stream), 2 (per-thread "
-                          "default stream), a stream handle, or None");
-  }
-  // GPU frames are complete when returned (their stream was synchronised): any consumer stream may
-  // use them at once, so nothing is enqueued on it. Its queued work is fenced before the block is
-  // reused (block_pool.h); None means the legacy default stream (DLPack / Array API).
-  const long long consumer = stream.is_none() ? 1 : stream.cast<long long>();  // -1: the consumer syncs itself
-  if (f->device >= 0) BlockPool::add_consumer_stream(f->data, consumer > 0 ? uint64_t(consumer) : 1);
-  auto* ctx = new DlpackContext{f, f->shape, {}, {}};
-  for (int64_t s : f->strides) ctx->strides.push_back(s / f->itemsize);
-  DLTensor& t = ctx->tensor.dl_tensor;
-  t.data = f->data.get();
-  t.device = f->device >= 0 ? DLDevice{kDLCUDA, f->device} : DLDevice{kDLCPU, 0};
-  t.ndim = static_cast<int32_t>(ctx->shape.size());
-  t.dtype = {static_cast<uint8_t>(f->floating ? kDLFloat : kDLUInt), static_cast<uint8_t>(8 * f->itemsize), 1};
-  t.shape = ctx->shape.data();
-  t.strides = ctx->strides.data();
-  t.byte_offset = 0;
-  ctx->tensor.manager_ctx = ctx;
-  ctx->tensor.deleter = &dl_delete;
-  PyObject* cap = PyCapsule_New(&ctx->tensor, "dltensor", &capsule_destructor);
-  if (!cap) {
-    delete ctx;
-    throw py::error_already_set();
-  }
-  return py::reinterpret_steal<py::capsule>(cap);
-}
 
 // A single frame's value, or None for a stack of frames (frame_ids / timestamps list those).
 py::object stacked_or(const FramePtr& f, py::object single) {
@@ -93,29 +40,12 @@ void add_common(py::class_<T, std::shared_ptr<T>>& c) {
       .def(
           "__dlpack__",
           [](const T& s, py::object stream, py::object /*max_version*/, py::object dl_device, py::object copy) {
-            // The frame is handed over in place, on its own device; anything else is refused as the
-            // Array API standard asks (BufferError).
-            const bool gpu = s.frame->device >= 0;
-            if (!dl_device.is_none()) {
-              const auto want = dl_device.cast<std::pair<int, int>>();
-              if (want.first != (gpu ? kDLCUDA : kDLCPU) || want.second != (gpu ? s.frame->device : 0)) {
-                PyErr_SetString(PyExc_BufferError, "dl_device: this frame is exported only on its own device "
-                                                   "(use frame.cpu() for a host copy)");
-                throw py::error_already_set();
-              }
-            }
-            if (!copy.is_none() && copy.cast<bool>()) {
-              PyErr_SetString(PyExc_BufferError, "copy=True: frames are exported without a copy");
-              throw py::error_already_set();
-            }
-            return dlpack(s.frame, stream);
+            return dlpack_export(s.frame, reinterpret_cast<uintptr_t>(s.frame->data.get()), s.frame->shape,
+                                 s.frame->strides, stream, dl_device, copy, "frame");
           },
           py::kw_only(), py::arg("stream") = py::none(), py::arg("max_version") = py::none(),
           py::arg("dl_device") = py::none(), py::arg("copy") = py::none())
-      .def("__dlpack_device__", [](const T& s) {
-        const bool gpu = s.frame->device >= 0;
-        return py::make_tuple(static_cast<int>(gpu ? kDLCUDA : kDLCPU), gpu ? static_cast<int>(s.frame->device) : 0);
-      })
+      .def("__dlpack_device__", [](const T& s) { return dlpack_device(*s.frame); })
       .def_property_readonly("shape", [](const T& s) { return as_tuple(s.frame->shape); })
       .def_property_readonly("frame_id", [](const T& s) { return stacked_or(s.frame, py::int_(s.frame->frame_id)); })
       .def_property_readonly("color_range_signalled", [](const T& s) { return s.frame->color_range_signalled; },

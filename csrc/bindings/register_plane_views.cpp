@@ -1,8 +1,8 @@
 // CAIMemoryView: one plane of a native frame (the seed's DecodedFrameExt.cuda() / nvcv_image() return
 // a list of them: Y, then interleaved UV). Each view shares the frame's pixels (no copy) and keeps the
 // frame alive; it exposes __cuda_array_interface__ (version 3, with the frame's stream) for a frame in
-// GPU memory and __array_interface__ for one in host memory, so code that walks the planes runs on
-// both backends.
+// GPU memory and __array_interface__ for one in host memory, and __dlpack__ for both (so
+// torch.as_tensor(plane) works on either backend): code that walks the planes runs on both backends.
 //
 // Geometry of a W x H native frame (docs/design.md "Native output"): rows of `cols` samples, where
 // cols is W rounded up to even (an odd width repeats its last sample), `itemsize` bytes each.
@@ -12,6 +12,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings/array_interface.h"
+#include "bindings/dlpack_export.h"
 #include "bindings/frame_objects.h"
 #include "bindings/register.h"
 
@@ -62,6 +63,13 @@ void register_plane_views(py::module_& m) {
       })
       .def_property_readonly("__cuda_array_interface__",
                              [](const PlaneView& p) { return cuda_array_interface(view(p), "plane"); })
+      .def(
+          "__dlpack__",
+          [](const PlaneView& p, py::object stream, py::object /*max_version*/, py::object dl_device,
+             py::object copy) { return dlpack_export(p.frame, p.data, p.shape, p.strides, stream, dl_device, copy, "plane"); },
+          py::kw_only(), py::arg("stream") = py::none(), py::arg("max_version") = py::none(),
+          py::arg("dl_device") = py::none(), py::arg("copy") = py::none())
+      .def("__dlpack_device__", [](const PlaneView& p) { return dlpack_device(*p.frame); })
       .def("__repr__", [](const PlaneView& p) {
         return "CAIMemoryView(shape=(" + std::to_string(p.shape[0]) + ", " + std::to_string(p.shape[1]) + ", " +
                std::to_string(p.shape[2]) + "), " + typestr(*p.frame) + ", " + device_name(*p.frame) + ")";
