@@ -38,7 +38,7 @@ void write_file_atomic(const std::string& path, const uint8_t* data, size_t size
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     const int err = errno;
-    if (err == ENOENT) throw FileNotFound("cannot write '" + path + "': its folder does not exist");
+    if (err == ENOENT) throw OsError(err, path, "cannot write '" + path + "': its folder does not exist");
     throw OsError(err, path, "cannot write '" + path + "': " + std::strerror(err));
   }
   size_t done = 0;

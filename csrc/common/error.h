@@ -1,7 +1,9 @@
 // Error types by meaning. The bindings turn them into Python exceptions (docs/design.md, "Errors"):
 //   std::invalid_argument -> ValueError        bad argument, unreadable or corrupt data, bad bundle
-//   std::out_of_range     -> IndexError        frame id out of range (message gives the valid range)
-//   odvd::FileNotFound    -> FileNotFoundError missing file
+//   odvd::FrameOutOfRange -> FrameIndexError   frame id out of range (message gives the valid range);
+//                                               an IndexError and a RuntimeError (accvlab raises RuntimeError)
+//   std::out_of_range     -> IndexError        any other index out of range
+//   odvd::FileNotFound    -> SourceNotFoundError missing file: a FileNotFoundError and a RuntimeError
 //   odvd::OsError         -> OSError subclass  a write to a path the user named failed (by errno)
 //   std::runtime_error    -> RuntimeError      environment: no GPU, driver missing or too old
 // Messages carry the value, the valid range and the likely cause.
@@ -15,6 +17,12 @@ namespace odvd {
 class FileNotFound : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A frame id outside a stream's frames.
+class FrameOutOfRange : public std::out_of_range {
+ public:
+  using std::out_of_range::out_of_range;
 };
 
 // A system call on a file the user named failed with `error` (an errno value): Python's OSError

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/error.h"
 #include "index/stream_index.h"
 
 namespace odvd {
@@ -29,7 +30,7 @@ PacketSequence::PacketSequence(std::vector<PlanItem> items) : items_(std::move(i
 int32_t PacketSequence::packet_of_frame(int64_t frame_id) const {
   auto it = packet_of_frame_.find(frame_id);
   if (it == packet_of_frame_.end()) {
-    throw std::out_of_range("frame_id=" + std::to_string(frame_id) + " is not in the packet sequence");
+    throw FrameOutOfRange("frame_id=" + std::to_string(frame_id) + " is not in the packet sequence");
   }
   return it->second;
 }

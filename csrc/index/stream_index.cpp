@@ -4,6 +4,8 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "common/error.h"
+
 namespace odvd {
 
 StreamIndex::StreamIndex(std::vector<Sample> samples, std::string name)
@@ -26,7 +28,7 @@ StreamIndex::StreamIndex(std::vector<Sample> samples, std::string name)
 
 int32_t StreamIndex::sample_of_frame(int64_t frame_id) const {
   if (frame_id < 0 || frame_id >= frame_count()) {
-    throw std::out_of_range("frame_id=" + std::to_string(frame_id) + " out of range for " + name_ + " (" +
+    throw FrameOutOfRange("frame_id=" + std::to_string(frame_id) + " out of range for " + name_ + " (" +
                             std::to_string(frame_count()) + " frames, valid ids 0.." +
                             std::to_string(frame_count() - 1) + ")");
   }

@@ -13,8 +13,9 @@ from ._build_info import build_info
 from ._by_time import get_frames_at, get_frames_played_at, get_frames_played_in_range
 from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
 from ._codec import Codec
+from ._errors import FrameIndexError, SourceNotFoundError
 from ._color_range_warning import NoColorRangeWarning
-from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SavePacketsToFile
+from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SaveGopToFile, SavePacketsToFile
 from .dataset import GopStore
 from ._gop_ref import GopEvictedError, GopRef, GopStoreFullError
 from ._logging import LOG_LEVELS, get_log_level, set_log_level
@@ -46,6 +47,7 @@ __all__ = [
     "drop_videos_cache",
     "DropCacheStatus",
     "FastStreamInfo",
+    "FrameIndexError",
     "GetFastInitInfo",
     "get_log_level",
     "GopStore",
@@ -61,6 +63,8 @@ __all__ = [
     "PyNvGopDecoder",
     "PyNvSampleReader",
     "RGBFrame",
+    "SaveGopToFile",
+    "SourceNotFoundError",
     "SavePacketsToFile",
     "set_log_level",
     "SharedGopStore",

@@ -14,9 +14,10 @@ def _paths(filepaths: Sequence[Any], name: str = "filepaths") -> List[str]:
     return out
 
 
-def _items(filepaths: Sequence[Any], name: str = "filepaths") -> List[Any]:
+def _items(filepaths: Sequence[Any], name: str = "filepaths", *, allow_empty: bool = False) -> List[Any]:
     """Like _paths, for calls that also take videos as bytes or file-like objects (_sources.py): paths
-    become str, sources stay as they are (Sources turns them into the engine's names)."""
+    become str, sources stay as they are (Sources turns them into the engine's names). An empty list
+    is a ValueError unless ``allow_empty``."""
     from ._sources import _is_bytes_like, _is_file_like
 
     if isinstance(filepaths, (str, bytes, bytearray, memoryview, os.PathLike)) or _is_file_like(filepaths):
@@ -30,7 +31,7 @@ def _items(filepaths: Sequence[Any], name: str = "filepaths") -> List[Any]:
         else:
             raise TypeError(f"{name}[{i}] is a {type(p).__name__}: a video is a path, bytes or a binary file-like "
                             "object (read + seek)")
-    if not out:
+    if not out and not allow_empty:
         raise ValueError(f"{name} is empty")
     for i, p in enumerate(out):
         if isinstance(p, str) and "\0" in p:
@@ -72,11 +73,13 @@ def _ids(frame_ids: Sequence[Any], n: int) -> List[int]:
     return ids
 
 
-def _requests(filepaths: Sequence[Any], frame_ids: Sequence[Any]) -> Tuple[List[str], List[int]]:
+def _requests(filepaths: Sequence[Any], frame_ids: Sequence[Any], *,
+              allow_empty: bool = False) -> Tuple[List[str], List[int]]:
     """(paths, ids): one path per frame id. A single path with several ids stands for that path
     repeated (as in the seed's examples, e.g. ``Decode(['video1.mp4'], [0, 10, 20])``). Paths become
-    str; videos given as bytes or file-like objects stay as they are (_sources.py)."""
-    paths = _items(filepaths)
+    str; videos given as bytes or file-like objects stay as they are (_sources.py). An empty request
+    is a ValueError unless ``allow_empty``."""
+    paths = _items(filepaths, allow_empty=allow_empty)
     if isinstance(frame_ids, (str, bytes)):
         raise TypeError("frame_ids must be a list of integers")
     try:

@@ -1,7 +1,7 @@
 """What the two 2-D asynchronous classes share (PyNvBatchAsyncStreamReader, PyNvBatchAsyncGopDecoder):
 the checks of a 2-D request (one row of frame ids per file, every row the same length), its
-flattening into one request of the 1-D engine and back into ``[file][frame]``, and the one pending
-request decoded on a background thread.
+flattening into one request of the 1-D engine and back into ``[file][frame]``, the description of how
+two requests differ, and pickling by settings (the pending request itself: _pending_request.py).
 
 A request is refused at submit time with :class:`BatchRequestError`, which is both a ValueError (this
 package's type for a bad argument, docs/design.md "Errors") and a RuntimeError (the type accvlab
@@ -11,10 +11,8 @@ file, a frame id out of range, a damaged bundle) come out of GetBuffer with thei
 
 import operator
 import os
-import warnings
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Iterable, List, Sequence, Tuple
 
 from ._sources import _is_bytes_like, _is_file_like, paths_difference
 
@@ -90,7 +88,8 @@ def check_request(filepaths: Any, frame_ids: Any, *, max_files: int, max_files_n
                  for r, row in enumerate(raw_rows))
     if len(rows) != len(paths):
         raise BatchRequestError(f"frame_ids outer length ({len(rows)}) != filepaths length ({len(paths)}): "
-                                "one row of frame ids per file")
+                                f"one row of frame ids per file (filepaths.size() ({len(paths)}) must equal "
+                                f"frame_ids_2d.size() ({len(rows)}))")
     if len(paths) > max_files:
         raise BatchRequestError(f"number of files ({len(paths)}) exceeds {max_files_name} ({max_files}) "
                                 "specified at construction")
@@ -100,7 +99,7 @@ def check_request(filepaths: Any, frame_ids: Any, *, max_files: int, max_files_n
             raise BatchRequestError(f"frame_ids[{r}] has {len(row)} frame ids but frame_ids[0] has {count}: "
                                     "jagged inner lengths are not supported (jagged input not supported)")
     if count == 0:
-        raise BatchRequestError("frame_ids inner lists must not be empty")
+        raise BatchRequestError("frame_ids inner lists must not be empty (frame_ids_2d[0] must not be empty)")
     if count > max_frames:
         raise BatchRequestError(f"frames per file ({count}) exceeds max_frames_per_decode_call ({max_frames}) "
                                 "specified at construction")
@@ -135,77 +134,6 @@ def describe_difference(want: tuple, given: tuple) -> str:
     if out != want_out:
         return "the output options differ from the pending request's"
     return ""
-
-
-class PendingRequest:
-    """One request at a time, decoded by a single background thread.
-
-    ``submit`` returns at once (a request still pending is waited for, then discarded, each with a
-    RuntimeWarning, as PyNvSampleReader.DecodeN12ToRGBAsync does); ``collect`` checks the caller's
-    arguments against the pending request's (a mismatch leaves it pending) and waits for its result.
-    """
-
-    def __init__(self, owner: str, thread_name: str):
-        self._owner = owner
-        self._thread_name = thread_name
-        self._executor: Optional[ThreadPoolExecutor] = None
-        self._pending: Optional[Tuple[tuple, Future]] = None
-
-    @property
-    def pending(self) -> bool:
-        """Whether a request was submitted and not yet collected."""
-        return self._pending is not None
-
-    def done(self) -> Optional[bool]:
-        """None when nothing is pending, else whether its decode has finished."""
-        return None if self._pending is None else self._pending[1].done()
-
-    def submit(self, call: str, key: tuple, work: Callable[[], Any]) -> None:
-        if self._pending is not None:
-            previous = self._pending[1]
-            if not previous.done():
-                warnings.warn(f"{self._owner}.{call}: the previous request is still decoding; waiting for it",
-                              RuntimeWarning, stacklevel=3)
-                try:
-                    previous.result()
-                except Exception:  # noqa: BLE001 - discarded with its request below
-                    pass
-            warnings.warn(f"{self._owner}.{call}: the previous request's frames were never collected and are "
-                          "discarded", RuntimeWarning, stacklevel=3)
-            self._pending = None
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self._thread_name)
-        self._pending = (key, self._executor.submit(work))
-
-    def collect(self, call: str, submit_call: str, key: tuple) -> Any:
-        if self._pending is None:
-            raise RuntimeError(f"{self._owner}.{call}: No pending decode task and buffer is empty. "
-                               f"Call {submit_call} first before calling {call}.")
-        want, future = self._pending
-        difference = describe_difference(want, key)
-        if difference:
-            raise RuntimeError(f"{self._owner}.{call}: request mismatch: the arguments do not match buffered "
-                               f"result ({difference}); the request stays pending")
-        self._pending = None
-        return future.result()
-
-    def wait(self) -> None:
-        """Waits for the request being decoded, if any (its result stays to be collected)."""
-        if self._pending is not None:
-            try:
-                self._pending[1].result()
-            except Exception:  # noqa: BLE001 - raised by collect
-                pass
-
-    def drop(self) -> None:
-        """Waits for the request being decoded and forgets it."""
-        self.wait()
-        self._pending = None
-
-    def shutdown(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False)
-            self._executor = None
 
 
 class BatchAsyncBase:

@@ -16,10 +16,12 @@ import numpy as np
 
 from ._args import _count
 from ._devices import igpu_for
-from ._batch_common import BatchAsyncBase, BatchRequestError, PendingRequest, Request2D, check_request, refuse_stack
+from ._batch_common import (BatchAsyncBase, BatchRequestError, Request2D, check_request, describe_difference,
+                            refuse_stack)
 from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import DecodedFrameExt, PyNvGopDecoder, RGBFrame, _bundle
 from ._output import normalise
+from ._pending_request import PendingRequest
 from ._sources import describe
 
 _OWNER = "PyNvBatchAsyncGopDecoder"
@@ -56,7 +58,7 @@ class PyNvBatchAsyncGopDecoder(BatchAsyncBase):
         iGpu = igpu_for(iGpu, device)
         self._decoder = PyNvGopDecoder(self._maxfiles, iGpu, True, gpu_backend=gpu_backend, strict=strict)
         self._color_range = ColorRangeWarner("PyNvGopDecoder", suppressNoColorRangeWarning)
-        self._pending = PendingRequest(_OWNER, "odvd-batch-gop-decoder")
+        self._pending = PendingRequest(_OWNER, "odvd-batch-gop-decoder", describe_difference)
         self._settings = dict(maxfiles=self._maxfiles, max_frames_per_decode_call=self._max_frames,
                               iGpu=self._decoder._device, suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning),
                               gpu_backend=self._decoder._settings["gpu_backend"], strict=bool(strict))

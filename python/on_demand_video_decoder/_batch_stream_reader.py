@@ -13,10 +13,11 @@ from typing import Any, List, Optional
 
 from ._args import _count
 from ._devices import igpu_for
-from ._batch_common import BatchAsyncBase, PendingRequest, Request2D, check_request, refuse_stack
+from ._batch_common import BatchAsyncBase, Request2D, check_request, describe_difference, refuse_stack
 from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import RGBFrame
 from ._output import normalise
+from ._pending_request import PendingRequest
 from ._sample_reader import PyNvSampleReader
 from ._sources import describe
 
@@ -58,7 +59,7 @@ class PyNvBatchAsyncStreamReader(BatchAsyncBase):
                                         strict=strict)
         self._color_range = ColorRangeWarner("PyNvVideoReader", suppressNoColorRangeWarning,
                                              remember=_count(num_of_set, "num_of_set") * self._num_of_file)
-        self._pending = PendingRequest(_OWNER, "odvd-batch-stream-reader")
+        self._pending = PendingRequest(_OWNER, "odvd-batch-stream-reader", describe_difference)
         self._settings = dict(num_of_set=self._reader._num_of_set, num_of_file=self._num_of_file,
                               max_frames_per_decode_call=self._max_frames, iGpu=self._reader._device,
                               suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning),

@@ -333,3 +333,7 @@ def SavePacketsToFile(numpy_data: np.ndarray, dst_filepath: str) -> None:
     The bundle is checked first: ValueError for bytes that are not a valid bundle.
     """
     _engine._save_bundle(_bundle(numpy_data), os.fspath(dst_filepath))
+
+
+# accvlab's newer releases name the module-level writer SaveGopToFile; the seed's name stays.
+SaveGopToFile = SavePacketsToFile

@@ -20,6 +20,7 @@ import operator
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ._errors import FrameIndexError
 from ._sources import _is_bytes_like, _is_file_like, describe
 
 def _source(request: Any, index: int) -> Tuple[str, List[int], Dict[int, List[int]]]:
@@ -49,7 +50,7 @@ def _source(request: Any, index: int) -> Tuple[str, List[int], Dict[int, List[in
             raise TypeError(f"requests[{index}]['frame_ids'][{position}] must be an integer frame id, "
                             f"not {type(fid).__name__}") from None
         if fid < 0:
-            raise IndexError(f"requests[{index}]['frame_ids'][{position}] is {fid}: frame IDs must be non-negative")
+            raise FrameIndexError(f"requests[{index}]['frame_ids'][{position}] is {fid}: frame IDs must be non-negative")
         positions.setdefault(fid, []).append(position)
     return path, sorted(positions), positions
 

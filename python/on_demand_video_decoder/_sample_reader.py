@@ -8,13 +8,14 @@ seek, so walking a clip forward decodes every frame once. Readers are kept for u
 ``num_of_set`` sets of ``num_of_file`` clips finds each clip's reader where it left it.
 
 ``DecodeN12ToRGBAsync`` decodes on a background thread (the engine releases the GIL);
-``DecodeN12ToRGBAsyncGetBuffer`` returns that request's frames. Frames own their memory, so the frames
-of one request stay valid while the next one decodes: no clone needed.
+``DecodeN12ToRGBAsyncGetBuffer`` returns that request's frames (_pending_request.py). Frames own their
+memory, so the frames of one request stay valid while the next one decodes: no clone needed. A
+synchronous call waits for a pending request and discards it, as accvlab's reader does.
+
+An empty request (``[]``, ``[]``) returns an empty list, as accvlab's reader does.
 """
 
-import warnings
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional
 
 from . import _engine
 from ._devices import CPU, select_backend, select_gpu_backend
@@ -23,6 +24,9 @@ from ._sources import Sources, describe, paths_difference
 from ._color_range_warning import ColorRangeWarner
 from ._gop_decoder import DecodedFrameExt, RGBFrame
 from ._output import engine_options, normalise, output_options
+from ._pending_request import PendingRequest
+
+_OWNER = "PyNvSampleReader"
 
 
 class PyNvSampleReader:
@@ -51,8 +55,7 @@ class PyNvSampleReader:
         # when the slot moves to another file.
         self._color_range = ColorRangeWarner("PyNvVideoReader", suppressNoColorRangeWarning,
                                              remember=self._num_of_set * self._num_of_file)
-        self._executor: Optional[ThreadPoolExecutor] = None
-        self._pending: Optional[Tuple[Tuple[List[str], List[int], bool], Future]] = None
+        self._pending = PendingRequest(_OWNER, "odvd-sample-reader", _difference)
         self._settings = dict(num_of_set=self._num_of_set, num_of_file=self._num_of_file, iGpu=self._device,
                               suppressNoColorRangeWarning=bool(suppressNoColorRangeWarning), gpu_backend=backend,
                               strict=bool(strict), num_threads=num_threads)
@@ -87,11 +90,7 @@ class PyNvSampleReader:
         """Frames in their native layout (NV12 / P016), one per (file, frame_id), in request order.
         ``stream_index`` (keyword only, on every decode call): the container's video stream to read
         (None: the best), as PyNvGopDecoder.Decode."""
-        paths, ids = _requests(filepaths, frame_ids)
-        with Sources(paths, self._engine, stream_index=stream_index) as names:
-            frames = self._engine.decode(_stream_keys(names, stream_index), ids, "native")
-        self._color_range.check([describe(p) for p in paths], frames)
-        return frames
+        return self._decode("Decode", filepaths, frame_ids, stream_index, "native")
 
     def DecodeN12ToRGB(self, filepaths: List[str], frame_ids: List[int], as_bgr: bool = False, *,
                        stream_index: Optional[int] = None, **output: Any) -> List[RGBFrame]:
@@ -101,9 +100,16 @@ class PyNvSampleReader:
         (docs/output-options.md), as PyNvGopDecoder.DecodeN12ToRGB.
         """
         options = output_options(**output)
-        paths, ids = _requests(filepaths, frame_ids)
+        return self._decode("DecodeN12ToRGB", filepaths, frame_ids, stream_index, "bgr" if as_bgr else "rgb", options)
+
+    def _decode(self, call: str, filepaths: List[str], frame_ids: List[int], stream_index: Optional[int],
+                *how: Any) -> list:
+        paths, ids = _requests(filepaths, frame_ids, allow_empty=True)
+        self._pending.discard(call, stacklevel=4)  # a pending async request is waited for, then dropped
+        if not paths:
+            return []
         with Sources(paths, self._engine, stream_index=stream_index) as names:
-            frames = self._engine.decode(_stream_keys(names, stream_index), ids, "bgr" if as_bgr else "rgb", options)
+            frames = self._engine.decode(_stream_keys(names, stream_index), ids, *how)
         self._color_range.check([describe(p) for p in paths], frames)
         return frames
 
@@ -115,34 +121,22 @@ class PyNvSampleReader:
         here; errors of the decode itself raise from DecodeN12ToRGBAsyncGetBuffer.
 
         One request is pending at a time: a request still decoding is waited for, and a result not
-        collected is discarded, each with a RuntimeWarning.
+        collected is discarded, each with a RuntimeWarning; a synchronous call (Decode,
+        DecodeN12ToRGB) does the same first.
         """
         normalised = normalise(**output)
         options = engine_options(normalised)
-        paths, ids = _requests(filepaths, frame_ids)
+        paths, ids = _requests(filepaths, frame_ids, allow_empty=True)
         key = (paths, ids, bool(as_bgr), normalised)
-        if self._pending is not None:
-            previous = self._pending[1]
-            if not previous.done():
-                warnings.warn("DecodeN12ToRGBAsync: the previous request is still decoding; waiting for it",
-                              RuntimeWarning, stacklevel=2)
-                try:
-                    previous.result()
-                except Exception:
-                    pass  # discarded with its request below
-            warnings.warn("DecodeN12ToRGBAsync: the previous request's frames were never collected with "
-                          "DecodeN12ToRGBAsyncGetBuffer and are discarded", RuntimeWarning, stacklevel=2)
-            self._pending = None
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odvd-sample-reader")
-        engine = self._engine
+        engine, how = self._engine, "bgr" if as_bgr else "rgb"
 
         def decode() -> list:  # bytes / file-like sources are registered for the background call
-            with Sources(key[0], engine, stream_index=stream_index) as names:
-                return engine.decode(_stream_keys(names, stream_index), key[1], "bgr" if key[2] else "rgb", options)
+            if not paths:
+                return []
+            with Sources(paths, engine, stream_index=stream_index) as names:
+                return engine.decode(_stream_keys(names, stream_index), ids, how, options)
 
-        future = self._executor.submit(decode)
-        self._pending = (key, future)
+        self._pending.submit("DecodeN12ToRGBAsync", key, decode)
 
     def DecodeN12ToRGBAsyncGetBuffer(self, filepaths: List[str], frame_ids: List[int],
                                      as_bgr: bool = False, **output: Any) -> List[RGBFrame]:
@@ -152,28 +146,27 @@ class PyNvSampleReader:
         request's (the request stays pending); an error of the background decode is raised here with
         its own type (FileNotFoundError, IndexError, ValueError, ...), and the request is over.
         """
-        if self._pending is None:
-            raise RuntimeError("DecodeN12ToRGBAsyncGetBuffer: no pending request (call DecodeN12ToRGBAsync first)")
-        (want_paths, want_ids, want_bgr, want_output), future = self._pending
-        given_output = normalise(**output)
-        paths, ids = _requests(filepaths, frame_ids)
-        difference = _difference(want_paths, want_ids, want_bgr, paths, ids, bool(as_bgr))
-        if not difference and given_output != want_output:
-            difference = f"output options {output} differ from the pending request's"
-        if difference:
-            raise RuntimeError(f"DecodeN12ToRGBAsyncGetBuffer: arguments differ from the pending request: {difference}")
-        self._pending = None
-        frames = future.result()
+        call = "DecodeN12ToRGBAsyncGetBuffer"
+        self._pending.require(call, "DecodeN12ToRGBAsync")
+        try:
+            paths, ids = _requests(filepaths, frame_ids, allow_empty=True)
+        except ValueError as e:  # lists of different lengths cannot match the pending request
+            self._pending.mismatch(call, str(e))
+        frames = self._pending.collect(call, "DecodeN12ToRGBAsync", (paths, ids, bool(as_bgr), normalise(**output)))
         self._color_range.check([describe(p) for p in paths], frames)
         return frames
 
     # -- resources -----------------------------------------------------------------------------------
     def clearAllReaders(self) -> None:
-        """Drops every reader (files, decoders, positions); the next call starts afresh."""
+        """Drops every reader (files, decoders, positions); the next call starts afresh. A request
+        being decoded is waited for first (its frames can still be collected)."""
+        self._pending.wait()
         self._engine.clear()
 
     def release_decoder(self) -> None:
-        """Releases the decoders (with their readers): the next call opens them again."""
+        """Releases the decoders (with their readers): the next call opens them again. A request being
+        decoded is waited for first."""
+        self._pending.wait()
         self._engine.clear()
 
     def release_device_memory(self) -> None:
@@ -181,12 +174,16 @@ class PyNvSampleReader:
         self._engine.release_memory()
 
     def __del__(self):
-        executor = getattr(self, "_executor", None)
-        if executor is not None:
-            executor.shutdown(wait=False)
+        pending = getattr(self, "_pending", None)
+        if pending is not None:
+            pending.shutdown()
 
 
-def _difference(want_paths, want_ids, want_bgr, paths, ids, bgr) -> str:
+def _difference(want: tuple, given: tuple) -> str:
+    """How the request key ``given`` (paths, ids, as_bgr, output options) differs from ``want``."""
+    (want_paths, want_ids, want_bgr, want_output), (paths, ids, bgr, output) = want, given
+    if len(paths) != len(want_paths):
+        return f"{len(paths)} frames asked for, the pending request has {len(want_paths)}"
     different = paths_difference(paths, want_paths)
     if different:
         return different
@@ -195,6 +192,8 @@ def _difference(want_paths, want_ids, want_bgr, paths, ids, bgr) -> str:
             return f"frame_ids[{i}] is {a}, the pending request has {b}"
     if bgr != want_bgr:
         return f"as_bgr is {bgr}, the pending request has {want_bgr}"
+    if output != want_output:
+        return "the output options differ from the pending request's"
     return ""
 
 

@@ -7,6 +7,7 @@ import contextlib
 import os
 from typing import Any, Iterator, Sequence, Union
 
+from ._errors import source_not_found
 from ._sources import Sources, _is_bytes_like, _is_file_like, describe
 from ._timeline import Timeline, timeline, timeline_of
 
@@ -40,5 +41,5 @@ def source_path(source: Any, name: str = "source") -> str:
     if "\0" in path:
         raise ValueError(f"{name} contains a NUL byte: {path!r}")
     if not os.path.exists(path):
-        raise FileNotFoundError(2, "No such file or directory", path)
+        raise source_not_found(path)
     return path

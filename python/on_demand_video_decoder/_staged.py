@@ -26,6 +26,7 @@ import numpy as np
 
 from . import _engine
 from ._devices import CPU, parse_device, select_gpu_backend
+from ._errors import FrameIndexError
 from ._output import engine_options, normalise
 from ._source import source_timeline
 from ._staged_types import Batch, Frames, Packets
@@ -103,7 +104,7 @@ def demux(source: Any, frame_ids: Optional[Sequence[int]] = None, *,
             ids = _frame_ids(frame_ids)
             bad = [i for i in ids if not 0 <= i < t.num_frames]
             if bad:
-                raise IndexError(f"frame_id {bad[0]} is out of range for '{t.path}': valid frame ids are "
+                raise FrameIndexError(f"frame_id {bad[0]} is out of range for '{t.path}': valid frame ids are "
                                  f"0..{t.num_frames - 1}")
         return packets_of(t, ids)
 

@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .._errors import FrameIndexError
 from .._stream_info import FastStreamInfo
 from . import _catalogue as cat
 from ._scan import is_url
@@ -126,7 +127,7 @@ class GopStore:
         i = self._index(video)
         count = int(self._cols["frame_count"][i])
         if not 0 <= frame_id < count:
-            raise IndexError(f"frame_id={frame_id} out of range for '{video}' ({count} frames, valid ids 0..{count - 1})")
+            raise FrameIndexError(f"frame_id={frame_id} out of range for '{video}' ({count} frames, valid ids 0..{count - 1})")
         offsets, firsts = self._gops["gop_first_frame_id"][:2]
         a, b = int(offsets[i]), int(offsets[i + 1])
         g = a + int(np.searchsorted(firsts[a:b], frame_id, side="right")) - 1

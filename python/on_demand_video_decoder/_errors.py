@@ -1,0 +1,21 @@
+"""The package's own exception types (docs/design.md "Errors"), made by the engine so that C++ and
+Python raise the same classes.
+
+- ``SourceNotFoundError``: a video that is not there; a ``FileNotFoundError`` and, as accvlab raises
+  for a missing file, a ``RuntimeError``.
+- ``FrameIndexError``: a frame id outside the video's frames; an ``IndexError`` and, as accvlab
+  raises for a bad frame id, a ``RuntimeError``.
+
+Catching the Python type (``FileNotFoundError``, ``IndexError``) or accvlab's (``RuntimeError``) both
+work.
+"""
+
+from ._engine import FrameIndexError, SourceNotFoundError
+
+
+def source_not_found(path: str) -> SourceNotFoundError:
+    """The error for a missing file at ``path``: errno ENOENT and ``filename`` set, as ``open`` does."""
+    return SourceNotFoundError(2, "No such file or directory", path)
+
+
+__all__ = ["FrameIndexError", "SourceNotFoundError", "source_not_found"]
