@@ -30,7 +30,7 @@ def attempt(name, fn):
     try:
         out[name] = fn()
     except Exception as e:
-        out[name] = type(e).__name__ + ": " + str(e)[:300]
+        out[name] = "/".join(c.__name__ for c in type(e).__mro__) + ": " + str(e)[:300]  # its types, then the message
 info = odvd.GetFastInitInfo([path])[0]
 out["size"] = [info.width, info.height]
 dec = odvd.PyNvGopDecoder(maxfiles=1, iGpu=-1)
@@ -73,7 +73,8 @@ def test_damaged_webm_without_picture_size_raises_value_error(media, tmp_path):
     result = _probe(bad)
     assert result["size"] == _ffprobe_size(bad) == [0, 0]  # what the file says, as ffprobe reads it
     for entry in ("Decode", "GetGOP", "PyNvSampleReader"):
-        assert isinstance(result[entry], str) and result[entry].startswith("ValueError: "), (entry, result[entry])
+        assert isinstance(result[entry], str), (entry, result[entry])
+        assert "ValueError" in result[entry].split(": ")[0].split("/"), (entry, result[entry])
         assert bad.name in result[entry]
 
 

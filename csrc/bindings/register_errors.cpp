@@ -2,10 +2,10 @@
 // std::invalid_argument to ValueError, std::out_of_range to IndexError and std::runtime_error to
 // RuntimeError; only the types it does not know are translated here.
 //
-// Two Python types are made here and exported by _engine: SourceNotFoundError (FileNotFoundError,
-// RuntimeError) and FrameIndexError (IndexError, RuntimeError). Each is the Python type its meaning
-// calls for, and also the RuntimeError accvlab raises for the same input, so `except RuntimeError`
-// written for accvlab keeps catching them.
+// Three Python types are made here and exported by _engine: SourceNotFoundError (FileNotFoundError,
+// RuntimeError), FrameIndexError (IndexError, RuntimeError) and CorruptDataError (ValueError,
+// RuntimeError). Each is the Python type its meaning calls for, and also the RuntimeError accvlab
+// raises for the same input, so `except RuntimeError` written for accvlab keeps catching them.
 #include <Python.h>
 
 #include <string>
@@ -18,6 +18,7 @@ namespace {
 
 PyObject* source_not_found = nullptr;
 PyObject* frame_index_error = nullptr;
+PyObject* corrupt_data_error = nullptr;
 
 // A new exception type `on_demand_video_decoder.<name>` with two bases, kept alive by the module.
 PyObject* make_error_type(pybind11::module_& m, const char* name, PyObject* first, PyObject* second,
@@ -42,6 +43,11 @@ void register_errors(pybind11::module_& m) {
       m, "FrameIndexError", PyExc_IndexError, PyExc_RuntimeError,
       "A frame id outside the video's frames (the message gives the valid range): an IndexError, and "
       "a RuntimeError as accvlab raises for a bad frame id.");
+  corrupt_data_error = make_error_type(
+      m, "CorruptDataError", PyExc_ValueError, PyExc_RuntimeError,
+      "Video data or a GOP bundle that cannot be read (unreadable container, truncated file, damaged "
+      "packet, bundle or index; in strict mode a frame decoded from damaged data): a ValueError, and a "
+      "RuntimeError as accvlab raises for corrupt data.");
   pybind11::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -49,6 +55,8 @@ void register_errors(pybind11::module_& m) {
       PyErr_SetString(source_not_found, e.what());
     } catch (const odvd::FrameOutOfRange& e) {
       PyErr_SetString(frame_index_error, e.what());
+    } catch (const odvd::DataError& e) {
+      PyErr_SetString(corrupt_data_error, e.what());
     } catch (const odvd::OsError& e) {
       // OSError(errno, message, filename): Python picks the subclass for the errno itself.
       pybind11::object error = pybind11::reinterpret_borrow<pybind11::object>(PyExc_OSError)(

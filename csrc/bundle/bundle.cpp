@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "bundle/bundle_references.h"
+#include "common/error.h"
 #include "convert/chroma_upsample.h"
 #include "bundle/checksum.h"
 #include "bundle/wire.h"
@@ -125,7 +126,7 @@ std::vector<EntryView> parse_bundle(const uint8_t* data, size_t size, Checksum v
   if (std::memcmp(data, kMagic, 8) != 0) bad("", "magic is not 'ODVDGOPB' (not a GOP bundle)");
   const uint16_t version = get<uint16_t>(data + 8);
   if (version < kOldestVersion || version > kVersion) {
-    throw std::invalid_argument(
+    throw DataError(
         "unsupported GOP bundle version " + std::to_string(version) + " (this build reads versions " +
         std::to_string(kOldestVersion) + " to " + std::to_string(kVersion) +
         "): written by a newer on_demand_video_decoder, or damaged; make it again from its video with GetGOP / "

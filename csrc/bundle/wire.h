@@ -8,6 +8,8 @@
 #include <string>
 #include <type_traits>
 
+#include "common/error.h"
+
 namespace odvd::bundle::wire {
 
 inline uint64_t align8(uint64_t v) { return (v + 7) & ~uint64_t(7); }
@@ -29,7 +31,7 @@ T get(const uint8_t* p) {
 
 // ValueError naming where (bundle, entry, packet) and which field or rule.
 [[noreturn]] inline void bad(const std::string& where, const std::string& what) {
-  throw std::invalid_argument("corrupt GOP bundle: " + where + what);
+  throw DataError("corrupt GOP bundle: " + where + what);
 }
 
 }  // namespace odvd::bundle::wire

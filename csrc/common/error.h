@@ -1,5 +1,7 @@
 // Error types by meaning. The bindings turn them into Python exceptions (docs/design.md, "Errors"):
-//   std::invalid_argument -> ValueError        bad argument, unreadable or corrupt data, bad bundle
+//   odvd::DataError       -> CorruptDataError  unreadable, truncated or damaged video data or GOP bundle:
+//                                               a ValueError and a RuntimeError (accvlab raises RuntimeError)
+//   std::invalid_argument -> ValueError        bad argument (an unsupported codec or format included)
 //   odvd::FrameOutOfRange -> FrameIndexError   frame id out of range (message gives the valid range);
 //                                               an IndexError and a RuntimeError (accvlab raises RuntimeError)
 //   std::out_of_range     -> IndexError        any other index out of range
@@ -17,6 +19,14 @@ namespace odvd {
 class FileNotFound : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// Video data or a GOP bundle that cannot be read: unreadable container, truncated file, damaged
+// packet, bundle or index, a frame the decoder could not produce (or, in strict mode, produced from
+// damaged data).
+class DataError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
 };
 
 // A frame id outside a stream's frames.

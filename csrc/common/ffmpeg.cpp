@@ -30,7 +30,7 @@ void throw_averror(int averror, const std::string& call, const std::string& cont
   const std::string msg = context + ": " + call + " failed: " + error_string(averror);
   if (averror == AVERROR(ENOENT)) throw FileNotFound(msg);
   if (averror == AVERROR(ENOMEM)) throw std::bad_alloc();  // MemoryError
-  throw std::invalid_argument(msg);
+  throw DataError(msg);
 }
 
 }  // namespace odvd::ff

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "common/error.h"
 #include "decode/cpu/cpu_backend.h"
 #include "decode/nvdec/cuvid_backend.h"
 #include "decode/nvdec/ffmpeg_nvdec_backend.h"
@@ -35,8 +36,8 @@ std::shared_ptr<DecoderBackend> make_backend(int device, const BackendOptions& o
 
 void check_intact(const DecoderBackend& backend, const Frame& frame, const std::string& context) {
   if (!backend.strict() || !frame.corrupt) return;
-  throw std::invalid_argument(context + ": frame_id=" + std::to_string(frame.frame_id) +
-                              " was decoded from damaged data (the decoder reported errors; strict decoding)");
+  throw DataError(context + ": frame_id=" + std::to_string(frame.frame_id) +
+                  " was decoded from damaged data (the decoder reported errors; strict decoding)");
 }
 
 }  // namespace odvd

@@ -8,6 +8,7 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include "common/error.h"
 #include "common/ffmpeg.h"
 #include "common/stream_params.h"
 #include "convert/color.h"
@@ -49,7 +50,7 @@ ff::FramePtr decode_picture(AVCodecID id, const uint8_t* data, size_t size, cons
   if (ret == AVERROR_EOF || ret == AVERROR(EAGAIN)) throw std::invalid_argument(name + ": the image holds no picture");
   ODVD_CHECK_AV(ret, name + ": decoding the image");
   if (frame->decode_error_flags || (frame->flags & AV_FRAME_FLAG_CORRUPT)) {
-    throw std::invalid_argument(name + ": the image is damaged (the decoder reported errors)");
+    throw DataError(name + ": the image is damaged (the decoder reported errors)");
   }
   return frame;
 }

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/error.h"
+
 namespace odvd {
 
 namespace {
@@ -25,7 +27,7 @@ Demuxer::Demuxer(const std::string& path, std::shared_ptr<FileIO> io, int stream
   ctx->pb = io_->avio();
   ctx->flags |= AVFMT_FLAG_CUSTOM_IO;
   const int r = avformat_open_input(&ctx, path_.c_str(), nullptr, nullptr);  // frees ctx on failure
-  if (r < 0) throw std::invalid_argument("'" + path_ + "' is not a readable video file: " + ff::error_string(r));
+  if (r < 0) throw DataError("'" + path_ + "' is not a readable video file: " + ff::error_string(r));
   fmt_.reset(ctx);
 
   auto choose = [&] {
@@ -47,7 +49,7 @@ Demuxer::Demuxer(const std::string& path, std::shared_ptr<FileIO> io, int stream
     throw std::invalid_argument("'" + path_ + "': stream_index=" + std::to_string(stream_index) +
                                 " is not a video stream (its streams: " + describe(streams()) + ")");
   }
-  if (best < 0) throw std::invalid_argument("'" + path_ + "' has no video stream");
+  if (best < 0) throw DataError("'" + path_ + "' has no video stream");
   stream_ = best;
   for (unsigned i = 0; i < fmt_->nb_streams; ++i) {
     fmt_->streams[i]->discard = static_cast<int>(i) == stream_ ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
@@ -83,7 +85,7 @@ void Demuxer::find_stream_info() {
   if (stream_info_read_) return;
   stream_info_read_ = true;
   const int r = avformat_find_stream_info(fmt_.get(), nullptr);
-  if (r < 0) throw std::invalid_argument("'" + path_ + "': cannot read stream parameters: " + ff::error_string(r));
+  if (r < 0) throw DataError("'" + path_ + "': cannot read stream parameters: " + ff::error_string(r));
 }
 
 std::vector<Sample> Demuxer::scan(Codec codec, bool skip_payload, std::vector<uint8_t>* first_packet) {
@@ -109,7 +111,7 @@ std::vector<Sample> Demuxer::scan(Codec codec, bool skip_payload, std::vector<ui
     if (r == AVERROR_EOF) break;
     if (r < 0) {
       if (!samples.empty()) break;  // unreadable tail (truncated file): keep what is complete
-      throw std::invalid_argument("'" + path_ + "': cannot read packets: " + ff::error_string(r));
+      throw DataError("'" + path_ + "': cannot read packets: " + ff::error_string(r));
     }
     if (pkt->stream_index == stream_) {
       // A sample cut off by the end of the file is not a frame: stop at the first one.
@@ -124,7 +126,7 @@ std::vector<Sample> Demuxer::scan(Codec codec, bool skip_payload, std::vector<ui
       s.dts = pkt->dts;
       s.pts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
       if (s.pts == AV_NOPTS_VALUE) {
-        throw std::invalid_argument("'" + path_ + "': packets without timestamps are not supported");
+        throw DataError("'" + path_ + "': packets without timestamps are not supported");
       }
       if (pkt->flags & AV_PKT_FLAG_KEY) s.flags |= kSampleKey;
       if (pkt->flags & AV_PKT_FLAG_DISCARD) s.flags |= kSampleDiscard;
@@ -167,8 +169,8 @@ std::vector<ff::PacketPtr> Demuxer::read(const std::vector<Sample>& s, int32_t f
       }
       if (pkt->pos != s[next].pos) {
         av_packet_unref(pkt.get());
-        throw std::invalid_argument("'" + path_ + "': the demuxer returned packets out of index order at sample " +
-                                    std::to_string(next) + " (the file changed or its index is inconsistent)");
+        throw DataError("'" + path_ + "': the demuxer returned packets out of index order at sample " +
+                        std::to_string(next) + " (the file changed or its index is inconsistent)");
       }
       ff::PacketPtr p = ff::make_packet();
       av_packet_move_ref(p.get(), pkt.get());
@@ -176,13 +178,13 @@ std::vector<ff::PacketPtr> Demuxer::read(const std::vector<Sample>& s, int32_t f
       if (++next > last) break;
     }
     if (!out.empty() && next <= last) {
-      throw std::invalid_argument("'" + path_ + "': samples " + std::to_string(next) + ".." + std::to_string(last) +
-                                  " cannot be read (" + ff::error_string(r) + ")");
+      throw DataError("'" + path_ + "': samples " + std::to_string(next) + ".." + std::to_string(last) +
+                      " cannot be read (" + ff::error_string(r) + ")");
     }
   }
   if (out.empty()) {
-    throw std::invalid_argument("'" + path_ + "': cannot seek to sample " + std::to_string(first) + " (stream " +
-                                std::to_string(stream_) + ")");
+    throw DataError("'" + path_ + "': cannot seek to sample " + std::to_string(first) + " (stream " +
+                    std::to_string(stream_) + ")");
   }
   return out;
 }

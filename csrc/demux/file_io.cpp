@@ -13,6 +13,7 @@ extern "C" {
 #include <libavutil/mem.h>
 }
 
+#include "common/error.h"
 #include "common/posix_file.h"
 
 namespace odvd {
@@ -60,8 +61,8 @@ void FileIO::read_at(int64_t offset, uint8_t* dst, size_t n) const {
   while (done < n) {
     const size_t got = source_->read(offset + static_cast<int64_t>(done), dst + done, n - done);
     if (got == 0) {
-      throw std::invalid_argument("'" + path_ + "': ends at byte " + std::to_string(offset + done) + ", " +
-                                  std::to_string(n - done) + " bytes short of a read (truncated)");
+      throw DataError("'" + path_ + "': ends at byte " + std::to_string(offset + done) + ", " +
+                      std::to_string(n - done) + " bytes short of a read (truncated)");
     }
     done += got;
   }

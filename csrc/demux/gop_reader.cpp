@@ -3,6 +3,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/error.h"
 #include "demux/bitstream.h"
 
 namespace odvd {
@@ -24,7 +25,7 @@ size_t nal_length(const uint8_t* p, int length_size) {
 }
 
 [[noreturn]] void corrupt(const std::string& path, const std::string& what) {
-  throw std::invalid_argument("'" + path + "': corrupt packet (" + what + ")");
+  throw DataError("'" + path + "': corrupt packet (" + what + ")");
 }
 
 // The 4-byte NAL lengths of one sample turned into 4-byte start codes, in place: what the

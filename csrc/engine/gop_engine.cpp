@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "bundle/bundle_buffers.h"
+#include "common/error.h"
 #include "demux/colour_signal.h"
 #include "demux/references.h"
 #include "engine/parallel.h"
@@ -43,9 +44,9 @@ static ReferenceLists entry_references(const bundle::EntryView& e, const std::st
                                  e.references.refs.begin() + e.references.row[i],
                                  e.references.refs.begin() + e.references.row[i + 1]);
     if (!same) {
-      throw std::invalid_argument(context + ": packet " + std::to_string(i) +
-                                  ": the entry's reference table does not match its bitstream (a damaged or edited "
-                                  "bundle: make it again with GetGOP)");
+      throw DataError(context + ": packet " + std::to_string(i) +
+                      ": the entry's reference table does not match its bitstream (a damaged or edited "
+                      "bundle: make it again with GetGOP)");
     }
   }
   return read;
@@ -59,8 +60,8 @@ static void require_produced(const std::vector<int64_t>& targets, const std::uno
                              const std::string& context) {
   for (int64_t id : targets) {
     if (!got.count(id)) {
-      throw std::invalid_argument(context + ": frame_id=" + std::to_string(id) +
-                                  " was not produced by the decoder (corrupt or undecodable data)");
+      throw DataError(context + ": frame_id=" + std::to_string(id) +
+                      " was not produced by the decoder (corrupt or undecodable data)");
     }
   }
 }
@@ -75,10 +76,10 @@ static void check_declared(const std::unordered_map<int64_t, FramePtr>& got, con
   };
   for (const auto& [id, f] : got) {
     if (f->width != declared.width || f->height != declared.height || f->bit_depth != declared.bit_depth) {
-      throw std::invalid_argument(context + ": frame_id=" + std::to_string(id) + ": the entry declares " +
-                                  text(declared.width, declared.height, declared.bit_depth) +
-                                  " but its bitstream decodes to " + text(f->width, f->height, f->bit_depth) +
-                                  " (a damaged or edited bundle: make it again with GetGOP)");
+      throw DataError(context + ": frame_id=" + std::to_string(id) + ": the entry declares " +
+                      text(declared.width, declared.height, declared.bit_depth) +
+                      " but its bitstream decodes to " + text(f->width, f->height, f->bit_depth) +
+                      " (a damaged or edited bundle: make it again with GetGOP)");
     }
   }
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "bundle/bundle_buffers.h"
+#include "common/error.h"
 #include "demux/key_frame.h"
 #include "demux/references.h"
 #include "engine/gop_engine.h"
@@ -32,11 +33,11 @@ void check_start(const ExtractedGop& x, const GopSpan& gop, const std::string& r
     const bundle::PacketRecord& r = v.packets[static_cast<size_t>(sample - gop.first)];
     const std::string at = request + ": its GOP starts at sample " + std::to_string(sample) + " (decode order), ";
     if (!(r.flags & kSampleKey)) {
-      throw std::invalid_argument(at + "which the file's index does not mark as a key frame" + kDamagedIndex);
+      throw DataError(at + "which the file's index does not mark as a key frame" + kDamagedIndex);
     }
     if (bitstream::key_frame(v.params.codec, v.payload + r.offset, r.size) == bitstream::KeyFrame::kNo) {
-      throw std::invalid_argument(at + "which the file's index marks as a key frame but which is not a key frame "
-                                       "in its bitstream (" + codec_name(v.params.codec) + ")" + kDamagedIndex);
+      throw DataError(at + "which the file's index marks as a key frame but which is not a key frame "
+                           "in its bitstream (" + codec_name(v.params.codec) + ")" + kDamagedIndex);
     }
   }
 }
@@ -50,8 +51,8 @@ void serialize_checked(ExtractedGop& x, const std::string& request) {
   try {
     bundle::parse_written(x.buffer.get(), x.size);
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(request + ": the GOP read for it is not a valid bundle (" + e.what() + ")" +
-                                kDamagedIndex);
+    throw DataError(request + ": the GOP read for it is not a valid bundle (" + e.what() + ")" +
+                    kDamagedIndex);
   }
 }
 

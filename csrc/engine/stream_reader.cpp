@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "common/error.h"
+
 namespace odvd {
 namespace {
 
@@ -116,8 +118,8 @@ FramePtr StreamReader::read(int64_t k, OutputFormat out, int threads, ReaderCoun
     throw;
   }
   if (!got) {
-    throw std::invalid_argument(context_ + ": frame_id=" + std::to_string(k) +
-                                " was not produced by the decoder (corrupt or undecodable data)");
+    throw DataError(context_ + ": frame_id=" + std::to_string(k) +
+                    " was not produced by the decoder (corrupt or undecodable data)");
   }
   return deliver(k, std::move(got), out);
 }

@@ -13,7 +13,7 @@ from ._build_info import build_info
 from ._by_time import get_frames_at, get_frames_played_at, get_frames_played_in_range
 from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
 from ._codec import Codec
-from ._errors import FrameIndexError, SourceNotFoundError
+from ._errors import CorruptDataError, FrameIndexError, SourceNotFoundError
 from ._color_range_warning import NoColorRangeWarning
 from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SaveGopToFile, SavePacketsToFile
 from .dataset import GopStore
@@ -39,6 +39,7 @@ __all__ = [
     "CachedGopDecoder",
     "CAIMemoryView",
     "Codec",
+    "CorruptDataError",
     "CreateBatchAsyncGopDecoder",
     "CreateBatchAsyncStreamReader",
     "CreateGopDecoder",

@@ -5,12 +5,15 @@ Python raise the same classes.
   for a missing file, a ``RuntimeError``.
 - ``FrameIndexError``: a frame id outside the video's frames; an ``IndexError`` and, as accvlab
   raises for a bad frame id, a ``RuntimeError``.
+- ``CorruptDataError``: video data or a GOP bundle that cannot be read (unreadable container,
+  truncated file, damaged packet, bundle or index; with ``strict=True`` a frame decoded from damaged
+  data); a ``ValueError`` and, as accvlab raises for corrupt data, a ``RuntimeError``.
 
-Catching the Python type (``FileNotFoundError``, ``IndexError``) or accvlab's (``RuntimeError``) both
-work.
+Catching the Python type (``FileNotFoundError``, ``IndexError``, ``ValueError``) or accvlab's
+(``RuntimeError``) both work.
 """
 
-from ._engine import FrameIndexError, SourceNotFoundError
+from ._engine import CorruptDataError, FrameIndexError, SourceNotFoundError
 
 
 def source_not_found(path: str) -> SourceNotFoundError:
@@ -18,4 +21,4 @@ def source_not_found(path: str) -> SourceNotFoundError:
     return SourceNotFoundError(2, "No such file or directory", path)
 
 
-__all__ = ["FrameIndexError", "SourceNotFoundError", "source_not_found"]
+__all__ = ["CorruptDataError", "FrameIndexError", "SourceNotFoundError", "source_not_found"]
