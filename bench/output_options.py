@@ -31,7 +31,7 @@ CASES = [
 
 
 def _engine_options(kw):
-    from on_demand_video_decoder._output import output_options
+    from on_demand_video_decoder.common._output import output_options
 
     return output_options(**kw)
 

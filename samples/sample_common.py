@@ -42,7 +42,7 @@ def parse_args(doc: str, argv: Optional[Sequence[str]] = None, steps: int = 3,
                             help="the SharedGopStore's id (default: this process's id)")
     args = parser.parse_args(argv)
     if not args.videos:
-        from on_demand_video_decoder._demo import ensure_clips  # the demo's clip maker (ffmpeg CLI)
+        from on_demand_video_decoder.tools._demo import ensure_clips  # the demo's clip maker (ffmpeg CLI)
 
         args.videos = ensure_clips(DEMO_DIR)
     args.videos = [os.fspath(v) for v in args.videos]

@@ -1,37 +1,48 @@
 """GOP-level random-access video decoding for machine learning, on NVDEC or libavcodec.
 
+The public names live here; the modules behind them are grouped by layer (``_layers.py``,
+docs/design.md "The Python package"): ``common``, ``sources`` / ``encode``, ``store`` / ``staged``,
+``seed`` (the accvlab names), then ``torch`` / ``dataset`` and ``tools``.
+
 >>> import on_demand_video_decoder as odvd
 >>> info = odvd.build_info()
 >>> info["runtime"]["gpu_decode_usable"] in (True, False)
 True
 """
 
-from ._batch_common import BatchRequestError
-from ._batch_gop_decoder import CreateBatchAsyncGopDecoder, PyNvBatchAsyncGopDecoder
-from ._batch_stream_reader import CreateBatchAsyncStreamReader, PyNvBatchAsyncStreamReader
-from ._build_info import build_info
-from ._by_time import get_frames_at, get_frames_played_at, get_frames_played_in_range
-from ._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
-from ._codec import Codec
-from ._errors import CorruptDataError, FrameIndexError, SourceNotFoundError
-from ._color_range_warning import NoColorRangeWarning
-from ._gop_decoder import CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SaveGopToFile, SavePacketsToFile
+import importlib as _importlib
+import sys as _sys
+
+from ._layers import MOVED as _MOVED
+from .common._build_info import __version__, build_info
+from .common._codec import Codec
+from .common._color_range_warning import NoColorRangeWarning
+from .common._errors import CorruptDataError, FrameIndexError, SourceNotFoundError
+from .common._logging import LOG_LEVELS, get_log_level, set_log_level
 from .dataset import GopStore
-from ._gop_ref import GopEvictedError, GopRef, GopStoreFullError
-from ._logging import LOG_LEVELS, get_log_level, set_log_level
-from ._metadata import VideoMetadata, get_metadata
-from ._page_cache import DropCacheStatus, drop_videos_cache
-from ._sample_reader import CreateSampleReader, PyNvSampleReader
-from ._shared_gop_store import SharedGopStore
-from ._staged import async_convert, async_decode, async_demux, convert, decode, demux
-from ._images import async_decode_image, decode_image, decode_images
-from ._staged_types import Batch, Frame, Frames, Packets
-from ._stream_info import FastStreamInfo, GetFastInitInfo
-from ._streams import list_streams
-from ._writer import write_video
+from .encode._writer import write_video
+from .seed._batch_common import BatchRequestError
+from .seed._batch_gop_decoder import CreateBatchAsyncGopDecoder, PyNvBatchAsyncGopDecoder
+from .seed._batch_stream_reader import CreateBatchAsyncStreamReader, PyNvBatchAsyncStreamReader
+from .seed._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
+from .seed._gop_decoder import (CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SaveGopToFile,
+                                SavePacketsToFile)
+from .seed._sample_reader import CreateSampleReader, PyNvSampleReader
+from .sources._metadata import VideoMetadata, get_metadata
+from .sources._page_cache import DropCacheStatus, drop_videos_cache
+from .sources._stream_info import FastStreamInfo, GetFastInitInfo, list_streams
+from .staged._by_time import get_frames_at, get_frames_played_at, get_frames_played_in_range
+from .staged._images import async_decode_image, decode_image, decode_images
+from .staged._stages import async_convert, async_decode, async_demux, convert, decode, demux
+from .staged._types import Batch, Frame, Frames, Packets
+from .store._gop_ref import GopEvictedError, GopRef, GopStoreFullError
+from .store._shared_gop_store import SharedGopStore
 
-__version__ = "0.1.0"
-
+# The flat layout's module names stay importable (and pickles that name them loadable): each is an
+# alias of the module it moved to.
+for _old, _new in _MOVED.items():
+    _sys.modules[f"{__name__}.{_old}"] = _importlib.import_module(f"{__name__}.{_new}")
+del _old, _new
 
 __all__ = [
     "BatchRequestError",

@@ -5,6 +5,9 @@ import json
 import sys
 from typing import List, Optional
 
+from ._prepare import prepare
+from ._verify import verify
+
 
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python -m on_demand_video_decoder",
@@ -33,8 +36,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     pv.add_argument("--no-videos", action="store_true", help="do not check the catalogue against the videos")
     args = p.parse_args(argv)
     if args.command == "prepare":
-        from ._prepare import prepare
-
         summary = prepare(args.src, args.out, bundles=args.bundles, workers=args.workers, engine=args.engine,
                           shard_bytes=int(args.shard_mib * (1 << 20)), batch_videos=args.batch_videos,
                           batch_bytes=int(args.batch_mib * (1 << 20)),
@@ -43,8 +44,6 @@ def main(argv: Optional[List[str]] = None) -> int:
                           worker_kind="process" if args.processes else "thread")
         print(json.dumps(summary))
         return 0
-    from ._verify import verify
-
     report = verify(args.store, check_videos=not args.no_videos)
     for line in report["problems"]:
         print(line, file=sys.stderr)

@@ -8,8 +8,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .._errors import FrameIndexError
-from .._stream_info import FastStreamInfo
+from ..common._errors import FrameIndexError
+from ..sources._stream_info import FastStreamInfo
 from . import _catalogue as cat
 from ._scan import is_url
 from ._video import INFO_FIELDS

@@ -19,6 +19,7 @@ from multiprocessing import get_context
 from typing import Iterator, List, Optional, Sequence
 
 from . import _catalogue as cat
+from ._ray_engine import run_ray
 from ._scan import Source, batches, scan
 from ._video import BatchResult, process_batch
 
@@ -162,8 +163,6 @@ def _prepare(srcs, out, bundles, workers, engine, shard_bytes, batch_videos, bat
     todo = [s for s in sources if not _is_done(done.get((s.path, s.size, s.mtime_ns)), bundles)]
     work = batches(todo, batch_videos, min(batch_bytes, shard_bytes))
     if engine == "ray":
-        from ._ray_engine import run_ray
-
         shared = os.path.abspath(os.path.join(out, cat.SHARD_DIR)) if ray_shared_store else None
         results = run_ray(work, bundles, shard_bytes, ray_address, durable, shared)
     else:

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _engine
 from . import _catalogue as cat
+from ._gop_store import GopStore
 from ._scan import is_url
 from ._video import ALIGN, HEADER, new_digest
 
@@ -59,7 +60,6 @@ def verify(store: str, check_videos: bool = True) -> Dict[str, object]:
         starts[s["name"]] = offsets
         bundles += len(offsets)
         problems.extend(found)
-    from ._gop_store import GopStore
 
     videos = gops = 0
     reader = GopStore(store)

@@ -14,7 +14,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .._stream_info import info_from_report
+from ..seed._gop_decoder import PyNvGopDecoder
+from ..sources._stream_info import info_from_report
 from ._scan import Source, is_url
 
 ALIGN = 8  # each bundle starts on an 8-byte boundary of its shard (bundles are multiples of 8 long)
@@ -246,8 +247,6 @@ def process_batch(sources: Sequence[Source], bundles: bool, shard_bound: int,
                   tmp_dir: Optional[str] = None, durable: bool = True) -> BatchResult:
     """Catalogues a batch of videos; with ``bundles`` their GOPs go into shards (in memory, or in
     temporary files under ``tmp_dir`` that the committer renames)."""
-    from .._gop_decoder import PyNvGopDecoder
-
     decoder = PyNvGopDecoder(maxfiles=_PREFETCH, iGpu=-1, suppressNoColorRangeWarning=True)
     name = batch_id(sources)
     writer = _ShardWriter(name, shard_bound, tmp_dir, durable) if bundles else None

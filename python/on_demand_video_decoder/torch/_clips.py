@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .._args import _count
+from ..common._args import _count
 from ._common import as_paths, frames_tensor, gop_decoder, output_settings, scan_frame_counts
 
 Clip = Tuple[Tuple[str, ...], bool, int]  # (videos, is a camera set, start)

@@ -22,8 +22,8 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from .._args import _count
-from .._sample_reader import PyNvSampleReader
+from ..common._args import _count
+from ..seed._sample_reader import PyNvSampleReader
 from ._common import PerProcess, frames_tensor, image_files, image_tensor, output_settings, scan_frame_counts
 
 # Frames of one video decoded per reader call when the dataset yields single frames.

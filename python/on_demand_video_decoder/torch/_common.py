@@ -8,10 +8,10 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from .._gop_decoder import PyNvGopDecoder
-from .._output import normalise
-from .._progress import progress
-from .._stream_info import GetFastInitInfo
+from ..seed._gop_decoder import PyNvGopDecoder
+from ..common._output import normalise
+from ..common._progress import progress
+from ..sources._stream_info import GetFastInitInfo
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 _SCAN_CHUNK = 16

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from .._cached_gop_decoder import CreateGopDecoder
+from ..seed._cached_gop_decoder import CreateGopDecoder
 from ._common import PerProcess, frames_tensor, output_settings
 
 
