@@ -25,8 +25,15 @@ from .seed._batch_common import BatchRequestError
 from .seed._batch_gop_decoder import CreateBatchAsyncGopDecoder, PyNvBatchAsyncGopDecoder
 from .seed._batch_stream_reader import CreateBatchAsyncStreamReader, PyNvBatchAsyncStreamReader
 from .seed._cached_gop_decoder import CachedGopDecoder, CreateGopDecoder
-from .seed._gop_decoder import (CAIMemoryView, DecodedFrameExt, PixelFormat, PyNvGopDecoder, RGBFrame, SaveGopToFile,
-                                SavePacketsToFile)
+from .seed._gop_decoder import (
+    CAIMemoryView,
+    DecodedFrameExt,
+    PixelFormat,
+    PyNvGopDecoder,
+    RGBFrame,
+    SaveGopToFile,
+    SavePacketsToFile,
+)
 from .seed._sample_reader import CreateSampleReader, PyNvSampleReader
 from .sources._metadata import VideoMetadata, get_metadata
 from .sources._page_cache import DropCacheStatus, drop_videos_cache

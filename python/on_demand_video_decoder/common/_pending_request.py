@@ -14,6 +14,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Optional, Tuple
 
 
+def rgb_options_difference(bgr: bool, want_bgr: bool, output: Any, want_output: Any) -> str:
+    """How a collect's ``as_bgr`` and output options differ from the pending request's ("" if not)."""
+    if bgr != want_bgr:
+        return f"as_bgr is {bgr}, the pending request has {want_bgr}"
+    if output != want_output:
+        return "the output options differ from the pending request's"
+    return ""
+
+
 class PendingRequest:
     """The pending request of one object. ``owner`` names the class in messages; ``difference(want,
     given)`` describes how two request keys differ ("" when they match)."""

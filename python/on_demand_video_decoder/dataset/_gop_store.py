@@ -14,7 +14,6 @@ from . import _catalogue as cat
 from ._scan import is_url
 from ._video import INFO_FIELDS
 
-
 _LIST_COLUMNS = ("gop_first_frame_id", "gop_len", "gop_src_offset", "gop_src_length", "gop_bundle_size",
                  "gop_shard", "gop_offset")
 

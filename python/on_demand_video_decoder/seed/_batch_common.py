@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Sequence, Tuple
 
+from ..common._pending_request import rgb_options_difference
 from ..sources._sources import _is_bytes_like, _is_file_like, paths_difference
 
 
@@ -129,11 +130,7 @@ def describe_difference(want: tuple, given: tuple) -> str:
         for f, (a, b) in enumerate(zip(row, want_row)):
             if a != b:
                 return f"frame_ids[{v}][{f}] is {a}, the pending request has {b}"
-    if bgr != want_bgr:
-        return f"as_bgr is {bgr}, the pending request has {want_bgr}"
-    if out != want_out:
-        return "the output options differ from the pending request's"
-    return ""
+    return rgb_options_difference(bgr, want_bgr, out, want_out)
 
 
 class BatchAsyncBase:

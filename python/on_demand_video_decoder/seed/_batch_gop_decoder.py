@@ -15,14 +15,20 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from ..common._args import _count
-from ..common._devices import igpu_for
-from ._batch_common import (BatchAsyncBase, BatchRequestError, Request2D, check_request, describe_difference,
-                            refuse_stack)
 from ..common._color_range_warning import ColorRangeWarner
-from ._gop_decoder import DecodedFrameExt, PyNvGopDecoder, RGBFrame, _bundle
+from ..common._devices import igpu_for
 from ..common._output import normalise
 from ..common._pending_request import PendingRequest
 from ..sources._sources import describe
+from ._batch_common import (
+    BatchAsyncBase,
+    BatchRequestError,
+    Request2D,
+    check_request,
+    describe_difference,
+    refuse_stack,
+)
+from ._gop_decoder import DecodedFrameExt, PyNvGopDecoder, RGBFrame, _bundle
 
 _OWNER = "PyNvBatchAsyncGopDecoder"
 

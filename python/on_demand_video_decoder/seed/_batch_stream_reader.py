@@ -12,14 +12,14 @@ file's reader moves forward as it would, and the files decode in parallel. docs/
 from typing import Any, List, Optional
 
 from ..common._args import _count
-from ..common._devices import igpu_for
-from ._batch_common import BatchAsyncBase, Request2D, check_request, describe_difference, refuse_stack
 from ..common._color_range_warning import ColorRangeWarner
-from ._gop_decoder import RGBFrame
+from ..common._devices import igpu_for
 from ..common._output import normalise
 from ..common._pending_request import PendingRequest
-from ._sample_reader import PyNvSampleReader
 from ..sources._sources import describe
+from ._batch_common import BatchAsyncBase, Request2D, check_request, describe_difference, refuse_stack
+from ._gop_decoder import RGBFrame
+from ._sample_reader import PyNvSampleReader
 
 _OWNER = "PyNvBatchAsyncStreamReader"
 

@@ -18,9 +18,9 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from ..common._args import _count, _requests, _stream_keys
+from ..sources._stream_info import check_infos
 from ..store._gop_cache import CachedGop, GopCache, file_signature
 from ._gop_decoder import PyNvGopDecoder
-from ..sources._stream_info import check_infos
 
 DEFAULT_CACHE_MAX_GOPS = 256
 DEFAULT_CACHE_MAX_BYTES = 512 << 20

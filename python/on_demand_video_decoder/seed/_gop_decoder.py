@@ -14,8 +14,8 @@ from ..common._color_range_warning import ColorRangeWarner
 from ..common._devices import CPU, select_backend, select_gpu_backend
 from ..common._output import output_options
 from ..sources._sources import Sources, describe
-from ._gop_groups import decode_gop_groups, get_gop_groups
 from ..sources._stream_info import check_infos
+from ._gop_groups import decode_gop_groups, get_gop_groups
 
 DecodedFrameExt = _engine.DecodedFrameExt
 CAIMemoryView = _engine.CAIMemoryView  # one plane of a DecodedFrameExt (its cuda() / nvcv_image())

@@ -23,6 +23,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from ..common._errors import FrameIndexError
 from ..sources._sources import _is_bytes_like, _is_file_like, describe
 
+
 def _source(request: Any, index: int) -> Tuple[str, List[int], Dict[int, List[int]]]:
     """(path, sorted unique frame ids, frame id -> its positions in the request)."""
     if not isinstance(request, Mapping):

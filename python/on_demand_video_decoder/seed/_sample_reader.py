@@ -18,13 +18,13 @@ An empty request (``[]``, ``[]``) returns an empty list, as accvlab's reader doe
 from typing import Any, List, Optional
 
 from .. import _engine
-from ..common._devices import CPU, select_backend, select_gpu_backend
 from ..common._args import _count, _requests, _stream_keys
-from ..sources._sources import Sources, describe, paths_difference
 from ..common._color_range_warning import ColorRangeWarner
-from ._gop_decoder import DecodedFrameExt, RGBFrame
+from ..common._devices import CPU, select_backend, select_gpu_backend
 from ..common._output import engine_options, normalise, output_options
-from ..common._pending_request import PendingRequest
+from ..common._pending_request import PendingRequest, rgb_options_difference
+from ..sources._sources import Sources, describe, paths_difference
+from ._gop_decoder import DecodedFrameExt, RGBFrame
 
 _OWNER = "PyNvSampleReader"
 
@@ -182,19 +182,13 @@ class PyNvSampleReader:
 def _difference(want: tuple, given: tuple) -> str:
     """How the request key ``given`` (paths, ids, as_bgr, output options) differs from ``want``."""
     (want_paths, want_ids, want_bgr, want_output), (paths, ids, bgr, output) = want, given
-    if len(paths) != len(want_paths):
-        return f"{len(paths)} frames asked for, the pending request has {len(want_paths)}"
     different = paths_difference(paths, want_paths)
     if different:
         return different
     for i, (a, b) in enumerate(zip(ids, want_ids)):
         if a != b:
             return f"frame_ids[{i}] is {a}, the pending request has {b}"
-    if bgr != want_bgr:
-        return f"as_bgr is {bgr}, the pending request has {want_bgr}"
-    if output != want_output:
-        return "the output options differ from the pending request's"
-    return ""
+    return rgb_options_difference(bgr, want_bgr, output, want_output)
 
 
 def CreateSampleReader(num_of_set: int, num_of_file: int, iGpu: Optional[int] = None,

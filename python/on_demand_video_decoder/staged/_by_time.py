@@ -18,9 +18,9 @@ from typing import Any, Sequence
 
 from ..common._devices import CPU
 from ..sources._sources import source_timeline
+from ..sources._timeline import Timeline
 from ._stages import _engine_for, convert, decode, demux, packets_of
 from ._types import Batch
-from ..sources._timeline import Timeline
 
 
 def _batch(t: Timeline, ids: Sequence[int], device: Any, options: dict) -> Batch:

@@ -14,8 +14,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import _engine
-from ..sources._sources import _is_bytes_like, _is_file_like, describe
 from ..common._devices import parse_device
+from ..sources._sources import _is_bytes_like, _is_file_like, describe
 from ._stages import _run
 from ._types import Frames
 

@@ -29,8 +29,8 @@ from ..common._devices import CPU, parse_device, select_gpu_backend
 from ..common._errors import FrameIndexError
 from ..common._output import engine_options, normalise
 from ..sources._sources import source_timeline
-from ._types import Batch, Frames, Packets
 from ..sources._timeline import Timeline
+from ._types import Batch, Frames, Packets
 
 _MAX_FILES = 16  # files each thread's engine keeps open
 # Engines by (thread ident, device): each thread decodes with its own. A plain dict, not a

@@ -12,10 +12,11 @@ from typing import Iterator, List, Optional
 
 import numpy as np
 
-from ..seed._gop_decoder import PyNvGopDecoder
-from ..sources._metadata import get_metadata
-from ..seed._sample_reader import CreateSampleReader
 from ..encode._writer import write_video
+from ..seed._gop_decoder import PyNvGopDecoder
+from ..seed._sample_reader import CreateSampleReader
+from ..sources._metadata import get_metadata
+
 
 def random_access_fps(path: str, frames: int, calls: int, seed: int) -> float:
     """Frames/s of one-frame random access (RGB, CPU), median of `calls` calls at seeded random frames,

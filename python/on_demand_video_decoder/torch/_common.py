@@ -8,9 +8,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..seed._gop_decoder import PyNvGopDecoder
 from ..common._output import normalise
 from ..common._progress import progress
+from ..seed._gop_decoder import PyNvGopDecoder
 from ..sources._stream_info import GetFastInitInfo
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
