@@ -38,7 +38,7 @@ trap 'rm -rf "$WORK"' EXIT
 SITE=$WORK/site
 export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 export PIP_ROOT_USER_ACTION=ignore
-# Until a GPU run has validated it, iGpu>=0 works only with this (python/on_demand_video_decoder/_devices.py).
+# Until a GPU run has validated it, iGpu>=0 works only with this (python/on_demand_video_decoder/common/_devices.py).
 export ODVD_EXPERIMENTAL_NVDEC=1
 
 left() { echo $((BUDGET - SECONDS)); }
