@@ -65,28 +65,6 @@ def _assert_recovers(make_call, obj, media, reference):
     assert_frames_equal(np.asarray(native), reference(GOOD).native(37), "native reference")
 
 
-@pytest.mark.parametrize("name,make,call", ENTRY_POINTS, ids=IDS)
-def test_missing_file_is_a_runtime_error_and_a_file_not_found_error(name, make, call, tmp_path, media, reference):
-    obj = make()
-    missing = str(tmp_path / "no_such_clip.mp4")
-    with pytest.raises(RuntimeError) as caught:
-        call(obj, [missing], [0])
-    assert isinstance(caught.value, FileNotFoundError) and isinstance(caught.value, odvd.SourceNotFoundError)
-    assert "no_such_clip.mp4" in str(caught.value)
-    _assert_recovers(call, obj, media, reference)
-
-
-@pytest.mark.parametrize("name,make,call", ENTRY_POINTS, ids=IDS)
-def test_frame_id_past_the_end_is_a_runtime_error_and_an_index_error(name, make, call, media, reference):
-    frames = len(reference(GOOD))  # the ffmpeg CLI's count
-    obj = make()
-    with pytest.raises(RuntimeError) as caught:
-        call(obj, [str(media[GOOD].path)], [frames])
-    assert isinstance(caught.value, IndexError) and isinstance(caught.value, odvd.FrameIndexError)
-    assert f"0..{frames - 1}" in str(caught.value)
-    _assert_recovers(call, obj, media, reference)
-
-
 def _damaged_copy(src, dst):
     """``src`` with the NAL length prefix of every sample of its first GOP (positions from ffprobe)
     set to 0xFFFFFFF0, more than any sample holds; the index (moov) stays intact, so the file opens and
@@ -100,23 +78,30 @@ def _damaged_copy(src, dst):
     return dst
 
 
+# What goes wrong -> (the request's path and frame id, the types it must raise besides RuntimeError,
+# what its message must say). ``frames`` is the ffmpeg CLI's frame count of the good clip.
+BAD_INPUTS = {
+    "missing_file": lambda media, tmp, frames: (str(tmp / "no_such_clip.mp4"), 0,
+                                                (FileNotFoundError, odvd.SourceNotFoundError), "no_such_clip.mp4"),
+    "frame_past_the_end": lambda media, tmp, frames: (str(media[GOOD].path), frames,
+                                                      (IndexError, odvd.FrameIndexError), f"0..{frames - 1}"),
+    "damaged_packets": lambda media, tmp, frames: (str(_damaged_copy(media[GOOD].path, tmp / "damaged.mp4")), 0,
+                                                   (ValueError, odvd.CorruptDataError), "damaged.mp4"),
+    "not_a_video": lambda media, tmp, frames: (str(media["not_video"].path), 0,
+                                               (ValueError, odvd.CorruptDataError), "not a readable video"),
+}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_INPUTS))
 @pytest.mark.parametrize("name,make,call", ENTRY_POINTS, ids=IDS)
-def test_corrupt_data_is_a_runtime_error_and_a_value_error(name, make, call, media, reference, tmp_path):
-    bad = str(_damaged_copy(media[GOOD].path, tmp_path / "damaged.mp4"))
+def test_bad_input_raises_a_runtime_error_of_its_meaning_and_the_object_recovers(name, make, call, bad, media,
+                                                                                 reference, tmp_path):
+    path, frame_id, types, words = BAD_INPUTS[bad](media, tmp_path, len(reference(GOOD)))
     obj = make()
     with pytest.raises(RuntimeError) as caught:
-        call(obj, [bad], [0])
-    assert isinstance(caught.value, ValueError) and isinstance(caught.value, odvd.CorruptDataError)
-    assert "damaged.mp4" in str(caught.value)
-    _assert_recovers(call, obj, media, reference)
-
-
-@pytest.mark.parametrize("name,make,call", ENTRY_POINTS, ids=IDS)
-def test_a_file_that_is_not_a_video_is_corrupt_data(name, make, call, media, reference):
-    obj = make()
-    with pytest.raises(RuntimeError, match="not a readable video") as caught:
-        call(obj, [str(media["not_video"].path)], [0])
-    assert isinstance(caught.value, odvd.CorruptDataError)
+        call(obj, [path], [frame_id])
+    assert all(isinstance(caught.value, t) for t in types), (type(caught.value).__mro__, types)
+    assert words in str(caught.value)
     _assert_recovers(call, obj, media, reference)
 
 
