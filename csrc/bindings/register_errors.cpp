@@ -2,9 +2,9 @@
 // std::invalid_argument to ValueError, std::out_of_range to IndexError and std::runtime_error to
 // RuntimeError; only the types it does not know are translated here.
 //
-// Three Python types are made here and exported by _engine: SourceNotFoundError (FileNotFoundError,
-// RuntimeError), FrameIndexError (IndexError, RuntimeError) and CorruptDataError (ValueError,
-// RuntimeError). Each is the Python type its meaning calls for, and also the RuntimeError accvlab
+// Four Python types are made here and exported by _engine: SourceNotFoundError (FileNotFoundError,
+// RuntimeError), FrameIndexError (IndexError, RuntimeError), CorruptDataError (ValueError,
+// RuntimeError) and FrameNotInBundleError (ValueError, RuntimeError). Each is the Python type its meaning calls for, and also the RuntimeError accvlab
 // raises for the same input, so `except RuntimeError` written for accvlab keeps catching them.
 #include <Python.h>
 
@@ -19,6 +19,7 @@ namespace {
 PyObject* source_not_found = nullptr;
 PyObject* frame_index_error = nullptr;
 PyObject* corrupt_data_error = nullptr;
+PyObject* not_in_bundle_error = nullptr;
 
 // A new exception type `on_demand_video_decoder.<name>` with two bases, kept alive by the module.
 PyObject* make_error_type(pybind11::module_& m, const char* name, PyObject* first, PyObject* second,
@@ -48,6 +49,10 @@ void register_errors(pybind11::module_& m) {
       "Video data or a GOP bundle that cannot be read (unreadable container, truncated file, damaged "
       "packet, bundle or index; in strict mode a frame decoded from damaged data): a ValueError, and a "
       "RuntimeError as accvlab raises for corrupt data.");
+  not_in_bundle_error = make_error_type(
+      m, "FrameNotInBundleError", PyExc_ValueError, PyExc_RuntimeError,
+      "A frame asked of GOP bundles that no entry of its own file holds (the message lists what the "
+      "bundles hold): a ValueError, and a RuntimeError as accvlab raises for it.");
   pybind11::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -55,6 +60,8 @@ void register_errors(pybind11::module_& m) {
       PyErr_SetString(source_not_found, e.what());
     } catch (const odvd::FrameOutOfRange& e) {
       PyErr_SetString(frame_index_error, e.what());
+    } catch (const odvd::NotInBundle& e) {
+      PyErr_SetString(not_in_bundle_error, e.what());
     } catch (const odvd::DataError& e) {
       PyErr_SetString(corrupt_data_error, e.what());
     } catch (const odvd::OsError& e) {

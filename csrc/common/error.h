@@ -1,6 +1,8 @@
 // Error types by meaning. The bindings turn them into Python exceptions (docs/design.md, "Errors"):
 //   odvd::DataError       -> CorruptDataError  unreadable, truncated or damaged video data or GOP bundle:
 //                                               a ValueError and a RuntimeError (accvlab raises RuntimeError)
+//   odvd::NotInBundle     -> FrameNotInBundleError a requested frame no entry of the given bundles holds:
+//                                               a ValueError and a RuntimeError (accvlab raises RuntimeError)
 //   std::invalid_argument -> ValueError        bad argument (an unsupported codec or format included)
 //   odvd::FrameOutOfRange -> FrameIndexError   frame id out of range (message gives the valid range);
 //                                               an IndexError and a RuntimeError (accvlab raises RuntimeError)
@@ -25,6 +27,12 @@ class FileNotFound : public std::runtime_error {
 // packet, bundle or index, a frame the decoder could not produce (or, in strict mode, produced from
 // damaged data).
 class DataError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// A request asks bundles for a frame that no entry of its own file holds.
+class NotInBundle : public std::invalid_argument {
  public:
   using std::invalid_argument::invalid_argument;
 };

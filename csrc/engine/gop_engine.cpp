@@ -240,8 +240,8 @@ std::vector<FramePtr> GopEngine::decode_entries(const std::vector<bundle::EntryV
                 std::to_string(entries[k].first_frame_id) + ", " +
                 std::to_string(entries[k].first_frame_id + entries[k].gop_len) + ")";
       }
-      throw std::invalid_argument("frame_id=" + std::to_string(ids[r]) + " of '" + paths[r] + "' is in none of the " +
-                                  std::to_string(entries.size()) + " GOPs of the bundle (" + have + ")");
+      throw NotInBundle("frame_id=" + std::to_string(ids[r]) + " of '" + paths[r] + "' is in none of the " +
+                        std::to_string(entries.size()) + " GOPs of the bundle (" + have + ")");
     }
     entry_of[r] = found;
   }

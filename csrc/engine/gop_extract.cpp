@@ -73,10 +73,10 @@ std::vector<std::shared_ptr<ExtractedGop>> GopEngine::extract(const std::vector<
       // The GOP's range is its frames' smallest id and their count: it holds the frame only while the
       // index's timestamps keep each GOP's frames together.
       if (ids[r] < gop.first_frame_id || ids[r] >= gop.first_frame_id + gop.gop_len) {
-        throw std::invalid_argument(request + " is not in the range [" + std::to_string(gop.first_frame_id) + ", " +
-                                    std::to_string(gop.first_frame_id + gop.gop_len) + ") of the GOP that holds its " +
-                                    "sample (samples " + std::to_string(gop.key) + ".." + std::to_string(gop.end - 1) +
-                                    "): timestamps put frames of one GOP among another's" + kDamagedIndex);
+        throw DataError(request + " is not in the range [" + std::to_string(gop.first_frame_id) + ", " +
+                        std::to_string(gop.first_frame_id + gop.gop_len) + ") of the GOP that holds its " +
+                        "sample (samples " + std::to_string(gop.key) + ".." + std::to_string(gop.end - 1) +
+                        "): timestamps put frames of one GOP among another's" + kDamagedIndex);
       }
       auto& slot = by_key[gop.key];
       if (slot) {

@@ -17,7 +17,7 @@ from ._layers import MOVED as _MOVED
 from .common._build_info import __version__, build_info
 from .common._codec import Codec
 from .common._color_range_warning import NoColorRangeWarning
-from .common._errors import CorruptDataError, FrameIndexError, SourceNotFoundError
+from .common._errors import CorruptDataError, FrameIndexError, FrameNotInBundleError, SourceNotFoundError
 from .common._logging import LOG_LEVELS, get_log_level, set_log_level
 from .dataset import GopStore
 from .encode._writer import write_video
@@ -67,6 +67,7 @@ __all__ = [
     "DropCacheStatus",
     "FastStreamInfo",
     "FrameIndexError",
+    "FrameNotInBundleError",
     "GetFastInitInfo",
     "get_log_level",
     "GopStore",

@@ -7,10 +7,11 @@ import numpy
 import numpy.typing
 from on_demand_video_decoder import CorruptDataError
 from on_demand_video_decoder import FrameIndexError
+from on_demand_video_decoder import FrameNotInBundleError
 from on_demand_video_decoder import SourceNotFoundError
 import typing
 import typing_extensions
-__all__: list[str] = ['CAIMemoryView', 'CorruptDataError', 'DecodedFrameExt', 'FrameIndexError', 'PixelFormat', 'RGBFrame', 'SourceNotFoundError', 'build_info']
+__all__: list[str] = ['CAIMemoryView', 'CorruptDataError', 'DecodedFrameExt', 'FrameIndexError', 'FrameNotInBundleError', 'PixelFormat', 'RGBFrame', 'SourceNotFoundError', 'build_info']
 class _OutputOptions:
     """
     Checked output options (size, layout, dtype, mean/std, stack, chroma upsampling) of the RGB methods.

@@ -118,3 +118,49 @@ def test_no_warning_when_nothing_is_discarded(paths):
         r.DecodeN12ToRGBAsync(paths, [1, 1, 1], False)
         r.DecodeN12ToRGBAsyncGetBuffer(paths, [1, 1, 1], False)
         r.DecodeN12ToRGB(paths, [2, 2, 2], False)
+
+
+def test_two_concurrent_get_buffers_share_no_result(paths):
+    """accvlab's contract: of two threads collecting one pending request, one gets the frames and the
+    other a RuntimeError saying the result is gone; neither hangs."""
+    import threading
+
+    for _ in range(5):  # the race, several times
+        r = _reader()
+        barrier, results, errors = threading.Barrier(3), [], []
+
+        def collect():
+            barrier.wait()
+            try:
+                results.append(r.DecodeN12ToRGBAsyncGetBuffer(paths, [3, 4, 5], False))
+            except RuntimeError as e:
+                errors.append(str(e))
+
+        threads = [threading.Thread(target=collect, daemon=True) for _ in range(2)]
+        for t in threads:
+            t.start()
+        r.DecodeN12ToRGBAsync(paths, [3, 4, 5], False)
+        barrier.wait()
+        for t in threads:
+            t.join(30)
+        assert not any(t.is_alive() for t in threads), "a GetBuffer hung"
+        assert len(results) == 1 and len(errors) == 1, (len(results), errors)
+        assert "already consumed" in errors[0]
+        _assert_rgb(results[0], paths, [3, 4, 5])
+
+
+def test_batch_gop_decoder_refuses_rows_and_bundles_in_accvlabs_words(media, reference):
+    path = str(media["hevc_gop30"].path)
+    dec = odvd.CreateGopDecoder(maxfiles=2, iGpu=-1)
+    bundle = dec.GetGOPList([path], [40], useGOPCache=False)[0][0]  # frames 30..59
+    b = odvd.CreateBatchAsyncGopDecoder(maxfiles=2, max_frames_per_decode_call=2, iGpu=-1)
+    with pytest.raises(RuntimeError, match=r"frame_ids_2d outer length"):
+        b.DecodeFromGOPListRGB([[bundle]], [path], [[40], [41]], False)
+    b.DecodeFromGOPListRGB([[bundle]], [path], [[3]], False)  # frame 3 is in no bundle given
+    with pytest.raises(RuntimeError, match="none of the 1 GOPs") as caught:
+        b.DecodeFromGOPListRGBGetBuffer([path], [[3]], False)
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, odvd.FrameNotInBundleError)
+    b.DecodeFromGOPList([[bundle]], [path], [[40, 59]])  # the decoder goes on
+    frames = b.DecodeFromGOPListGetBuffer([path], [[40, 59]])[0]
+    for got, i in zip(frames, [40, 59]):
+        assert_frames_equal(np.asarray(got), reference("hevc_gop30").native(i), f"frame {i} after the refused request")

@@ -8,12 +8,14 @@ Python raise the same classes.
 - ``CorruptDataError``: video data or a GOP bundle that cannot be read (unreadable container,
   truncated file, damaged packet, bundle or index; with ``strict=True`` a frame decoded from damaged
   data); a ``ValueError`` and, as accvlab raises for corrupt data, a ``RuntimeError``.
+- ``FrameNotInBundleError``: a frame asked of GOP bundles that no entry of its own file holds; a
+  ``ValueError`` and, as accvlab raises for it, a ``RuntimeError``.
 
 Catching the Python type (``FileNotFoundError``, ``IndexError``, ``ValueError``) or accvlab's
 (``RuntimeError``) both work.
 """
 
-from .._engine import CorruptDataError, FrameIndexError, SourceNotFoundError
+from .._engine import CorruptDataError, FrameIndexError, FrameNotInBundleError, SourceNotFoundError
 
 
 def source_not_found(path: str) -> SourceNotFoundError:
@@ -21,4 +23,4 @@ def source_not_found(path: str) -> SourceNotFoundError:
     return SourceNotFoundError(2, "No such file or directory", path)
 
 
-__all__ = ["CorruptDataError", "FrameIndexError", "SourceNotFoundError", "source_not_found"]
+__all__ = ["CorruptDataError", "FrameIndexError", "FrameNotInBundleError", "SourceNotFoundError", "source_not_found"]

@@ -9,6 +9,7 @@ words, so code that matches them keeps working: ``No pending decode task and buf
 ``Request parameters do not match buffered result``.
 """
 
+import threading
 import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Optional, Tuple
@@ -33,6 +34,7 @@ class PendingRequest:
         self._difference = difference
         self._executor: Optional[ThreadPoolExecutor] = None
         self._pending: Optional[Tuple[Any, Future]] = None
+        self._lock = threading.Lock()  # collect's check-and-take is one step: two collectors never share a result
 
     @property
     def pending(self) -> bool:
@@ -53,7 +55,9 @@ class PendingRequest:
         self.discard(call, stacklevel=4)
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self._thread_name)
-        self._pending = (key, self._executor.submit(work))
+        future = self._executor.submit(work)
+        with self._lock:
+            self._pending = (key, future)
 
     def discard(self, call: str, stacklevel: int = 3) -> None:
         """Waits for a pending request and forgets it, with a RuntimeWarning saying so: a new request,
@@ -71,18 +75,20 @@ class PendingRequest:
     def require(self, call: str, submit_call: str) -> None:
         """Raises the RuntimeError of a collect with nothing pending."""
         if self._pending is None:
-            raise RuntimeError(f"{self._owner}.{call}: No pending decode task and buffer is empty. "
-                               f"Call {submit_call} first before calling {call}.")
+            raise RuntimeError(f"{self._owner}.{call}: No pending decode task and buffer is empty (never "
+                               f"submitted, or already consumed by another {call}). Call {submit_call} first "
+                               f"before calling {call}.")
 
     def collect(self, call: str, submit_call: str, key: Any) -> Any:
         """The pending request's result, when ``key`` matches it; its decode error is raised here with
         its own type, and the request is over."""
-        self.require(call, submit_call)
-        want, future = self._pending
-        difference = self._difference(want, key)
-        if difference:
-            self.mismatch(call, difference)
-        self._pending = None
+        with self._lock:
+            self.require(call, submit_call)
+            want, future = self._pending
+            difference = self._difference(want, key)
+            if difference:
+                self.mismatch(call, difference)
+            self._pending = None
         return future.result()
 
     def mismatch(self, call: str, difference: str) -> None:
@@ -101,7 +107,8 @@ class PendingRequest:
     def drop(self) -> None:
         """Waits for the request being decoded and forgets it."""
         self.wait()
-        self._pending = None
+        with self._lock:
+            self._pending = None
 
     def shutdown(self) -> None:
         if self._executor is not None:

@@ -89,8 +89,8 @@ def check_request(filepaths: Any, frame_ids: Any, *, max_files: int, max_files_n
                  for r, row in enumerate(raw_rows))
     if len(rows) != len(paths):
         raise BatchRequestError(f"frame_ids outer length ({len(rows)}) != filepaths length ({len(paths)}): "
-                                f"one row of frame ids per file (filepaths.size() ({len(paths)}) must equal "
-                                f"frame_ids_2d.size() ({len(rows)}))")
+                                f"one row of frame ids per file (frame_ids_2d outer length: filepaths.size() "
+                                f"({len(paths)}) must equal frame_ids_2d.size() ({len(rows)}))")
     if len(paths) > max_files:
         raise BatchRequestError(f"number of files ({len(paths)}) exceeds {max_files_name} ({max_files}) "
                                 "specified at construction")
