@@ -4,8 +4,9 @@
 //
 // Four Python types are made here and exported by _engine: SourceNotFoundError (FileNotFoundError,
 // RuntimeError), FrameIndexError (IndexError, RuntimeError), CorruptDataError (ValueError,
-// RuntimeError) and FrameNotInBundleError (ValueError, RuntimeError). Each is the Python type its meaning calls for, and also the RuntimeError accvlab
-// raises for the same input, so `except RuntimeError` written for accvlab keeps catching them.
+// RuntimeError) and FrameNotInBundleError (ValueError, RuntimeError). Each is the Python type its
+// meaning calls for, and also the RuntimeError accvlab raises for the same input, so
+// `except RuntimeError` written for accvlab keeps catching them.
 #include <Python.h>
 
 #include <string>

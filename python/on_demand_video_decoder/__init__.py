@@ -10,10 +10,9 @@ docs/design.md "The Python package"): ``common``, ``sources`` / ``encode``, ``st
 True
 """
 
-import importlib as _importlib
 import sys as _sys
 
-from ._layers import MOVED as _MOVED
+from ._layers import MovedModules as _MovedModules
 from .common._build_info import __version__, build_info
 from .common._codec import Codec
 from .common._color_range_warning import NoColorRangeWarning
@@ -46,10 +45,8 @@ from .store._gop_ref import GopEvictedError, GopRef, GopStoreFullError
 from .store._shared_gop_store import SharedGopStore
 
 # The flat layout's module names stay importable (and pickles that name them loadable): each is an
-# alias of the module it moved to.
-for _old, _new in _MOVED.items():
-    _sys.modules[f"{__name__}.{_old}"] = _importlib.import_module(f"{__name__}.{_new}")
-del _old, _new
+# alias of the module it moved to, resolved when first imported.
+_sys.meta_path.append(_MovedModules(__name__))
 
 __all__ = [
     "BatchRequestError",

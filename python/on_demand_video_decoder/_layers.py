@@ -3,8 +3,14 @@ from lower layers and from its own subpackage, never from a higher layer or from
 layer; tests/test_package_layers.py checks every import, at module level and inside functions.
 
 ``MOVED`` maps the modules of the flat layout (before the layers) to where they are now: the package
-registers the old names as aliases, so imports and pickles written for the flat layout still load.
+installs ``MovedModules``, which answers an import of an old name with the module it moved to, so
+imports and pickles written for the flat layout still load. An old name costs nothing until it is
+imported.
 """
+
+import importlib
+import importlib.abc
+import importlib.util
 
 LAYERS = {
     "_engine": 0,                 # the C++ extension
@@ -34,3 +40,21 @@ MOVED = {
     "_batch_gop_decoder": "seed._batch_gop_decoder", "_batch_stream_reader": "seed._batch_stream_reader",
     "_demo": "tools._demo", "_reencode": "tools._reencode",
 }
+
+
+class MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """An import hook for ``<package>._<old name>``: the module it moved to, the same object (never a
+    second copy), imported when the old name is first asked for."""
+
+    def __init__(self, package: str):
+        self._prefix = package + "."
+
+    def find_spec(self, fullname, path=None, target=None):
+        old = fullname[len(self._prefix):] if fullname.startswith(self._prefix) else None
+        return importlib.util.spec_from_loader(fullname, self) if old in MOVED else None
+
+    def create_module(self, spec):
+        return importlib.import_module(self._prefix + MOVED[spec.name[len(self._prefix):]])
+
+    def exec_module(self, module):
+        pass  # the moved module ran when it was imported under its own name

@@ -41,11 +41,6 @@ class PendingRequest:
         """Whether a request was submitted and not yet collected."""
         return self._pending is not None
 
-    @property
-    def future(self) -> Optional[Future]:
-        """The pending request's future (None when nothing is pending)."""
-        return None if self._pending is None else self._pending[1]
-
     def done(self) -> Optional[bool]:
         """None when nothing is pending, else whether its decode has finished."""
         return None if self._pending is None else self._pending[1].done()
